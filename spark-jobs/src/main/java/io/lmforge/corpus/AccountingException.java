@@ -1,0 +1,10 @@
+package io.lmforge.corpus;
+
+/** The outputs do not account for every input record; the run stops before its manifest. */
+public final class AccountingException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public AccountingException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,32 @@
+package io.lmforge.corpus;
+
+import io.lmforge.config.Settings;
+
+import java.io.Serializable;
+import java.util.Set;
+
+/**
+ * The {@code output} section.
+ *
+ * @param rejectedSamplesPerReason rejected documents kept with their text, per stage and reason,
+ *                                 in {@code rejected_samples/} for a person to look at
+ * @param checkpointEveryStage     materialize after every stage: exact per-stage timings and a
+ *                                 place to look when a stage misbehaves, at the cost of a write each
+ * @param compression              Parquet codec of the outputs
+ */
+public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEveryStage, String compression)
+        implements Serializable {
+
+    public static final OutputSettings DEFAULTS = new OutputSettings(5, false, "zstd");
+
+    public static OutputSettings from(Settings s) {
+        String codec = s.string("compression", DEFAULTS.compression);
+        s.oneOf("compression", codec, Set.of("zstd", "snappy", "gzip", "lz4", "uncompressed"));
+        OutputSettings out = new OutputSettings(
+                s.integer("rejected-samples-per-reason", DEFAULTS.rejectedSamplesPerReason),
+                s.bool("checkpoint-every-stage", DEFAULTS.checkpointEveryStage),
+                codec);
+        s.requireNoUnknownKeys();
+        return out;
+    }
+}

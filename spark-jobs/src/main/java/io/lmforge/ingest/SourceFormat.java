@@ -1,0 +1,58 @@
+package io.lmforge.ingest;
+
+import io.lmforge.config.InvalidConfigException;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The input formats, each with its reader and the options its sources may set.
+ * {@code tree} formats take every file under a matched directory as one record.
+ */
+public enum SourceFormat {
+    JSONL("jsonl", false, Set.of("text-field", "id-field"), JsonlReader::factory);
+
+    private final String configName;
+    private final boolean tree;
+    private final Set<String> options;
+    private final Function<SourceConfig, RecordReaderFactory> readers;
+
+    SourceFormat(String configName, boolean tree, Set<String> options,
+                 Function<SourceConfig, RecordReaderFactory> readers) {
+        this.configName = configName;
+        this.tree = tree;
+        this.options = options;
+        this.readers = readers;
+    }
+
+    public static SourceFormat parse(String value, String key) {
+        for (SourceFormat f : values()) {
+            if (f.configName.equals(value.toLowerCase(Locale.ROOT))) {
+                return f;
+            }
+        }
+        throw new InvalidConfigException(key + " = '" + value + "' is not a known format; use one of "
+                + Arrays.stream(values()).map(f -> f.configName).collect(Collectors.joining(", ")));
+    }
+
+    /** True when a matched directory is walked and each file in it is one record. */
+    public boolean tree() {
+        return tree;
+    }
+
+    public Set<String> options() {
+        return options;
+    }
+
+    public RecordReaderFactory readers(SourceConfig source) {
+        return readers.apply(source);
+    }
+
+    @Override
+    public String toString() {
+        return configName;
+    }
+}
