@@ -1,0 +1,19 @@
+package io.lmforge.bench;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code lmforge bench ...}: commands that print measured figures. Each runs the thing measured
+ * and its peer side by side in one process, because shared machines are too noisy for absolute
+ * numbers taken at different times. Timing goals live here, never in unit tests.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks that print figures (throughput, ratios against a named peer).",
+        subcommands = {})
+public final class BenchCommand implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}
