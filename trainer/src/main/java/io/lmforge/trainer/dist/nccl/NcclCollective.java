@@ -182,14 +182,6 @@ public final class NcclCollective implements Collective {
     }
 
     @Override
-    public void allReduce(float[] values, ReduceOp op) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
-        buf.asFloatBuffer().put(values);
-        allReduce(buf, op);
-        buf.asFloatBuffer().get(values);
-    }
-
-    @Override
     public void broadcast(ByteBuffer bytes, int root) {
         int len = bytes.remaining();
         Pointer dev = scratch(len);
