@@ -169,10 +169,14 @@ class TcpRingCollectiveTest {
             }
             return null;
         });
-        String msg = out.get(1).error().getMessage();
-        assertTrue(msg.contains("rank 1: this rank called broadcast #2 of 40 bytes from rank 1 but rank 0 (127.0.0.1:"), msg);
-        assertTrue(msg.contains("called all-reduce #2 of 1000 floats (MEAN)"), msg);
-        assertNotNull(out.get(0).error(), "rank 0 fails too");
+        assertNotNull(out.get(0).error(), "rank 0 fails");
+        assertNotNull(out.get(1).error(), "rank 1 fails");
+        // Whichever rank reads the other's header first names both calls; the other may only see
+        // its peer close the connection, depending on timing.
+        String both = out.get(0).error().getMessage() + "\n" + out.get(1).error().getMessage();
+        assertTrue(both.contains("this rank called"), both);
+        assertTrue(both.contains("broadcast #2 of 40 bytes from rank 1"), both);
+        assertTrue(both.contains("all-reduce #2 of 1000 floats (MEAN)"), both);
     }
 
     @Test
