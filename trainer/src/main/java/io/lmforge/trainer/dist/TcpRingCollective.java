@@ -386,6 +386,8 @@ public final class TcpRingCollective implements Collective {
         }
         boolean countMatters = opcode == OP_ALL_REDUCE || opcode == OP_BROADCAST;
         if (theirOp != opcode || theirSeq != seq || (countMatters && theirCount != count) || theirParam != param) {
+            // Let our own header reach the neighbour first, so that it too can name both calls.
+            flushBriefly();
             throw peerError("this rank called " + name + " but rank " + prev.peerRank() + " (" + prev.peerAddress() + ") called "
                     + describe(theirOp, theirSeq, theirCount, theirParam)
                     + ": every rank must call the same collectives, with the same sizes, in the same order");
@@ -565,6 +567,17 @@ public final class TcpRingCollective implements Collective {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CollectiveException(rank, "interrupted while " + phase, e);
+        }
+    }
+
+    /** Waits up to a second for queued sends, ignoring failures: only used on the way to an error. */
+    private void flushBriefly() {
+        CountDownLatch done = new CountDownLatch(1);
+        sendQueue.add(done);
+        try {
+            done.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
