@@ -68,6 +68,11 @@ public interface Collective extends Closeable {
     /** Returns once every rank has called it. */
     void barrier();
 
+    /** Cumulative cost of this rank's collectives (zero where nothing is exchanged). */
+    default CollectiveStats stats() {
+        return CollectiveStats.NONE;
+    }
+
     /** Releases sockets and threads; never throws. */
     @Override
     void close();

@@ -65,6 +65,8 @@ public final class TcpRingCollective implements Collective {
     private volatile CollectiveException failure;
     private volatile boolean closed;
     private long seq;
+    private long operationNanos;
+    private volatile long bytesSent;
     private volatile String phase = "idle";
 
     private record SendItem(ByteBuffer bytes, String doing) {
@@ -303,6 +305,11 @@ public final class TcpRingCollective implements Collective {
     }
 
     @Override
+    public CollectiveStats stats() {
+        return new CollectiveStats(seq, operationNanos, bytesSent);
+    }
+
+    @Override
     public void allReduce(float[] values, ReduceOp op) {
         ByteBuffer buf = staging(values.length * (long) Float.BYTES);
         buf.asFloatBuffer().put(values);
@@ -351,6 +358,7 @@ public final class TcpRingCollective implements Collective {
                     + "); cannot run " + name, failure);
         }
         seq++;
+        long t0 = System.nanoTime();
         try {
             phase = name + " (exchanging headers)";
             exchangeHeader(opcode, count, param, name);
@@ -358,6 +366,7 @@ public final class TcpRingCollective implements Collective {
             phase = name + " (finishing sends)";
             flush();
             phase = "idle";
+            operationNanos += System.nanoTime() - t0;
         } catch (CollectiveException e) {
             fail(e);
             throw failure;
@@ -607,7 +616,9 @@ public final class TcpRingCollective implements Collective {
             while (!closed && failure == null) {
                 Object item = sendQueue.poll(RingLink.POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (item instanceof SendItem s) {
+                    int len = s.bytes().remaining();
                     next.writeFully(s.bytes(), () -> "sending " + s.doing());
+                    bytesSent += len; // only this thread writes it
                 } else if (item instanceof CountDownLatch done) {
                     done.countDown();
                 }

@@ -3,6 +3,7 @@ package io.lmforge.trainer.dist.nccl;
 import io.lmforge.trainer.dist.Collective;
 import io.lmforge.trainer.dist.CollectiveException;
 import io.lmforge.trainer.dist.CollectiveOptions;
+import io.lmforge.trainer.dist.CollectiveStats;
 import io.lmforge.trainer.dist.ReduceOp;
 import io.lmforge.trainer.dist.Rendezvous;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -78,6 +79,8 @@ public final class NcclCollective implements Collective {
     private long scratchBytes;
     private CollectiveException failure;
     private long seq;
+    private long started;
+    private long operationNanos;
 
     private NcclCollective(int rank, int worldSize, int device, CollectiveOptions options, ncclComm comm, CUstream_st stream) {
         this.rank = rank;
@@ -145,6 +148,12 @@ public final class NcclCollective implements Collective {
     @Override
     public int worldSize() {
         return worldSize;
+    }
+
+    /** Operations and time; NCCL does not report its traffic, so bytes sent stay 0. */
+    @Override
+    public CollectiveStats stats() {
+        return new CollectiveStats(seq, operationNanos, 0);
     }
 
     /** The CUDA device this rank's communicator uses. */
@@ -234,6 +243,7 @@ public final class NcclCollective implements Collective {
     }
 
     private void begin(String doing) {
+        started = System.nanoTime();
         if (failure != null) {
             throw new CollectiveException(rank, "NCCL communicator is unusable after an earlier failure (" + failure.getMessage()
                     + "); cannot run " + doing, failure);
@@ -247,6 +257,7 @@ public final class NcclCollective implements Collective {
         while (true) {
             int q = cudaStreamQuery(stream);
             if (q == cudaSuccess) {
+                operationNanos += System.nanoTime() - started;
                 return;
             }
             if (q != cudaErrorNotReady) {
