@@ -43,10 +43,15 @@ public final class AllReduceBench implements Runnable {
     @Option(names = "--segment-kb", defaultValue = "1024", description = "ring pipelining segment (default: ${DEFAULT-VALUE})")
     int segmentKb;
 
+    @Option(names = "--socket-kb", defaultValue = "4096",
+            description = "SO_SNDBUF/SO_RCVBUF; 0 leaves them to the kernel's autotuning (default: ${DEFAULT-VALUE})")
+    int socketKb;
+
     @Override
     public void run() {
         PrintStream out = System.out;
-        CollectiveOptions options = CollectiveOptions.defaults().withSegmentBytes(segmentKb * 1024).withTimeout(Duration.ofMinutes(2));
+        CollectiveOptions options = CollectiveOptions.defaults().withSegmentBytes(segmentKb * 1024).withTimeout(Duration.ofMinutes(2))
+                .withSocketBufferBytes(socketKb * 1024);
         out.printf("lmforge bench allreduce: %d cores, Java %s, segment %d KiB, socket buffers %d KiB%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), segmentKb,
                 options.socketBufferBytes() / 1024);
@@ -131,7 +136,9 @@ public final class AllReduceBench implements Runnable {
             try {
                 Future<Void> writer = pool.submit(() -> {
                     try (SocketChannel ch = SocketChannel.open()) {
-                        ch.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
+                        if (options.socketBufferBytes() > 0) {
+                            ch.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
+                        }
                         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
                         ch.connect(new InetSocketAddress("127.0.0.1", port));
                         ByteBuffer src = ByteBuffer.allocateDirect(bytes);
