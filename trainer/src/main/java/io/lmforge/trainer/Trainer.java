@@ -129,6 +129,9 @@ public final class Trainer {
                  TrainingMetrics metrics = TrainingMetrics.open(config, runDir, sync.rank() == 0, Math.max(step, 0),
                          options.console())) {
                 metrics.started(step, modelConfig, context, trainSplit, valSplit, sync.worldSize(), resumedFrom);
+                if (valSplit.samples() == 0) {
+                    metrics.warning(step, "the val split has no samples: no validation, no early stopping");
+                }
                 double lastLoss = Double.NaN;
                 EvalReport lastEval = null;
                 Path lastCheckpoint = restored.map(Checkpoints.Loaded::path).orElse(null);
@@ -160,7 +163,7 @@ public final class Trainer {
                                 pace.elapsedSeconds(), pace.secondsPerStep() * (run.maxSteps() - step), outcome.skipped()),
                                 model.lastExpertCounts());
                     }
-                    if (step % config.eval().every() == 0 || last) {
+                    if ((step % config.eval().every() == 0 || last) && valSplit.samples() > 0) {
                         EvalReport report = validation.run(model, ps, manager, validationLoss, run.maskDocuments(), sync,
                                 step, false);
                         stoppedEarly = stopping.observe(step, report.loss());

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.nn.DeepSeekModel;
+import io.lmforge.model.nn.Scalars;
 import io.lmforge.trainer.data.Batch;
 
 import java.util.LinkedHashMap;
@@ -78,7 +79,7 @@ public final class TrainingStep {
                 NDArray documents = maskDocuments ? batch.documentIds(manager) : null;
                 NDList out = model.forward(store, batch.inputs(manager), documents, true);
                 LanguageModelLoss.Value value = objective.compute(out.get(0), batch.targets(manager), out.get(1));
-                collector.backward(value.total().div(accumulation));
+                collector.backward(Scalars.dividedBy(value.total(), accumulation));
                 loss += scalar(value.total()) / accumulation;
                 crossEntropy += scalar(value.crossEntropy()) / accumulation;
             }

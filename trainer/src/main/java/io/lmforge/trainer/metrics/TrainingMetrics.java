@@ -86,6 +86,13 @@ public final class TrainingMetrics implements AutoCloseable {
         console.eval(r);
     }
 
+    public void warning(long step, String message) {
+        if (log != null) {
+            log.event(step, "warning", Map.of("message", message));
+            console.message("warning: " + message);
+        }
+    }
+
     public void event(long step, String event, Map<String, ?> details) {
         if (log != null) {
             log.event(step, event, details);
