@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print figures (throughput, ratios against a named peer).",
-        subcommands = {io.lmforge.trainer.dist.AllReduceBench.class})
+        subcommands = {
+                io.lmforge.trainer.dist.AllReduceBench.class,
+                io.lmforge.trainer.cli.TrainBenchCommand.class,
+        })
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
