@@ -159,12 +159,14 @@ final class Wikitext {
         while (i < n) {
             char c = s.charAt(i);
             if (c == '{' && i + 1 < n && s.charAt(i + 1) == '{') {
-                int end = matchingBraces(s, i);
+                int end = matching(s, i, '{', '}', false);
                 if (end < 0) {
                     i += 2; // unbalanced: drop the braces, keep the rest
-                } else {
-                    i = end;
+                    continue;
                 }
+                // {{{param}}} leaves one brace on each side: take the third closing one too.
+                boolean triple = i + 2 < n && s.charAt(i + 2) == '{' && end < n && s.charAt(end) == '}';
+                i = triple ? end + 1 : end;
                 continue;
             }
             if (c == '{' && i + 1 < n && s.charAt(i + 1) == '|' && atLineStart(s, i)) {
@@ -177,26 +179,28 @@ final class Wikitext {
         return out.toString();
     }
 
-    /** Index just past the {@code }}} that closes the {@code {{} at {@code start}; -1 if none. */
-    private static int matchingBraces(String s, int start) {
+    /**
+     * Index just past the double {@code close} that balances the double {@code open} at
+     * {@code start}, counting nested pairs; -1 if none (or, for links, if a blank line comes first:
+     * a link never spans paragraphs).
+     */
+    private static int matching(String s, int start, char open, char close, boolean withinParagraph) {
         int depth = 0;
         int i = start;
         int n = s.length();
         while (i < n - 1) {
             char c = s.charAt(i);
-            if (c == '{' && s.charAt(i + 1) == '{') {
+            if (c == open && s.charAt(i + 1) == open) {
                 depth++;
                 i += 2;
-            } else if (c == '}' && s.charAt(i + 1) == '}') {
+            } else if (c == close && s.charAt(i + 1) == close) {
                 depth--;
                 i += 2;
                 if (depth == 0) {
-                    // {{{param}}} leaves one brace on each side: take the third closing one too.
-                    if (i < n && s.charAt(i) == '}' && start + 2 < n && s.charAt(start + 2) == '{') {
-                        i++;
-                    }
                     return i;
                 }
+            } else if (withinParagraph && c == '\n' && s.charAt(i + 1) == '\n') {
+                return -1;
             } else {
                 i++;
             }
@@ -246,7 +250,7 @@ final class Wikitext {
         int n = s.length();
         while (i < n) {
             if (s.startsWith("[[", i)) {
-                int end = matchingBrackets(s, i);
+                int end = matching(s, i, '[', ']', true);
                 if (end < 0) {
                     i += 2;
                     continue;
@@ -300,29 +304,6 @@ final class Wikitext {
                 i++;
             } else if (s.charAt(i) == '|' && depth == 0) {
                 return i;
-            }
-        }
-        return -1;
-    }
-
-    private static int matchingBrackets(String s, int start) {
-        int depth = 0;
-        int i = start;
-        int n = s.length();
-        while (i < n - 1) {
-            if (s.charAt(i) == '[' && s.charAt(i + 1) == '[') {
-                depth++;
-                i += 2;
-            } else if (s.charAt(i) == ']' && s.charAt(i + 1) == ']') {
-                depth--;
-                i += 2;
-                if (depth == 0) {
-                    return i;
-                }
-            } else if (s.charAt(i) == '\n' && i + 1 < n && s.charAt(i + 1) == '\n' && depth == 1) {
-                return -1; // a link never spans a paragraph; this one is unbalanced
-            } else {
-                i++;
             }
         }
         return -1;
