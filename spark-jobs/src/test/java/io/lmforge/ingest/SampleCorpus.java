@@ -41,10 +41,12 @@ public final class SampleCorpus {
         Path root = TestData.repoRoot();
         if (args.length == 1 && args[0].equals("samples")) {
             samples(root.resolve("samples"));
+        } else if (args.length == 2 && args[0].equals("bad-inputs")) {
+            BadInputs.write(Path.of(args[1]));
         } else if (args.length == 2 && args[0].equals("bench")) {
             bench(Path.of(args[1]), 4);
         } else {
-            System.err.println("usage: SampleCorpus samples | bench DIR");
+            System.err.println("usage: SampleCorpus samples | bad-inputs DIR | bench DIR");
             System.exit(2);
         }
     }
