@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -33,9 +32,7 @@ class BadInputsTest {
     static void runBadInputs() throws IOException {
         Path corpus = dir.resolve("bad-inputs");
         BadInputs.write(corpus);
-        String conf = Files.readString(TestData.repoRoot().resolve("conf/bad-inputs.conf"))
-                .replace("\".cache/bad-inputs/", "\"" + corpus.toAbsolutePath() + "/");
-        run = CorpusRun.run(conf, dir.resolve("out"));
+        run = CorpusRun.run(TestData.config("bad-inputs.conf", ".cache/bad-inputs/", corpus), dir.resolve("out"));
     }
 
     @Test

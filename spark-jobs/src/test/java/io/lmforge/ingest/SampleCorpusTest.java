@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -28,10 +27,8 @@ class SampleCorpusTest {
 
     @BeforeAll
     static void runSample() throws IOException {
-        Path root = TestData.repoRoot();
-        String conf = Files.readString(root.resolve("conf/sample.conf"))
-                .replace("path = \"samples/", "path = \"" + root.toAbsolutePath() + "/samples/");
-        run = CorpusRun.run(conf, dir.resolve("out"));
+        Path samples = TestData.repoRoot().resolve("samples");
+        run = CorpusRun.run(TestData.config("sample.conf", "samples/", samples), dir.resolve("out"));
     }
 
     @Test

@@ -34,6 +34,16 @@ public final class TestData {
         throw new AssertionError("cannot find the repository root (bin/fetch-test-data) above " + Paths.get("").toAbsolutePath());
     }
 
+    /**
+     * The text of a committed config ({@code conf/NAME}) with its relative source paths that start
+     * with {@code prefix} made absolute under {@code dir}: the config as it runs from the
+     * repository root, for tests whose working directory is a module's.
+     */
+    public static String config(String name, String prefix, Path dir) throws java.io.IOException {
+        return Files.readString(repoRoot().resolve("conf").resolve(name))
+                .replace("path = \"" + prefix, "path = \"" + dir.toAbsolutePath() + "/");
+    }
+
     private static Path root() {
         return repoRoot().resolve(".cache/testdata");
     }
