@@ -25,6 +25,7 @@ public final class StageRegistry {
     static final Map<String, Factory<ArtifactStage>> ARTIFACTS = new LinkedHashMap<>();
 
     static {
+        STAGES.put("dedup", io.lmforge.dedup.DedupStage::from);
     }
 
     private StageRegistry() {
