@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 io.lmforge.trainer.dist.AllReduceBench.class,
                 io.lmforge.trainer.cli.TrainBenchCommand.class,
+                IngestBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -19,7 +19,8 @@ public enum SourceFormat {
     PARQUET("parquet", false, Set.of("text-column", "id-column", "url-column", "title-column", "domain-column"),
             ParquetReader::factory),
     TEXT("text", true, Set.of(), TextTreeReader::factory),
-    CODE("code", true, Set.of(), CodeTreeReader::factory);
+    CODE("code", true, Set.of(), CodeTreeReader::factory),
+    MEDIAWIKI("mediawiki", false, Set.of("namespaces"), MediaWikiReader::factory);
 
     private final String configName;
     private final boolean tree;

@@ -26,7 +26,11 @@ public final class TestData {
         if (!Files.exists(p)) {
             throw new AssertionError("test data " + p + " is missing: run bin/fetch-test-data");
         }
-        return p;
+        try {
+            return p.toRealPath(); // parts of the cache are links into unpacked packages
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -62,6 +66,16 @@ public final class TestData {
             }
         }
         throw new AssertionError("cannot find the repository root (bin/fetch-test-data) above " + dir);
+    }
+
+    /**
+     * The text of a committed config ({@code conf/NAME}) with its relative source paths that start
+     * with {@code prefix} made absolute under {@code dir}: the config as it runs from the
+     * repository root, for tests whose working directory is a module's.
+     */
+    public static String config(String name, String prefix, Path dir) throws IOException {
+        return Files.readString(repoRoot().resolve("conf").resolve(name))
+                .replace("path = \"" + prefix, "path = \"" + dir.toAbsolutePath() + "/");
     }
 
     private static Path root() {
