@@ -78,7 +78,7 @@ public final class DedupBench implements Callable<Integer> {
     @Option(names = "--work", description = "scratch directory (default: ${DEFAULT-VALUE})")
     String work = "/tmp/lmforge-bench-dedup";
 
-    @Option(names = "--show-wrong", description = "print this many removals of distinct documents (J < 0.5)")
+    @Option(names = "--show-wrong", description = "print this many removals of distinct documents (the precision errors)")
     int showWrong;
 
     @Option(names = "--master", description = "Spark master (default: local[*])")
@@ -124,7 +124,7 @@ public final class DedupBench implements Callable<Integer> {
                 double s = (System.nanoTime() - t) / 1e9;
                 seconds.put(scale, s);
                 NearDupSet.Score score = set.score(firstReplica(removals));
-                set.wrongRemovals(firstReplica(removals), 0.5, scale == scales.get(0) ? showWrong : 0)
+                set.wrongRemovals(firstReplica(removals), scale == scales.get(0) ? showWrong : 0)
                         .forEach(System.out::println);
                 System.out.printf("simhash  %dx: %7d docs  %8.1f s  %s%n", scale, scaled.size(), s, score.summary());
                 if (scale == scales.get(0)) {

@@ -28,8 +28,8 @@ import java.util.Set;
  *
  * <p>{@link #score} measures a dedup result: recall is the share of planted pairs at or above
  * a Jaccard level whose two documents end in the same cluster; precision is the share of
- * removals whose document really is a near-duplicate of the document kept for it, judged by
- * the exact Jaccard similarity of the two texts.
+ * removals whose document is not distinct from the document kept for it (distinct: not a
+ * planted copy of it, and under 0.5 Jaccard similarity measured on the two texts).
  */
 public final class NearDupSet {
     public static final String[] KINDS = {"scatter", "block", "append", "truncate"};
@@ -51,6 +51,7 @@ public final class NearDupSet {
     private final List<Doc> docs;
     private final List<Pair> pairs;
     private final Map<String, String> textById = new HashMap<>();
+    private final Set<String> plantedPairs = new HashSet<>();
 
     private NearDupSet(List<Doc> docs, List<Pair> pairs) {
         this.docs = docs;
@@ -58,6 +59,15 @@ public final class NearDupSet {
         for (Doc d : docs) {
             textById.put(d.id(), d.text());
         }
+        for (Pair p : pairs) {
+            plantedPairs.add(p.original() + "\n" + p.copy());
+            plantedPairs.add(p.copy() + "\n" + p.original());
+        }
+    }
+
+    /** Distinct: neither an edited copy of the other nor 5-gram Jaccard similar at 0.5 or more. */
+    private boolean distinct(String a, String b, double jaccard) {
+        return jaccard < 0.5 && !plantedPairs.contains(a + "\n" + b);
     }
 
     public List<Doc> docs() {
@@ -170,7 +180,9 @@ public final class NearDupSet {
 
     /**
      * Scores a dedup result given as {@code removed id -> kept id}. Documents not in the map are
-     * kept. Near-duplicate judged as Jaccard >= 0.5 ({@code precision}) and >= 0.8 ({@code strictPrecision}).
+     * kept. A removal is wrong ({@code precision}) when the two documents are distinct: neither a
+     * planted copy of the other, at any level, nor at Jaccard 0.5 or more; {@code strictPrecision}
+     * counts only removals at Jaccard 0.8 or more as right.
      */
     public Score score(Map<String, String> keeperOf) {
         Map<String, String> cluster = new HashMap<>();
@@ -195,7 +207,7 @@ public final class NearDupSet {
         int strict = 0;
         for (Map.Entry<String, String> e : keeperOf.entrySet()) {
             double j = jaccard(shingles(textById.get(e.getKey())), shingles(textById.get(e.getValue())));
-            correct += j >= 0.5 ? 1 : 0;
+            correct += distinct(e.getKey(), e.getValue(), j) ? 0 : 1;
             strict += j >= 0.8 ? 1 : 0;
         }
         int removals = keeperOf.size();
@@ -216,14 +228,14 @@ public final class NearDupSet {
         return out;
     }
 
-    /** Removals whose document and keeper share less than {@code below} Jaccard similarity, for a person to read. */
-    public List<String> wrongRemovals(Map<String, String> keeperOf, double below, int max) {
+    /** Removals of distinct documents (the precision errors), for a person to read. */
+    public List<String> wrongRemovals(Map<String, String> keeperOf, int max) {
         List<String> out = new ArrayList<>();
         for (Map.Entry<String, String> e : keeperOf.entrySet()) {
             String a = textById.get(e.getKey());
             String b = textById.get(e.getValue());
             double j = jaccard(shingles(a), shingles(b));
-            if (j < below && out.size() < max) {
+            if (distinct(e.getKey(), e.getValue(), j) && out.size() < max) {
                 out.add(String.format("%s -> %s  J=%.2f  %d/%d chars%n    %s%n    %s", e.getKey(), e.getValue(), j,
                         a.length(), b.length(), snippet(a), snippet(b)));
             }
