@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 io.lmforge.trainer.dist.AllReduceBench.class,
                 io.lmforge.trainer.cli.TrainBenchCommand.class,
                 IngestBench.class,
+                DedupBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override
