@@ -25,6 +25,8 @@ public final class StageRegistry {
     static final Map<String, Factory<ArtifactStage>> ARTIFACTS = new LinkedHashMap<>();
 
     static {
+        STAGES.put("clean", io.lmforge.clean.CleanStage::from);
+        STAGES.put("filter", io.lmforge.filter.FilterStage::from);
     }
 
     private StageRegistry() {
