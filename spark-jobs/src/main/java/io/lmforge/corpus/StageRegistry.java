@@ -27,6 +27,7 @@ public final class StageRegistry {
     static {
         STAGES.put("clean", io.lmforge.clean.CleanStage::from);
         STAGES.put("filter", io.lmforge.filter.FilterStage::from);
+        STAGES.put("langid", io.lmforge.langid.LangIdStage::from);
     }
 
     private StageRegistry() {
