@@ -28,6 +28,7 @@ public final class StageRegistry {
         STAGES.put("clean", io.lmforge.clean.CleanStage::from);
         STAGES.put("filter", io.lmforge.filter.FilterStage::from);
         STAGES.put("langid", io.lmforge.langid.LangIdStage::from);
+        STAGES.put("pii", io.lmforge.pii.PiiStage::from);
     }
 
     private StageRegistry() {
