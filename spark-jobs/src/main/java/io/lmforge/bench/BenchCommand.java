@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
                 io.lmforge.trainer.cli.TrainBenchCommand.class,
                 IngestBench.class,
                 DedupBench.class,
+                PiiBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override
