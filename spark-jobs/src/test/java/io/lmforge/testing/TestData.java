@@ -137,4 +137,13 @@ public final class TestData {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
+
+    /**
+     * A config from {@code conf/} with its source paths that start with {@code prefix} moved under
+     * {@code dir}, so a test runs the committed config on its own copy of the data.
+     */
+    public static String config(String name, String prefix, Path dir) throws IOException {
+        return Files.readString(repoRoot().resolve("conf").resolve(name))
+                .replace("path = \"" + prefix, "path = \"" + dir.toAbsolutePath() + "/");
+    }
 }
