@@ -25,6 +25,8 @@ public final class StageRegistry {
     static final Map<String, Factory<ArtifactStage>> ARTIFACTS = new LinkedHashMap<>();
 
     static {
+        ARTIFACTS.put(OutputLayout.TOKENIZER, io.lmforge.tokenizer.TokenizerStage::from);
+        ARTIFACTS.put(OutputLayout.SHARDS, io.lmforge.pack.ShardsStage::from);
     }
 
     private StageRegistry() {
