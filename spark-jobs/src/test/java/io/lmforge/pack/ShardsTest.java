@@ -3,7 +3,12 @@ package io.lmforge.pack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.common.hash.Hashing;
+import com.typesafe.config.ConfigFactory;
+import io.lmforge.config.Settings;
+import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.StageContext;
 import io.lmforge.testing.CorpusRun;
+import io.lmforge.testing.SparkTestSession;
 import io.lmforge.testing.TestData;
 import io.lmforge.tokenizer.HfEncoder;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -27,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,12 +67,10 @@ class ShardsTest {
                 TestData.texts("debian/libpython3.11-stdlib/usr/lib/python3.11/asyncio", ".py", 30));
         writeJsonl(in.resolve("ja.jsonl"), "man-ja", TestData.texts("debian/manpages-ja/usr/share/man/ja/man1", ".gz", 25));
         writeJsonl(in.resolve("de.jsonl"), "man-de", TestData.texts("debian/manpages-de/usr/share/man/de/man1", ".gz", 25));
-        StringBuilder weights = new StringBuilder();
-        WEIGHTS.forEach((d, w) -> weights.append('"').append(d).append("\" = ").append(w).append(", "));
         run = CorpusRun.run("sources = [ { name = corpus, format = jsonl, path = " + CorpusRun.quote(in) + " } ]\n"
                 + "tokenizer { vocab-size = 700 }\n"
                 + "shards { seq-len = " + SEQ_LEN + ", seed = 7, val-fraction = 0.1, "
-                + "mix { weights { " + weights + " }, batch-size = " + BATCH + " } }\n", dir.resolve("out"));
+                + "mix { weights { " + weightsHocon() + " }, batch-size = " + BATCH + " } }\n", dir.resolve("out"));
         manifest = new ObjectMapper().readTree(Files.readAllBytes(run.out.resolve("shards/manifest.json")));
         for (String split : List.of("train", "val")) {
             splits.put(split, readWithDuckDb(run.out.resolve("shards"), manifest.at("/splits/" + split + "/files")));
@@ -190,6 +195,72 @@ class ShardsTest {
         JsonNode job = run.manifest();
         assertEquals(700, job.at("/stages/tokenizer/vocab_size").asInt());
         assertEquals(manifest.at("/splits/train/sequences").asLong(), job.at("/stages/shards/train_sequences").asLong());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
+        List<Seq> again = rebuild("seed = 7", "again");
+        assertEquals(splits.get("train").size(), again.size());
+        for (int i = 0; i < again.size(); i++) {
+            assertArrayEquals(splits.get("train").get(i).ids, again.get(i).ids, "sequence " + i);
+        }
+        List<Seq> other = rebuild("seed = 8", "other");
+        int same = 0;
+        for (int i = 0; i < Math.min(other.size(), again.size()); i++) {
+            same += Arrays.equals(other.get(i).ids, again.get(i).ids) ? 1 : 0;
+        }
+        assertTrue(same < again.size() / 10, same + " of " + again.size() + " sequences unchanged by another seed");
+    }
+
+    @Test
+    void aReleasedTokenizerDeepSeekV3GivesItsOwnIds() throws IOException, SQLException {
+        Path models = TestData.path("npm/tokenizer-deepseek_v3/models");
+        Path out = dir.resolve("deepseek");
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(Settings.of(ConfigFactory.parseString(
+                "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
+                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "ds"));
+        Path tokenizerDir = out.resolve("_staging/tokenizer");
+        List<Seq> train = rebuild("seed = 7, tokenizer = " + CorpusRun.quote(tokenizerDir), "deepseek-shards");
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("deepseek-shards/_staging/shards/manifest.json")));
+        // The tokenizer's ids end at 128814 (the model pads its embedding table to 129280).
+        assertEquals(128815, m.get("vocab_size").asInt());
+        assertEquals(0, m.at("/special_tokens/bos").asInt());
+        assertEquals(1, m.at("/special_tokens/eos").asInt());
+        // The first complete document in the stream of the first sequence's domain: DeepSeek's ids for its text.
+        String domain = train.get(0).domain;
+        List<Integer> stream = new ArrayList<>();
+        for (Seq s : train) {
+            if (s.domain.equals(domain)) {
+                stream.addAll(toList(s.ids));
+            }
+        }
+        int bos = stream.indexOf(0);
+        int eos = stream.subList(bos, stream.size()).indexOf(1) + bos;
+        assertTrue(bos >= 0 && eos > bos, "a complete document in the " + domain + " stream");
+        int[] ids = stream.subList(bos + 1, eos).stream().mapToInt(Integer::intValue).toArray();
+        try (HfEncoder deepseek = HfEncoder.forDocuments(Files.readString(models.resolve("tokenizer.json")))) {
+            String text = deepseek.decode(ids, false);
+            assertTrue(documentsByDomain.get(domain).contains(text), text);
+            assertArrayEquals(deepseek.encode(text), ids);
+        }
+    }
+
+    /** Runs the shards stage alone on the same documents with other settings; its train split. */
+    static List<Seq> rebuild(String settings, String name) throws IOException, SQLException {
+        Path out = dir.resolve(name);
+        String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
+                + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
+                + settings;
+        ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
+                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
+        return readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/train/files"));
+    }
+
+    static String weightsHocon() {
+        StringBuilder weights = new StringBuilder();
+        WEIGHTS.forEach((d, w) -> weights.append('"').append(d).append("\" = ").append(w).append(", "));
+        return weights.toString();
     }
 
     static List<Seq> readWithDuckDb(Path shards, JsonNode files) throws SQLException {
