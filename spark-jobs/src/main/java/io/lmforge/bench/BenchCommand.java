@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print figures (throughput, ratios against a named peer).",
-        subcommands = {})
+        subcommands = {TokenizerTrainingBench.class})
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {
