@@ -68,7 +68,7 @@ class ShardsTest {
         writeJsonl(in.resolve("ja.jsonl"), "man-ja", TestData.texts("debian/manpages-ja/usr/share/man/ja/man1", ".gz", 25));
         writeJsonl(in.resolve("de.jsonl"), "man-de", TestData.texts("debian/manpages-de/usr/share/man/de/man1", ".gz", 25));
         run = CorpusRun.run("sources = [ { name = corpus, format = jsonl, path = " + CorpusRun.quote(in) + " } ]\n"
-                + "tokenizer { vocab-size = 700 }\n"
+                + "stages = []\ntokenizer { vocab-size = 700 }\n"
                 + "shards { seq-len = " + SEQ_LEN + ", seed = 7, val-fraction = 0.1, "
                 + "mix { weights { " + weightsHocon() + " }, batch-size = " + BATCH + " } }\n", dir.resolve("out"));
         manifest = new ObjectMapper().readTree(Files.readAllBytes(run.out.resolve("shards/manifest.json")));
