@@ -83,7 +83,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (prometheusPort != null) {
             m = new TrainConfig.Metrics(m.logEvery(), prometheusPort, m.prometheusHost());
         }
-        return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m);
+        return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m,
+                c.distributed());
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */
