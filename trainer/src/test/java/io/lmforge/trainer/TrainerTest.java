@@ -87,6 +87,8 @@ class TrainerTest {
         double last = steps.get(7).get("loss").getAsDouble();
         assertTrue(last < first - 0.3, "loss should fall: " + first + " -> " + last);
         assertTrue(steps.get(0).get("balance_loss").getAsDouble() > 0, "MoE balance loss is part of the objective");
+        double imbalance = steps.get(7).get("expert_load_max_over_mean").getAsDouble();
+        assertTrue(imbalance >= 1 && imbalance <= 4.0 / 2, "between balance and collapse onto one of 4 experts: " + imbalance);
 
         JsonObject unigram = log.stream().filter(o -> o.has("event") && o.get("event").getAsString().equals("unigram_entropy"))
                 .findFirst().orElseThrow();

@@ -67,15 +67,40 @@ public final class TrainingMetrics implements AutoCloseable {
         log.event(step, "start", d);
     }
 
+    /**
+     * @param expertCounts tokens per routed expert in each layer's last forward (null rows for
+     *                     dense layers), summarised as the busiest expert's load over the mean:
+     *                     1.0 is perfect balance, routed-experts / top-k is collapse onto one
+     */
     public void step(StepReport r, int[][] expertCounts) {
         if (log == null) {
             return;
         }
-        log.step(r);
+        log.step(r, expertLoadImbalance(expertCounts));
         if (prometheus != null) {
             prometheus.step(r);
         }
         console.step(r);
+    }
+
+    static double expertLoadImbalance(int[][] counts) {
+        double worst = Double.NaN;
+        for (int[] layer : counts == null ? new int[0][] : counts) {
+            if (layer == null || layer.length == 0) {
+                continue;
+            }
+            long total = 0;
+            int max = 0;
+            for (int c : layer) {
+                total += c;
+                max = Math.max(max, c);
+            }
+            if (total > 0) {
+                double ratio = max / ((double) total / layer.length);
+                worst = Double.isNaN(worst) ? ratio : Math.max(worst, ratio);
+            }
+        }
+        return worst;
     }
 
     public void eval(EvalReport r) {
