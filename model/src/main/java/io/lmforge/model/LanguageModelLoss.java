@@ -2,6 +2,7 @@ package io.lmforge.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.lmforge.model.nn.Scalars;
 
 /**
  * The training objective: next-token cross-entropy, with an ignore index and optional label
@@ -64,6 +65,6 @@ public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
             return nll;
         }
         NDArray uniform = logProbs.mean(new int[]{-1}).neg();
-        return nll.mul(1 - smoothing).add(uniform.mul(smoothing));
+        return Scalars.times(nll, 1 - smoothing).add(Scalars.times(uniform, smoothing));
     }
 }

@@ -44,13 +44,15 @@ final class ConnectedComponents {
      * node that has an edge, {@code component} being the smallest node of its component.
      * {@code checkpoint} materializes a dataset under a name and returns it read back.
      */
-    Dataset<Row> run(Dataset<Row> edges, BiFunction<Dataset<Row>, String, Dataset<Row>> checkpoint) {
+    Dataset<Row> run(Dataset<Row> edges, BiFunction<Dataset<Row>, String, Dataset<Row>> checkpoint,
+                     DedupStage.Timer timer) {
         Dataset<Row> e = edges.filter(col("a").notEqual(col("b")))
                 .select(greatest(col("a"), col("b")).as(HI), least(col("a"), col("b")).as(LO))
                 .distinct();
         e = checkpoint.apply(e, "cc-0");
+        timer.lap("candidates");
         rounds = 0;
-        while (!isStarForest(e)) {
+        while (!e.isEmpty() && !isStarForest(e)) {
             if (++rounds > MAX_ROUNDS) {
                 throw new IllegalStateException("connected components did not converge in " + MAX_ROUNDS + " rounds");
             }
@@ -80,13 +82,9 @@ final class ConnectedComponents {
 
     /** Converged: every node has at most one smaller neighbour, and no centre is itself a leaf. */
     static boolean isStarForest(Dataset<Row> e) {
-        long multi = e.groupBy(col(HI)).agg(count("*").as("n")).filter(col("n").gt(1)).limit(1).count();
-        if (multi > 0) {
-            return false;
-        }
-        Dataset<Row> his = e.select(col(HI).as("x"));
-        Dataset<Row> los = e.select(col(LO).as("x"));
-        return los.join(his, "x").limit(1).count() == 0;
+        Dataset<Row> twoParents = e.groupBy(col(HI).as("x")).agg(count("*").as("n")).filter(col("n").gt(1)).select("x");
+        Dataset<Row> centreIsLeaf = e.select(col(LO).as("x")).join(e.select(col(HI).as("x")), "x");
+        return twoParents.unionByName(centreIsLeaf).limit(1).count() == 0;
     }
 
 }

@@ -98,24 +98,28 @@ public final class DedupStage implements Stage {
         KeepRule rule = new KeepRule(settings.previousWins(), settings.keepHighest());
         PermutationTables tables = settings.tables();
 
+        Timer timer = new Timer();
         Dataset<Row> computed = work.save(Fingerprints.compute(corpus.filter(Rejections.isKept()), signal, settings),
                 "fingerprints");
+        timer.lap("fingerprint");
         Dataset<Row> nodes = computed.select(col(UID).as(NODE), col(ID), col(SOURCE), lit(ctx.runId()).as(RUN_ID),
                 col(SIMHASH), col(EXACT_HI), col(EXACT_LO), col(TOKENS), col(QUALITY));
         if (!settings.previous().isEmpty()) {
             Dataset<Row> previous = Fingerprints.readPrevious(spark, settings.previous(), settings);
             nodes = nodes.unionByName(previous.withColumn(NODE, lit(-1L).minus(monotonically_increasing_id())));
         }
-        nodes = work.save(nodes, "nodes");
 
-        // Exact duplicates: one representative per exact hash.
+        // Exact duplicates: one representative per exact hash. Saved once, this also fixes the
+        // earlier runs' node numbers.
         Dataset<Row> ranked = work.save(nodes.withColumn(KEEPER,
-                min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))), "exact");
+                min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))), "nodes");
+        nodes = ranked.drop(KEEPER);
         Dataset<Row> exactMoves = ranked.filter(col(KEEPER + "." + NODE).notEqual(col(NODE)))
                 .select(col(NODE), col(KEEPER));
         Dataset<Row> representatives = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE)))
                 .filter(col(SIMHASH).isNotNull().and(col(TOKENS).geq(settings.minTokens())))
                 .select(col(NODE), col(SIMHASH).as("fp"));
+        timer.lap("exact");
 
         // Near-duplicates: pairs within k, clusters, one keeper per cluster. Pairs of two earlier
         // documents are left alone: earlier corpora stay as they were.
@@ -123,10 +127,12 @@ public final class DedupStage implements Stage {
                 spark.sparkContext().longAccumulator("dedup comparisons"),
                 spark.sparkContext().longAccumulator("dedup giant buckets"),
                 spark.sparkContext().longAccumulator("dedup fingerprints in giant buckets"));
-        Dataset<Row> pairs = work.save(CandidatePairs.find(representatives, tables, settings.bucketWindow(), counters)
-                .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0))), "pairs");
+        Dataset<Row> pairs = CandidatePairs.find(representatives, tables, settings.bucketWindow(), counters)
+                .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
         ConnectedComponents cc = new ConnectedComponents();
-        Dataset<Row> members = cc.run(pairs, work::save).join(nodes, NODE);
+        Dataset<Row> components = cc.run(pairs, work::save, timer);
+        timer.lap("components");
+        Dataset<Row> members = components.join(nodes, NODE);
         Dataset<Row> keepers = members.groupBy(col(ConnectedComponents.COMPONENT)).agg(min(rule.key()).as(KEEPER));
         Dataset<Row> nearMoves = work.save(members.join(keepers, ConnectedComponents.COMPONENT)
                 .filter(col(KEEPER + "." + NODE).notEqual(col(NODE)))
@@ -149,6 +155,7 @@ public final class DedupStage implements Stage {
                 .select(col(NODE), col(KEEPER), col(REASON), col(Columns.DISTANCE))
                 .unionByName(exactResolved)
                 .filter(col(NODE).geq(0).or(col(KEEPER + "." + NODE).geq(0))), "moves");
+        timer.lap("clusters");
 
         Fingerprints.write(nodes.join(moves.select(NODE), nodes.col(NODE).equalTo(moves.col(NODE)), "left_anti"),
                 ctx.layout().staged(Fingerprints.OUTPUT), settings, "zstd");
@@ -161,7 +168,9 @@ public final class DedupStage implements Stage {
             superseded = spark.read().parquet(ctx.layout().staged(SUPERSEDED)).count();
         }
 
+        timer.lap("store");
         record(nodes, moves, tables, counters, cc, rule.describe(settings.keepBy(), hasSignal), superseded);
+        report.put("seconds", timer.laps());
         return mark(corpus, nodes.filter(col(NODE).geq(0)), moves.filter(col(NODE).geq(0)));
     }
 
@@ -213,6 +222,22 @@ public final class DedupStage implements Stage {
     @Override
     public Map<String, Object> report(Dataset<Row> documents) {
         return new LinkedHashMap<>(report);
+    }
+
+    /** Wall-clock seconds of each step, for the manifest. */
+    static final class Timer {
+        private final Map<String, Double> laps = new LinkedHashMap<>();
+        private long start = System.nanoTime();
+
+        void lap(String step) {
+            long now = System.nanoTime();
+            laps.merge(step, Math.round((now - start) / 1e6) / 1e3, Double::sum);
+            start = now;
+        }
+
+        Map<String, Double> laps() {
+            return new LinkedHashMap<>(laps);
+        }
     }
 
     /** Materializes intermediates under {@code OUT/_work/dedup/NAME}. */

@@ -212,9 +212,9 @@ public final class Fingerprinter {
         inLanes = 0;
     }
 
-    private static final int SEPARATOR = 0;
-    private static final int WORD = 1;
-    private static final int CHARACTER = 2;
+    static final int SEPARATOR = 0;
+    static final int WORD = 1;
+    static final int CHARACTER = 2;
 
     static int kind(int c) {
         if (c < 0x80) {

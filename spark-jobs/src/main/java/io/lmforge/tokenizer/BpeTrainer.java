@@ -101,6 +101,7 @@ public final class BpeTrainer {
             tokens.add(tokens.get(a) + tokens.get(b));
             merges.add(new int[]{a, b});
             int step = merges.size();
+            s.step = step;
             s.touched.clear();
             IntList where = s.where[p];
             s.where[p] = null;
@@ -133,6 +134,9 @@ public final class BpeTrainer {
         int[] right = new int[1 << 16];
         long[] pairCount = new long[1 << 16];
         IntList[] where = new IntList[1 << 16];
+        /** The merge step that last touched each pair, so a pair is pushed once per merge. */
+        int[] touchedAt = new int[1 << 16];
+        int step;
         final PairHeap heap;
         final IntList touched = new IntList();
 
@@ -155,6 +159,7 @@ public final class BpeTrainer {
                     right = Arrays.copyOf(right, n);
                     pairCount = Arrays.copyOf(pairCount, n);
                     where = Arrays.copyOf(where, n);
+                    touchedAt = Arrays.copyOf(touchedAt, n);
                 }
                 left[p] = x;
                 right[p] = y;
@@ -166,7 +171,10 @@ public final class BpeTrainer {
                 if (where[p] != null) {
                     where[p].addUnlessLast(w);
                 }
-                touched.addUnlessLast(p);
+                if (touchedAt[p] != step) {
+                    touchedAt[p] = step;
+                    touched.addUnlessLast(p);
+                }
             }
         }
 

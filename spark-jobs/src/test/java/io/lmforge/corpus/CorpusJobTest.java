@@ -46,8 +46,8 @@ class CorpusJobTest {
     @Test
     void reRunningWithTheSameInputsGivesTheSameOutputs() throws IOException {
         Path in = input();
-        CorpusRun first = CorpusRun.run(config(in), dir.resolve("a"));
-        CorpusRun second = CorpusRun.run(config(in), dir.resolve("b"));
+        CorpusRun first = CorpusRun.ingestOnly(config(in), dir.resolve("a"));
+        CorpusRun second = CorpusRun.ingestOnly(config(in), dir.resolve("b"));
         assertEquals(rows(first.documents()), rows(second.documents()));
         assertEquals(rows(first.quarantine()), rows(second.quarantine()));
         assertEquals(150, first.documents().count());
@@ -60,7 +60,7 @@ class CorpusJobTest {
     void aRunPublishesOnlyFinishedOutputsAndRemovesScratch() throws IOException {
         Path in = input();
         Path out = dir.resolve("out");
-        CorpusRun run = CorpusRun.run(config(in), out);
+        CorpusRun run = CorpusRun.ingestOnly(config(in), out);
         for (String name : List.of(OutputLayout.DOCUMENTS, OutputLayout.REJECTED, OutputLayout.QUARANTINE,
                 OutputLayout.REJECTED_SAMPLES, OutputLayout.MANIFEST)) {
             assertTrue(Files.exists(out.resolve(name)), name);
@@ -75,9 +75,9 @@ class CorpusJobTest {
     void aRerunIntoTheSameDirectoryReplacesTheOldOutputs() throws IOException {
         Path in = input();
         Path out = dir.resolve("out");
-        CorpusRun.run(config(in), out);
+        CorpusRun.ingestOnly(config(in), out);
         Files.delete(in.resolve("part-2.jsonl"));
-        CorpusRun again = CorpusRun.run(config(in), out);
+        CorpusRun again = CorpusRun.ingestOnly(config(in), out);
         assertEquals(100, again.documents().count());
         assertEquals(6, again.quarantine().count());
     }
@@ -85,7 +85,7 @@ class CorpusJobTest {
     @Test
     void aPathThatMatchesNothingIsAnErrorNamingIt() {
         Path missing = dir.resolve("nowhere");
-        NoInputException e = assertThrows(NoInputException.class, () -> CorpusRun.run(
+        NoInputException e = assertThrows(NoInputException.class, () -> CorpusRun.ingestOnly(
                 "sources = [ { name = ghost, format = jsonl, path = " + CorpusRun.quote(missing) + "/\"*.jsonl\" } ]",
                 dir.resolve("out")));
         assertTrue(e.getMessage().contains("source 'ghost'"), e.getMessage());
@@ -96,7 +96,7 @@ class CorpusJobTest {
     @Test
     void anEmptyDirectoryIsAnErrorToo() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        NoInputException e = assertThrows(NoInputException.class, () -> CorpusRun.run(
+        NoInputException e = assertThrows(NoInputException.class, () -> CorpusRun.ingestOnly(
                 "sources = [ { name = hollow, format = jsonl, path = " + CorpusRun.quote(empty) + " } ]",
                 dir.resolve("out")));
         assertTrue(e.getMessage().contains("no files"), e.getMessage());

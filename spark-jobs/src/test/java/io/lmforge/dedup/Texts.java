@@ -19,6 +19,16 @@ final class Texts {
             + "basin, and the dining car serves a simple supper until midnight. Tickets open ninety days ahead "
             + "and the cheapest berths sell out within hours in summer, so book early if you can.";
 
+    static final String GARDEN = "Tomatoes want a sunny wall, rich soil and water at the roots rather than on the "
+            + "leaves. Pinch out the side shoots every week, tie the main stem to a cane as it grows, and feed the "
+            + "plants with a potash fertiliser once the first trusses have set. Pick the fruit as it colours; left "
+            + "on the plant too long, it splits after heavy rain and the birds find it first.";
+
+    static final String CHESS = "In the opening, develop the knights before the bishops, castle early and do not "
+            + "move the same piece twice without a reason. Control of the centre matters more than winning a pawn, "
+            + "and a queen brought out too soon becomes a target that lets the opponent gain time. Once the pieces "
+            + "are out, look for a plan: a weak square, an open file or a pawn that cannot be defended.";
+
     private Texts() {
     }
 }

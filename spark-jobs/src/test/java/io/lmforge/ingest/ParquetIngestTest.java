@@ -91,8 +91,7 @@ class ParquetIngestTest {
                 og.newGroup().append("key", "k2").append("body", texts.get(1))));
         Files.copy(other.resolve("other.parquet"), docs.resolve("other.parquet"));
 
-        run = CorpusRun.run("stages = []\n" // the readers alone: later stages would remove records of their own
-                + "sources = [\n"
+        run = CorpusRun.ingestOnly("sources = [\n"
                 + " { name = docs, format = parquet, path = " + CorpusRun.quote(docs) + "/\"*.parquet\", max-record-bytes = 256 KiB }\n"
                 + " { name = other, format = parquet, path = " + CorpusRun.quote(other)
                 + ", text-column = body, id-column = key, domain-column = topic }\n"

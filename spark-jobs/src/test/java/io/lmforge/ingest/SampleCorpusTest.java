@@ -28,7 +28,7 @@ class SampleCorpusTest {
     @BeforeAll
     static void runSample() throws IOException {
         Path samples = TestData.repoRoot().resolve("samples");
-        run = CorpusRun.run(TestData.config("sample.conf", "samples/", samples), dir.resolve("out"));
+        run = CorpusRun.ingestOnly(TestData.config("sample.conf", "samples/", samples), dir.resolve("out"));
     }
 
     @Test

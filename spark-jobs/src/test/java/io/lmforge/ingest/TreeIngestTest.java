@@ -70,8 +70,7 @@ class TreeIngestTest {
         Files.write(code.resolve("src/nul.c"), new byte[]{'i', 'n', 't', 0, 'x'});
         Files.write(code.resolve("src/latin1.py"), "# caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
 
-        run = CorpusRun.run("stages = []\n" // the readers alone: later stages would remove records of their own
-                + "sources = [\n"
+        run = CorpusRun.ingestOnly("sources = [\n"
                 + " { name = text, format = text, path = " + CorpusRun.quote(text) + ", max-record-bytes = 100 KiB }\n"
                 + " { name = code, format = code, path = " + CorpusRun.quote(code) + " }\n"
                 + "]\n", dir.resolve("out"));

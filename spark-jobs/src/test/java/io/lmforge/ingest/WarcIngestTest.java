@@ -110,8 +110,7 @@ class WarcIngestTest {
                 Warcs.conversion(BASE + "w3.html", "   \n".getBytes(StandardCharsets.UTF_8)),
                 Warcs.conversion(BASE + "w4.html", "Texte en fran\u00e7ais.".getBytes(StandardCharsets.UTF_8))));
 
-        run = CorpusRun.run("stages = []\n" // the readers alone: later stages would remove records of their own
-                + "sources = [\n"
+        run = CorpusRun.ingestOnly("sources = [\n"
                 + " { name = web, format = warc, path = " + CorpusRun.quote(web) + " }\n"
                 + " { name = big, format = warc, path = " + CorpusRun.quote(big) + ", max-record-bytes = 100 KiB }\n"
                 + " { name = wet, format = wet, path = " + CorpusRun.quote(wet) + " }\n"

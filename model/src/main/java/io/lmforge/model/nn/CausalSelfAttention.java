@@ -40,7 +40,7 @@ public final class CausalSelfAttention extends ModelBlock {
         NDArray k = rope.apply(toHeads(qkvSplit.get(1), b, t));
         NDArray v = toHeads(qkvSplit.get(2), b, t);
 
-        NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).div(Math.sqrt(headDim));
+        NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim));
         NDArray attention = scores.add(mask).softmax(-1);
         NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
         return out.forward(ps, y, training);

@@ -67,7 +67,7 @@ public final class DeepSeekModel extends ModelBlock {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDArray zero = null;
             for (Parameter p : getParameters().values()) {
-                NDArray term = p.getArray().sum().mul(0);
+                NDArray term = Scalars.times(p.getArray().sum(), 0);
                 zero = zero == null ? term : zero.add(term);
             }
             collector.backward(zero);

@@ -93,7 +93,7 @@ public final class DeepSeekMoe extends ModelBlock {
         }
         NDArray fraction = manager.create(f).toType(affinity.getDataType(), false);
         NDArray meanAffinity = affinity.mean(new int[]{0});                    // P: (E)
-        return fraction.mul(meanAffinity).sum().mul(moe.auxLossWeight());
+        return Scalars.times(fraction.mul(meanAffinity).sum(), moe.auxLossWeight());
     }
 
     @Override

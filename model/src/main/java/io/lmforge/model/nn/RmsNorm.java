@@ -18,7 +18,7 @@ public final class RmsNorm extends ModelBlock {
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray g = ps.getValue(gain, x.getDevice(), training);
-        NDArray rms = x.square().mean(new int[]{-1}, true).add(eps).sqrt();
+        NDArray rms = Scalars.plus(x.square().mean(new int[]{-1}, true), eps).sqrt();
         return x.div(rms).mul(g);
     }
 

@@ -28,8 +28,13 @@ public interface Collective extends Closeable {
      */
     void allReduce(ByteBuffer floats, ReduceOp op);
 
-    /** Reduces {@code values} in place across all ranks. */
-    void allReduce(float[] values, ReduceOp op);
+    /** Reduces {@code values} in place across all ranks (through a direct buffer; bucket large tensors instead). */
+    default void allReduce(float[] values, ReduceOp op) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
+        buf.asFloatBuffer().put(values);
+        allReduce(buf, op);
+        buf.asFloatBuffer().get(values);
+    }
 
     /** Averages {@code values} in place across all ranks: sum in fp32, then divide by the world size. */
     default void allReduceMean(float[] values) {
@@ -62,6 +67,11 @@ public interface Collective extends Closeable {
 
     /** Returns once every rank has called it. */
     void barrier();
+
+    /** Cumulative cost of this rank's collectives (zero where nothing is exchanged). */
+    default CollectiveStats stats() {
+        return CollectiveStats.NONE;
+    }
 
     /** Releases sockets and threads; never throws. */
     @Override

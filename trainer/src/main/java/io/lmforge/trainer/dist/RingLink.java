@@ -77,7 +77,8 @@ final class RingLink implements AutoCloseable {
                 int n = read ? channel.read(buf) : channel.write(buf);
                 if (n < 0) {
                     throw failure("rank " + peerRank + " (" + peerAddress + ") closed the connection while this rank was "
-                            + doing.get() + " (the peer failed or was killed; see its log)", null);
+                            + doing.get() + " (rank " + peerRank + " failed, was killed, or gave up after a failure elsewhere in the ring; "
+                            + "the earliest error of the job names the cause)", null);
                 }
                 if (n > 0) {
                     deadline = System.nanoTime() + timeoutNanos;

@@ -8,6 +8,7 @@ import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -57,11 +58,15 @@ public final class TcpRingCollective implements Collective {
     private final LinkedBlockingQueue<Object> sendQueue = new LinkedBlockingQueue<>();
     private final Thread sender;
     private final ByteBuffer scratch;
+    private final float[] receivedFloats;
+    private final float[] localFloats;
     private final ByteBuffer headerIn = ByteBuffer.allocateDirect(HEADER_BYTES).order(ByteOrder.BIG_ENDIAN);
     private ByteBuffer staging = ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder());
     private volatile CollectiveException failure;
     private volatile boolean closed;
     private long seq;
+    private long operationNanos;
+    private volatile long bytesSent;
     private volatile String phase = "idle";
 
     private record SendItem(ByteBuffer bytes, String doing) {
@@ -77,6 +82,8 @@ public final class TcpRingCollective implements Collective {
         this.prev = new RingLink(fromPrev, true, rank, (rank - 1 + worldSize) % worldSize, prevAddress.toString(), timeout,
                 this::checkReceiver);
         this.scratch = ByteBuffer.allocateDirect(options.segmentBytes()).order(ByteOrder.nativeOrder());
+        this.receivedFloats = new float[options.segmentBytes() / Float.BYTES];
+        this.localFloats = new float[options.segmentBytes() / Float.BYTES];
         this.sender = new Thread(this::sendLoop, "lmforge-ring-send-rank" + rank);
         sender.setDaemon(true);
         sender.start();
@@ -298,6 +305,11 @@ public final class TcpRingCollective implements Collective {
     }
 
     @Override
+    public CollectiveStats stats() {
+        return new CollectiveStats(seq, operationNanos, bytesSent);
+    }
+
+    @Override
     public void allReduce(float[] values, ReduceOp op) {
         ByteBuffer buf = staging(values.length * (long) Float.BYTES);
         buf.asFloatBuffer().put(values);
@@ -346,6 +358,7 @@ public final class TcpRingCollective implements Collective {
                     + "); cannot run " + name, failure);
         }
         seq++;
+        long t0 = System.nanoTime();
         try {
             phase = name + " (exchanging headers)";
             exchangeHeader(opcode, count, param, name);
@@ -353,6 +366,7 @@ public final class TcpRingCollective implements Collective {
             phase = name + " (finishing sends)";
             flush();
             phase = "idle";
+            operationNanos += System.nanoTime() - t0;
         } catch (CollectiveException e) {
             fail(e);
             throw failure;
@@ -381,6 +395,8 @@ public final class TcpRingCollective implements Collective {
         }
         boolean countMatters = opcode == OP_ALL_REDUCE || opcode == OP_BROADCAST;
         if (theirOp != opcode || theirSeq != seq || (countMatters && theirCount != count) || theirParam != param) {
+            // Let our own header reach the neighbour first, so that it too can name both calls.
+            flushBriefly();
             throw peerError("this rank called " + name + " but rank " + prev.peerRank() + " (" + prev.peerAddress() + ") called "
                     + describe(theirOp, theirSeq, theirCount, theirParam)
                     + ": every rank must call the same collectives, with the same sizes, in the same order");
@@ -449,33 +465,43 @@ public final class TcpRingCollective implements Collective {
         }
     }
 
-    /** {@code dst[i] = combine(received[i], dst[i])}; the chunk's final step also divides by n for MEAN. */
+    /**
+     * {@code dst[i] = combine(received[i], dst[i])}; the chunk's final step also divides by n for
+     * MEAN. Bulk copies into arrays let the JIT vectorize the loop (about twice as fast as
+     * element-wise buffer access).
+     */
     private void reduceInto(ByteBuffer dst, int offset, int floats, ReduceOp op, boolean divide) {
-        ByteBuffer in = scratch;
+        FloatBuffer local = dst.duplicate().limit(offset + floats * Float.BYTES).position(offset).slice()
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] in = receivedFloats;
+        float[] acc = localFloats;
+        scratch.clear().asFloatBuffer().get(0, in, 0, floats);
+        local.get(0, acc, 0, floats);
         switch (op) {
             case SUM, MEAN -> {
                 if (divide) {
                     float n = worldSize;
-                    for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                        dst.putFloat(o, (in.getFloat(i) + dst.getFloat(o)) / n);
+                    for (int i = 0; i < floats; i++) {
+                        acc[i] = (in[i] + acc[i]) / n;
                     }
                 } else {
-                    for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                        dst.putFloat(o, in.getFloat(i) + dst.getFloat(o));
+                    for (int i = 0; i < floats; i++) {
+                        acc[i] = in[i] + acc[i];
                     }
                 }
             }
             case MAX -> {
-                for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                    dst.putFloat(o, Math.max(in.getFloat(i), dst.getFloat(o)));
+                for (int i = 0; i < floats; i++) {
+                    acc[i] = Math.max(in[i], acc[i]);
                 }
             }
             case MIN -> {
-                for (int i = 0, o = offset; i < floats * 4; i += 4, o += 4) {
-                    dst.putFloat(o, Math.min(in.getFloat(i), dst.getFloat(o)));
+                for (int i = 0; i < floats; i++) {
+                    acc[i] = Math.min(in[i], acc[i]);
                 }
             }
         }
+        local.put(0, acc, 0, floats);
     }
 
     private void chainBroadcast(ByteBuffer bytes, int root, String name) {
@@ -553,6 +579,17 @@ public final class TcpRingCollective implements Collective {
         }
     }
 
+    /** Waits up to a second for queued sends, ignoring failures: only used on the way to an error. */
+    private void flushBriefly() {
+        CountDownLatch done = new CountDownLatch(1);
+        sendQueue.add(done);
+        try {
+            done.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private ByteBuffer staging(long bytes) {
         if (bytes > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("cannot reduce more than 2 GiB in one call: " + bytes + " bytes");
@@ -579,7 +616,9 @@ public final class TcpRingCollective implements Collective {
             while (!closed && failure == null) {
                 Object item = sendQueue.poll(RingLink.POLL_MILLIS, TimeUnit.MILLISECONDS);
                 if (item instanceof SendItem s) {
+                    int len = s.bytes().remaining();
                     next.writeFully(s.bytes(), () -> "sending " + s.doing());
+                    bytesSent += len; // only this thread writes it
                 } else if (item instanceof CountDownLatch done) {
                     done.countDown();
                 }

@@ -83,6 +83,23 @@ class TcpRingCollectiveTest {
     }
 
     @Test
+    void statsCountOperationsTimeAndTheRingsTraffic() {
+        int n = 4;
+        int floats = 100_000;
+        List<CollectiveStats> stats = RingHarness.run(n, SMALL_SEGMENTS, c -> {
+            CollectiveStats before = c.stats();
+            c.allReduce(new float[floats], ReduceOp.MEAN);
+            return c.stats().since(before);
+        });
+        for (CollectiveStats s : stats) {
+            assertEquals(1, s.operations());
+            assertTrue(s.nanos() > 0);
+            // each rank sends 2(n-1)/n of the buffer, plus a 32-byte header
+            assertEquals(2L * (n - 1) * floats * 4 / n + 32, s.bytesSent(), 8, "bytes sent " + s);
+        }
+    }
+
+    @Test
     void withTwoRanksEveryElementIsExactlyTheSerialSum() {
         float[][] x = inputs(2, 100_001, 7);
         List<float[]> results = RingHarness.run(2, SMALL_SEGMENTS, c -> {

@@ -3,6 +3,7 @@ package io.lmforge.trainer.dist.nccl;
 import io.lmforge.trainer.dist.Collective;
 import io.lmforge.trainer.dist.CollectiveException;
 import io.lmforge.trainer.dist.CollectiveOptions;
+import io.lmforge.trainer.dist.CollectiveStats;
 import io.lmforge.trainer.dist.ReduceOp;
 import io.lmforge.trainer.dist.Rendezvous;
 import org.bytedeco.cuda.cudart.CUstream_st;
@@ -78,6 +79,8 @@ public final class NcclCollective implements Collective {
     private long scratchBytes;
     private CollectiveException failure;
     private long seq;
+    private long started;
+    private long operationNanos;
 
     private NcclCollective(int rank, int worldSize, int device, CollectiveOptions options, ncclComm comm, CUstream_st stream) {
         this.rank = rank;
@@ -147,6 +150,12 @@ public final class NcclCollective implements Collective {
         return worldSize;
     }
 
+    /** Operations and time; NCCL does not report its traffic, so bytes sent stay 0. */
+    @Override
+    public CollectiveStats stats() {
+        return new CollectiveStats(seq, operationNanos, 0);
+    }
+
     /** The CUDA device this rank's communicator uses. */
     public int device() {
         return device;
@@ -179,14 +188,6 @@ public final class NcclCollective implements Collective {
         toDevice(floats, dev, bytes);
         allReduceDevice(dev, bytes / Float.BYTES, op);
         fromDevice(dev, floats, bytes);
-    }
-
-    @Override
-    public void allReduce(float[] values, ReduceOp op) {
-        ByteBuffer buf = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder());
-        buf.asFloatBuffer().put(values);
-        allReduce(buf, op);
-        buf.asFloatBuffer().get(values);
     }
 
     @Override
@@ -242,6 +243,7 @@ public final class NcclCollective implements Collective {
     }
 
     private void begin(String doing) {
+        started = System.nanoTime();
         if (failure != null) {
             throw new CollectiveException(rank, "NCCL communicator is unusable after an earlier failure (" + failure.getMessage()
                     + "); cannot run " + doing, failure);
@@ -255,6 +257,7 @@ public final class NcclCollective implements Collective {
         while (true) {
             int q = cudaStreamQuery(stream);
             if (q == cudaSuccess) {
+                operationNanos += System.nanoTime() - started;
                 return;
             }
             if (q != cudaErrorNotReady) {

@@ -1,6 +1,7 @@
 package io.lmforge.trainer.dist.spark;
 
 import io.lmforge.trainer.dist.Collective;
+import org.apache.spark.TaskContext;
 
 import java.util.List;
 
@@ -17,4 +18,21 @@ import java.util.List;
  */
 public record RankContext(int rank, int worldSize, Collective collective, int stageAttempt, String executorId,
                           List<String> gpus) {
+
+    /** Rank 0 writes checkpoints and metrics. */
+    public boolean isChief() {
+        return rank == 0;
+    }
+
+    /**
+     * Throws Spark's TaskKilledException when Spark has killed this task (a sibling rank failed
+     * and the stage is being retried). Collectives notice by themselves; call this once per step
+     * so that a rank busy computing also stops promptly. On the task's own thread only.
+     */
+    public void throwIfKilled() {
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            task.killTaskIfInterrupted();
+        }
+    }
 }
