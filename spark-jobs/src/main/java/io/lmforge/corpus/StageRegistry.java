@@ -29,6 +29,10 @@ public final class StageRegistry {
         STAGES.put("filter", io.lmforge.filter.FilterStage::from);
         STAGES.put("langid", io.lmforge.langid.LangIdStage::from);
         STAGES.put("pii", io.lmforge.pii.PiiStage::from);
+        STAGES.put("dedup", io.lmforge.dedup.DedupStage::from);
+
+        ARTIFACTS.put(OutputLayout.TOKENIZER, io.lmforge.tokenizer.TokenizerStage::from);
+        ARTIFACTS.put(OutputLayout.SHARDS, io.lmforge.pack.ShardsStage::from);
     }
 
     private StageRegistry() {

@@ -4,13 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Real text fetched by {@code bin/fetch-test-data} into {@code .cache/testdata}: the Debian
@@ -102,5 +106,44 @@ public final class TestData {
     /** A file of Python's standard library, e.g. {@code json/decoder.py}. */
     public static String python(String file) {
         return read("pkg/libpython3.11-stdlib/usr/lib/python3.11/" + file);
+    }
+
+    /** The repository root, where {@code bin/fetch-test-data} lives. */
+    public static Path repoRoot() {
+        return root().getParent().getParent();
+    }
+
+    /**
+     * Up to {@code max} files under {@code .cache/testdata/relative} whose names end with
+     * {@code suffix}, in sorted path order, each read as UTF-8 (a {@code .gz} file decompressed).
+     */
+    public static List<String> texts(String relative, String suffix, int max) {
+        List<String> out = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(path(relative), java.nio.file.FileVisitOption.FOLLOW_LINKS)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().endsWith(suffix)).sorted().limit(max)::iterator) {
+                out.add(read(f));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** A file as UTF-8, decompressed when its name ends in {@code .gz}. */
+    public static String read(Path f) throws IOException {
+        try (InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(f))
+                : Files.newInputStream(f)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A config from {@code conf/} with its source paths that start with {@code prefix} moved under
+     * {@code dir}, so a test runs the committed config on its own copy of the data.
+     */
+    public static String config(String name, String prefix, Path dir) throws IOException {
+        return Files.readString(repoRoot().resolve("conf").resolve(name))
+                .replace("path = \"" + prefix, "path = \"" + dir.toAbsolutePath() + "/");
     }
 }

@@ -1,0 +1,91 @@
+package io.lmforge.dedup;
+
+import com.typesafe.config.ConfigValueType;
+import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.Settings;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code dedup { ... }} section.
+ *
+ * <pre>
+ * dedup {
+ *   k = 3                     # Hamming-distance threshold of near-duplicates (64-bit SimHash)
+ *   blocks = 6                # permuted-table layout: C(blocks, blocks - k) tables; default k + 3
+ *   word-shingle = 1          # features: word n-grams ...
+ *   cjk-shingle = 2           # ... and character n-grams for scripts written without spaces
+ *   min-tokens = 10           # shorter documents are only checked for exact duplicates
+ *   bucket-window = 256       # a fingerprint is compared with at most this many neighbours in a bucket
+ *   keep { by = quality_score, prefer = highest }   # which document of a cluster stays; ties: smallest id
+ *   previous = "/data/corpus-2024-05/fingerprints"  # or a list: earlier runs' fingerprints
+ *   previous-wins = true      # false: a better new document replaces an earlier one (see superseded/)
+ * }
+ * </pre>
+ */
+public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, int minTokens, int bucketWindow,
+                            String keepBy, boolean keepHighest, List<String> previous, boolean previousWins)
+        implements Serializable {
+
+    public static final String DEFAULT_KEEP_BY = "quality_score";
+
+    public static DedupSettings defaults() {
+        return from(Settings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));
+    }
+
+    public static DedupSettings from(Settings s) {
+        int k = s.integer("k", 3);
+        if (k < 0 || k > 16) {
+            throw new InvalidConfigException(s.name("k") + " = " + k + " is outside [0, 16]");
+        }
+        int blocks = s.integer("blocks", k + 3);
+        if (blocks <= k || blocks > 64) {
+            throw new InvalidConfigException(s.name("blocks") + " = " + blocks + " must be more than k (" + k
+                    + ") and at most 64: two fingerprints within distance k agree on blocks - k blocks");
+        }
+        if (binomial(blocks, blocks - k) > 2000) {
+            throw new InvalidConfigException(s.name("blocks") + " = " + blocks + " with k = " + k + " needs "
+                    + binomial(blocks, blocks - k) + " tables; use fewer blocks");
+        }
+        int wordShingle = (int) s.inRange("word-shingle", s.integer("word-shingle", 1), 1, 8);
+        int cjkShingle = (int) s.inRange("cjk-shingle", s.integer("cjk-shingle", 2), 1, 8);
+        int minTokens = (int) s.inRange("min-tokens", s.integer("min-tokens", 10), 0, 1_000_000);
+        int window = (int) s.inRange("bucket-window", s.integer("bucket-window", 256), 1, 100_000);
+        Settings keep = s.section("keep");
+        String by = keep.string("by", DEFAULT_KEEP_BY);
+        String prefer = keep.oneOf("prefer", keep.string("prefer", "highest"), Set.of("highest", "lowest"));
+        keep.requireNoUnknownKeys();
+        List<String> previous = List.of();
+        if (s.has("previous")) {
+            previous = s.raw().getValue("previous").valueType() == ConfigValueType.LIST
+                    ? s.strings("previous", List.of()) : List.of(s.string("previous"));
+        }
+        boolean previousWins = s.bool("previous-wins", true);
+        s.requireNoUnknownKeys();
+        return new DedupSettings(k, blocks, wordShingle, cjkShingle, minTokens, window, by,
+                prefer.equals("highest"), previous, previousWins);
+    }
+
+    public PermutationTables tables() {
+        return new PermutationTables(k, blocks);
+    }
+
+    public Fingerprinter fingerprinter() {
+        return new Fingerprinter(wordShingle, cjkShingle);
+    }
+
+    /** What must match between the fingerprints of two runs for them to be compared. */
+    public String fingerprintFormat() {
+        return "simhash64 v" + Fingerprinter.VERSION + ", word-shingle " + wordShingle + ", cjk-shingle " + cjkShingle;
+    }
+
+    private static long binomial(int n, int r) {
+        long c = 1;
+        for (int i = 1; i <= r; i++) {
+            c = c * (n - r + i) / i;
+        }
+        return c;
+    }
+}
