@@ -128,7 +128,10 @@ final class Packer {
                         col("lo").minus(col(START)).cast("int").as("from"),
                         col("hi").minus(col("lo")).cast("int").as("len"));
 
-        Dataset<Row> withIds = pieces.join(tokens.select(DocumentTokens.DOC, DocumentTokens.IDS), DocumentTokens.DOC)
+        // Pieces are small rows (no ids). While they fit in memory comfortably, they go to every task
+        // and the ids are joined where they are read; beyond that the join shuffles the ids.
+        Dataset<Row> withIds = tokens.select(DocumentTokens.DOC, DocumentTokens.IDS)
+                .join(pieceCount(plans) <= broadcastPieces() ? broadcast(pieces) : pieces, DocumentTokens.DOC)
                 .select(col(SPLIT_INDEX), col("position"), col("off"), col(Columns.DOMAIN),
                         slice(col(DocumentTokens.IDS), col("from").plus(1), col("len")).as("piece"),
                         col("from").equalTo(0).as("is_start"));
@@ -159,6 +162,26 @@ final class Packer {
             }
         }
         return route;
+    }
+
+    /**
+     * At most how many pieces the driver broadcasts instead of shuffling the ids (~50 bytes each);
+     * the system property {@code lmforge.shards.broadcast-pieces} overrides it (tests use 0).
+     */
+    static long broadcastPieces() {
+        return Long.getLong("lmforge.shards.broadcast-pieces", 2_000_000);
+    }
+
+    /** An upper bound of the pieces: each document pass and each sequence start one at most. */
+    static long pieceCount(List<MixPlan> plans) {
+        long n = 0;
+        for (MixPlan p : plans) {
+            n += p.sequences();
+            for (MixPlan.Domain d : p.domains()) {
+                n += d.documents() * d.epochs();
+            }
+        }
+        return n;
     }
 
     /** One row per document and pass: split and domain indexes, the pass, hash order, bucket, length. */
