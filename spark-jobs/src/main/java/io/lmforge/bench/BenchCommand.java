@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 DedupBench.class,
                 PiiBench.class,
                 TokenizerTrainingBench.class,
+                TokenizeThroughputBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -70,8 +70,10 @@ public final class ShardsStage implements ArtifactStage {
 
         long t = System.nanoTime();
         String work = context.layout().work("tokens");
+        // Scratch data, read twice and deleted: fast to write beats small. (Not partitioned by split:
+        // a partitioned write sorts each task's rows, ids and all.)
         DocumentTokens.encode(documents, tokenizer, settings).write().mode("overwrite")
-                .partitionBy(DocumentTokens.SPLIT).option("compression", "zstd").parquet(work);
+                .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
         Dataset<Row> tokens = spark.read().parquet(work);
         double tokenizeSeconds = seconds(t);
 
