@@ -50,6 +50,16 @@ public final class Settings {
         }
     }
 
+    /** Parses HOCON text; {@code origin} (a file name) is used in error messages. */
+    public static Settings parse(String hocon, String origin) {
+        try {
+            return of(ConfigFactory.parseString(hocon,
+                    com.typesafe.config.ConfigParseOptions.defaults().setOriginDescription(origin)).resolve(), "");
+        } catch (ConfigException e) {
+            throw new InvalidConfigException(e.getMessage(), e);
+        }
+    }
+
     public String path() {
         return path;
     }

@@ -10,7 +10,15 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks that print figures (throughput, ratios against a named peer).",
-        subcommands = {DedupBench.class})
+        subcommands = {
+                io.lmforge.trainer.dist.AllReduceBench.class,
+                io.lmforge.trainer.cli.TrainBenchCommand.class,
+                IngestBench.class,
+                DedupBench.class,
+                PiiBench.class,
+                TokenizerTrainingBench.class,
+                TokenizeThroughputBench.class,
+        })
 public final class BenchCommand implements Runnable {
     @Override
     public void run() {

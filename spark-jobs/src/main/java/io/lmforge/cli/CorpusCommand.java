@@ -9,7 +9,6 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.File;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -17,8 +16,9 @@ import java.util.concurrent.Callable;
         description = "Runs the corpus pipeline: ingest, clean, filter, dedup, mix, tokenize.")
 final class CorpusCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "HOCON config file")
-    File config;
+    @Option(names = "--config", required = true,
+            description = "HOCON config: a local file, or a path on any Hadoop filesystem (hdfs://, s3a://)")
+    String config;
 
     @Option(names = "--out", required = true, description = "output directory (any Hadoop filesystem)")
     String out;
@@ -29,7 +29,7 @@ final class CorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CorpusConfig cfg = CorpusConfig.load(config);
+        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config));
         Optional<String> chosenMaster = master != null ? Optional.of(master) : cfg.master();
         SparkSession spark = SparkSessions.create(chosenMaster, cfg.sparkConf());
         try {

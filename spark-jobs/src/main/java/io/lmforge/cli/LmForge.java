@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "lmforge", mixinStandardHelpOptions = true, versionProvider = LmForge.Version.class,
         description = "Builds clean, deduplicated, tokenized corpora on Spark and trains language models on them.",
-        subcommands = {CorpusCommand.class, io.lmforge.bench.BenchCommand.class})
+        subcommands = {CorpusCommand.class, io.lmforge.trainer.cli.TrainCommand.class,
+                io.lmforge.trainer.cli.ModelInfoCommand.class, io.lmforge.bench.BenchCommand.class})
 public final class LmForge implements Runnable {
 
     public static void main(String[] args) {

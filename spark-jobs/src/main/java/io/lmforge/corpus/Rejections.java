@@ -34,7 +34,9 @@ public final class Rejections {
     public static Dataset<Row> reject(Dataset<Row> corpus, String stage, Column reason, Column detail) {
         Column rejection = struct(
                 lit(stage).as(Columns.STAGE),
-                reason.as(Columns.REASON),
+                // Only built where reason is non-null; coalesce makes that visible to the
+                // analyzer, which otherwise refuses to cast a nullable reason to the non-null field.
+                coalesce(reason, lit("")).as(Columns.REASON),
                 detail.cast("string").as(Columns.DETAIL),
                 lit(null).cast("string").as(Columns.DUPLICATE_OF),
                 lit(null).cast("int").as(Columns.DISTANCE));

@@ -25,7 +25,14 @@ public final class StageRegistry {
     static final Map<String, Factory<ArtifactStage>> ARTIFACTS = new LinkedHashMap<>();
 
     static {
+        STAGES.put("clean", io.lmforge.clean.CleanStage::from);
+        STAGES.put("filter", io.lmforge.filter.FilterStage::from);
+        STAGES.put("langid", io.lmforge.langid.LangIdStage::from);
+        STAGES.put("pii", io.lmforge.pii.PiiStage::from);
         STAGES.put("dedup", io.lmforge.dedup.DedupStage::from);
+
+        ARTIFACTS.put(OutputLayout.TOKENIZER, io.lmforge.tokenizer.TokenizerStage::from);
+        ARTIFACTS.put(OutputLayout.SHARDS, io.lmforge.pack.ShardsStage::from);
     }
 
     private StageRegistry() {

@@ -5,6 +5,7 @@ import io.lmforge.config.Settings;
 
 import java.io.Serializable;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -40,10 +41,20 @@ public record SourceConfig(String name, SourceFormat format, String path, String
         long maxRecordBytes = s.bytes("max-record-bytes", defaults.maxRecordBytes());
         Map<String, String> options = new LinkedHashMap<>();
         for (String option : format.options()) {
-            s.optionalString(option).ifPresent(v -> options.put(option, v));
+            if (s.has(option)) {
+                // A list option ({@code namespaces = [0, 14]}) travels as its comma-joined items.
+                boolean list = s.raw().getValue(option).valueType() == com.typesafe.config.ConfigValueType.LIST;
+                options.put(option, list ? String.join(",", s.strings(option, List.of())) : s.string(option));
+            }
         }
         s.requireNoUnknownKeys();
-        return new SourceConfig(name, format, path, domain, maxRecordBytes, options);
+        SourceConfig source = new SourceConfig(name, format, path, domain, maxRecordBytes, options);
+        try {
+            format.readers(source); // a reader checks its options here, before any file is opened
+        } catch (InvalidConfigException e) {
+            throw new InvalidConfigException(s.name(e.getMessage()));
+        }
+        return source;
     }
 
     public String option(String key, String fallback) {

@@ -13,7 +13,14 @@ import java.util.stream.Collectors;
  * {@code tree} formats take every file under a matched directory as one record.
  */
 public enum SourceFormat {
-    JSONL("jsonl", false, Set.of("text-field", "id-field"), JsonlReader::factory);
+    JSONL("jsonl", false, Set.of("text-field", "id-field"), JsonlReader::factory),
+    WARC("warc", false, Set.of(), WarcReader::factory),
+    WET("wet", false, Set.of(), WetReader::factory),
+    PARQUET("parquet", false, Set.of("text-column", "id-column", "url-column", "title-column", "domain-column"),
+            ParquetReader::factory),
+    TEXT("text", true, Set.of(), TextTreeReader::factory),
+    CODE("code", true, Set.of(), CodeTreeReader::factory),
+    MEDIAWIKI("mediawiki", false, Set.of("namespaces"), MediaWikiReader::factory);
 
     private final String configName;
     private final boolean tree;

@@ -58,7 +58,7 @@ class DedupRefreshTest {
         Path in = Files.createDirectories(dir.resolve("in-" + runId));
         Files.writeString(in.resolve("part.jsonl"), String.join("", docs), StandardCharsets.UTF_8);
         return CorpusRun.run("sources = [ { name = news, format = jsonl, path = " + CorpusRun.quote(in) + " } ]\n"
-                + "stages = [dedup]\nrun-id = " + runId + "\n" + dedup + "\n", dir.resolve("out-" + runId));
+                + "stages = [dedup]\nartifacts = []\nrun-id = " + runId + "\n" + dedup + "\n", dir.resolve("out-" + runId));
     }
 
     static Map<String, Row> rejected(CorpusRun run) {

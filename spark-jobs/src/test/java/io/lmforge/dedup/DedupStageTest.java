@@ -57,7 +57,7 @@ class DedupStageTest {
         run = CorpusRun.run("sources = [\n"
                 + " { name = web, format = jsonl, path = " + CorpusRun.quote(web) + " }\n"
                 + " { name = forum, format = jsonl, path = " + CorpusRun.quote(forum) + " }\n"
-                + "]\nstages = [dedup]\nrun-id = first\n", dir.resolve("out"));
+                + "]\nstages = [dedup]\nartifacts = []\nrun-id = first\n", dir.resolve("out"));
     }
 
     static String doc(String id, String text) {

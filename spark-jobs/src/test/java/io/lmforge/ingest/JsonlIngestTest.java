@@ -70,7 +70,7 @@ class JsonlIngestTest {
         Files.write(big.resolve("big.jsonl"), concat(line("{\"id\":\"g1\",\"text\":\"before\"}"),
                 line("{\"id\":\"g2\",\"text\":\"" + huge + "\"}"), line("{\"id\":\"g3\",\"text\":\"after\"}")));
 
-        run = CorpusRun.run("sources = [\n"
+        run = CorpusRun.ingestOnly("sources = [\n"
                 + " { name = chat, format = jsonl, path = " + CorpusRun.quote(in) + "/\"*\", domain = dialog }\n"
                 + " { name = big, format = jsonl, path = " + CorpusRun.quote(big) + " }\n"
                 + "]\n"

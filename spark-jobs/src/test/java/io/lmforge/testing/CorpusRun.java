@@ -30,6 +30,15 @@ public final class CorpusRun {
         return new CorpusRun(out, result);
     }
 
+    /**
+     * Runs only ingest and the record outputs: no document or artifact stages, whatever the
+     * registry holds. Reader and runner tests use this so that, say, dedup does not remove a
+     * fixture they count on, and so they stay fast.
+     */
+    public static CorpusRun ingestOnly(String hocon, Path out) throws IOException {
+        return run(hocon + "\nstages = []\nartifacts = []\n", out);
+    }
+
     public Dataset<Row> documents() {
         return read(OutputLayout.DOCUMENTS);
     }

@@ -1,0 +1,70 @@
+package io.lmforge.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import io.lmforge.model.nn.Scalars;
+
+/**
+ * The training objective: next-token cross-entropy, with an ignore index and optional label
+ * smoothing, plus the MoE balance loss. DJL's {@code SoftmaxCrossEntropyLoss} has neither an
+ * ignore index nor label smoothing, hence this class.
+ *
+ * <pre>
+ *   ℓ_t  = −(1 − ε) log p(y_t) − (ε / V) Σ_v log p(v)          (ε = 0: plain cross-entropy)
+ *   L    = Σ_{t: y_t ≠ ignore} ℓ_t / #{t: y_t ≠ ignore}  +  L_bal
+ * </pre>
+ *
+ * @param ignoreIndex    targets equal to this id add nothing (padding); any negative value also works
+ * @param labelSmoothing ε in [0, 1)
+ */
+public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
+
+    public LanguageModelLoss {
+        if (labelSmoothing < 0 || labelSmoothing >= 1) {
+            throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + labelSmoothing);
+        }
+    }
+
+    /** The objective as a scalar, and its cross-entropy part (detached values for logging). */
+    public record Value(NDArray total, NDArray crossEntropy) {
+    }
+
+    /**
+     * @param logits       (B, T, V)
+     * @param targets      (B, T) token ids
+     * @param balanceLoss  scalar MoE balance loss, or null
+     */
+    public Value compute(NDArray logits, NDArray targets, NDArray balanceLoss) {
+        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
+        NDArray perToken = tokenLosses(logits, targets, labelSmoothing).mul(valid);
+        NDArray count = valid.sum().maximum(1);
+        NDArray crossEntropy = perToken.sum().div(count);
+        NDArray total = balanceLoss == null ? crossEntropy : crossEntropy.add(balanceLoss);
+        return new Value(total, crossEntropy);
+    }
+
+    /**
+     * Summed plain cross-entropy (no smoothing) and the number of scored tokens of each sequence,
+     * for validation loss and perplexity per domain: both (B), as doubles on the host.
+     */
+    public double[][] perSequence(NDArray logits, NDArray targets) {
+        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
+        NDArray nll = tokenLosses(logits, targets, 0).mul(valid).sum(new int[]{1});
+        return new double[][]{
+                nll.toType(DataType.FLOAT64, false).toDoubleArray(),
+                valid.sum(new int[]{1}).toType(DataType.FLOAT64, false).toDoubleArray()};
+    }
+
+    /** ℓ_t for every position (B, T); positions with the ignore index hold garbage (mask them). */
+    private NDArray tokenLosses(NDArray logits, NDArray targets, double smoothing) {
+        NDArray logProbs = logits.logSoftmax(-1);
+        // Ignored targets may be negative; clamp them to a valid id, the mask removes them later.
+        NDArray safe = targets.toType(DataType.INT64, false).clip(0, logits.getShape().get(2) - 1);
+        NDArray nll = logProbs.gather(safe.expandDims(-1), -1).squeeze(-1).neg();
+        if (smoothing == 0) {
+            return nll;
+        }
+        NDArray uniform = logProbs.mean(new int[]{-1}).neg();
+        return Scalars.times(nll, 1 - smoothing).add(Scalars.times(uniform, smoothing));
+    }
+}

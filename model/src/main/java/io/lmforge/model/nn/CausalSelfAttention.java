@@ -1,0 +1,58 @@
+package io.lmforge.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Multi-head causal self-attention with RoPE on queries and keys:
+ *
+ * <pre>
+ *   q, k, v = x W_qkvᵀ                     (one fused projection, as nanoGPT's c_attn)
+ *   A       = softmax(mask(rope(q) rope(k)ᵀ / √hd)) v
+ *   y       = concat_heads(A) W_oᵀ
+ * </pre>
+ */
+public final class CausalSelfAttention extends ModelBlock {
+    private final int heads;
+    private final int headDim;
+    private final Projection qkv;
+    private final Projection out;
+
+    public CausalSelfAttention(int hidden, int heads, double initStd) {
+        this.heads = heads;
+        this.headDim = hidden / heads;
+        this.qkv = addChildBlock("wqkv", new Projection(hidden, 3 * hidden, initStd));
+        this.out = addChildBlock("wo", new Projection(hidden, hidden, initStd));
+    }
+
+    /**
+     * @param x    (B, T, d)
+     * @param rope position tables for T
+     * @param mask additive (0 or −∞), broadcastable to (B, H, T, T); see {@link AttentionMask}
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        NDList qkvSplit = qkv.forward(ps, x, training).split(3, 2);
+        NDArray q = rope.apply(toHeads(qkvSplit.get(0), b, t));
+        NDArray k = rope.apply(toHeads(qkvSplit.get(1), b, t));
+        NDArray v = toHeads(qkvSplit.get(2), b, t);
+
+        NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim));
+        NDArray attention = scores.add(mask).softmax(-1);
+        NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
+        return out.forward(ps, y, training);
+    }
+
+    /** (B, T, d) to (B, H, T, hd). */
+    private NDArray toHeads(NDArray x, long b, long t) {
+        return x.reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("called by DecoderLayer with its RoPE tables and mask");
+    }
+}

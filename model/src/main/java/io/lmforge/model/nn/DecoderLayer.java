@@ -1,0 +1,55 @@
+package io.lmforge.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.lmforge.model.ModelConfig;
+
+/**
+ * One pre-norm decoder layer:
+ *
+ * <pre>
+ *   h = x + Attention(RMSNorm(x))
+ *   y = h + FFN(RMSNorm(h))          FFN: dense SwiGLU, or DeepSeekMoE after the first dense layers
+ * </pre>
+ */
+public final class DecoderLayer extends ModelBlock {
+    private final RmsNorm attentionNorm;
+    private final CausalSelfAttention attention;
+    private final RmsNorm ffnNorm;
+    private final SwiGlu dense;
+    private final DeepSeekMoe moe;
+
+    public DecoderLayer(ModelConfig c, int index) {
+        attentionNorm = addChildBlock("attn_norm", new RmsNorm(c.hiddenSize(), c.normEps()));
+        attention = addChildBlock("attn", new CausalSelfAttention(c.hiddenSize(), c.heads(), c.initStd()));
+        ffnNorm = addChildBlock("ffn_norm", new RmsNorm(c.hiddenSize(), c.normEps()));
+        if (c.isMoeLayer(index)) {
+            dense = null;
+            moe = addChildBlock("moe", new DeepSeekMoe(c.hiddenSize(), c.moe(), c.initStd()));
+        } else {
+            dense = addChildBlock("ffn", new SwiGlu(c.hiddenSize(), c.intermediateSize(), c.initStd()));
+            moe = null;
+        }
+    }
+
+    /** The layer's output and, for a MoE layer, its balance loss and expert loads (else null). */
+    public record Output(NDArray hidden, NDArray balanceLoss, int[] expertCounts) {
+    }
+
+    public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
+        NDArray h = x.add(attention.forward(ps, attentionNorm.forward(ps, x, training), rope, mask, training));
+        NDArray normed = ffnNorm.forward(ps, h, training);
+        if (moe == null) {
+            return new Output(h.add(dense.forward(ps, normed, training)), null, null);
+        }
+        DeepSeekMoe.Output m = moe.forward(ps, normed, training);
+        return new Output(h.add(m.hidden()), m.balanceLoss(), m.expertCounts());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException("called by DeepSeekModel with its RoPE tables and mask");
+    }
+}

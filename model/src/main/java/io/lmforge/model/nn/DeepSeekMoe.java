@@ -1,0 +1,108 @@
+package io.lmforge.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.lmforge.model.ModelConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A DeepSeekMoE layer (Dai et al., 2024), for each token u:
+ *
+ * <pre>
+ *   s_i   = softmax_i(u · e_i)                                   router affinity, i = 1..N_r
+ *   g_i   = s_i if s_i ∈ topK({s_j}, K) else 0
+ *   h     = Σ_shared FFN_s(u) + Σ_i g_i FFN_i(u)
+ *   L_bal = α Σ_i f_i P_i,   f_i = N_r/(K T) · #{tokens choosing i},   P_i = (1/T) Σ_t s_{i,t}
+ * </pre>
+ *
+ * The shared experts are one SwiGLU of width {@code shared × expertWidth}: a sum of SwiGLUs with
+ * disjoint hidden units is exactly one wider SwiGLU, and one large multiply is faster than several.
+ */
+public final class DeepSeekMoe extends ModelBlock {
+    private final ModelConfig.Moe moe;
+    private final Projection router;
+    private final SwiGlu shared;
+    private final List<SwiGlu> experts = new ArrayList<>();
+
+    public DeepSeekMoe(int hidden, ModelConfig.Moe moe, double initStd) {
+        this.moe = moe;
+        this.router = addChildBlock("router", new Projection(hidden, moe.routedExperts(), initStd));
+        this.shared = moe.sharedExperts() > 0
+                ? addChildBlock("shared", new SwiGlu(hidden, moe.sharedExperts() * moe.expertIntermediateSize(), initStd))
+                : null;
+        for (int e = 0; e < moe.routedExperts(); e++) {
+            experts.add(addChildBlock("experts." + e, new SwiGlu(hidden, moe.expertIntermediateSize(), initStd)));
+        }
+    }
+
+    /** What a MoE layer returns: the output and its balance loss (a scalar). */
+    public record Output(NDArray hidden, NDArray balanceLoss, int[] expertCounts) {
+    }
+
+    /** @param x (B, T, d) */
+    public Output forward(ParameterStore ps, NDArray x, boolean training) {
+        NDManager manager = x.getManager();
+        long d = x.getShape().get(2);
+        NDArray u = x.reshape(-1, d);                                          // (N, d)
+        int n = (int) u.getShape().get(0);
+        int k = moe.topK();
+
+        NDArray affinity = router.forward(ps, u, training).softmax(-1);        // s: (N, E)
+        NDList top = affinity.topK(k, -1, true, true);                         // (N, k) values, indices
+        NDArray gates = top.get(0);
+        if (moe.normalizeTopK()) {
+            gates = gates.div(gates.sum(new int[]{-1}, true));
+        }
+        ExpertDispatch dispatch = ExpertDispatch.of(top.get(1).toLongArray(), k, moe.routedExperts());
+
+        // Gather each expert's tokens into one block, run the experts, put the outputs back.
+        NDArray sortedInput = u.get(manager.create(dispatch.tokens()));        // (N·k, d)
+        NDArray sortedGates = gates.reshape(-1).get(manager.create(dispatch.order()));
+        List<NDArray> outputs = new ArrayList<>();
+        int start = 0;
+        for (int e = 0; e < experts.size(); e++) {
+            int count = dispatch.counts()[e];
+            if (count > 0) {
+                NDArray block = sortedInput.get(new NDIndex("{}:{}", start, start + count));
+                outputs.add(experts.get(e).forward(ps, block, training));
+            }
+            start += count;
+        }
+        NDArray sortedOutput = NDArrays.concat(new NDList(outputs), 0).mul(sortedGates.expandDims(1));
+        NDArray routed = sortedOutput.get(manager.create(dispatch.inverse()))  // back to (token, choice) order
+                .reshape(n, k, d).sum(new int[]{1});
+
+        NDArray h = shared != null ? shared.forward(ps, u, training).add(routed) : routed;
+        return new Output(h.reshape(x.getShape()), balanceLoss(affinity, dispatch.counts(), n, manager),
+                dispatch.counts());
+    }
+
+    /** α Σ f_i P_i; f is a count (no gradient), P carries the gradient to the router. */
+    private NDArray balanceLoss(NDArray affinity, int[] counts, int tokens, NDManager manager) {
+        int experts = counts.length;
+        double[] f = new double[experts];
+        for (int i = 0; i < experts; i++) {
+            f[i] = (double) experts * counts[i] / ((double) moe.topK() * tokens);
+        }
+        NDArray fraction = manager.create(f).toType(affinity.getDataType(), false);
+        NDArray meanAffinity = affinity.mean(new int[]{0});                    // P: (E)
+        return Scalars.times(fraction.mul(meanAffinity).sum(), moe.auxLossWeight());
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        Output o = forward(ps, inputs.singletonOrThrow(), training);
+        return new NDList(o.hidden(), o.balanceLoss());
+    }
+
+    public ModelConfig.Moe config() {
+        return moe;
+    }
+}

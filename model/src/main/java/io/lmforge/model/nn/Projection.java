@@ -1,0 +1,35 @@
+package io.lmforge.model.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** y = x Wᵀ without bias (no biases anywhere in the model, as in LLaMA and DeepSeek). */
+public final class Projection extends ModelBlock {
+    private final Parameter weight;
+    private final int out;
+
+    public Projection(int in, int out, double initStd) {
+        this.out = out;
+        this.weight = weight("weight", initStd, out, in);
+    }
+
+    public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
+        NDArray w = ps.getValue(weight, x.getDevice(), training);
+        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return new NDList(forward(ps, inputs.singletonOrThrow(), training));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[]{in.slice(0, in.dimension() - 1).add(out)};
+    }
+}

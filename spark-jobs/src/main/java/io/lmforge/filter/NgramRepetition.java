@@ -1,0 +1,180 @@
+package io.lmforge.filter;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.types.DataTypes;
+
+import com.ibm.icu.text.BreakIterator;
+import com.ibm.icu.util.ULocale;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Arrays;
+
+import static org.apache.spark.sql.functions.udf;
+
+/**
+ * Gopher's n-gram repetition measures over a document's words. This is a Java UDF: counting
+ * n-grams needs a hash table per document, which no Spark SQL built-in offers (a sort-based
+ * expression over arrays would be slower and still not run on a GPU).
+ *
+ * <p>Both measures are shares of the characters of the words (separators not counted):
+ * <ul>
+ * <li>top n-gram share: the characters of the most frequent n-gram times its count, when it
+ * occurs more than once;</li>
+ * <li>duplicate n-gram share: the characters of the words covered by any n-gram that occurs
+ * more than once, each word counted once even where such n-grams overlap (the Gopher paper's
+ * definition).</li>
+ * </ul>
+ * N-grams are compared by a 64-bit hash of their words, so no n-gram strings are built.
+ *
+ * <p>Chinese and Japanese: {@link TextViews} makes each Han or kana character a word, which is
+ * right for counting but wrong for repetition (a five-character katakana loanword would be a
+ * "5-gram"). Runs of such characters are re-segmented into dictionary words with ICU's word
+ * break iterator (ICU4J ships with Spark), so the Gopher limits mean the same in every language.
+ */
+final class NgramRepetition {
+    private NgramRepetition() {
+    }
+
+    /** {@code top} true: top n-gram share; false: duplicate n-gram share. Null for empty input. */
+    static Column share(Column words, int n, boolean top) {
+        UDF1<scala.collection.Seq<String>, Double> f = seq -> seq == null ? null : measure(toArray(seq), n, top);
+        UserDefinedFunction u = udf(f, DataTypes.DoubleType);
+        return u.apply(words);
+    }
+
+    private static final ThreadLocal<BreakIterator> CJK_WORDS =
+            ThreadLocal.withInitial(() -> BreakIterator.getWordInstance(ULocale.CHINESE));
+
+    /** The words, with each run of single CJK characters segmented into dictionary words. */
+    static String[] toArray(scala.collection.Seq<String> seq) {
+        List<String> out = new ArrayList<>(seq.length());
+        StringBuilder run = new StringBuilder();
+        for (int i = 0; i < seq.length(); i++) {
+            String w = seq.apply(i);
+            if (w.length() == 1 && isCjk(w.charAt(0))) {
+                run.append(w);
+                continue;
+            }
+            segment(run, out);
+            out.add(w);
+        }
+        segment(run, out);
+        return out.toArray(new String[0]);
+    }
+
+    private static void segment(StringBuilder run, List<String> out) {
+        if (run.length() == 0) {
+            return;
+        }
+        String text = run.toString();
+        BreakIterator it = CJK_WORDS.get();
+        it.setText(text);
+        for (int start = it.first(), end = it.next(); end != BreakIterator.DONE; start = end, end = it.next()) {
+            out.add(text.substring(start, end));
+        }
+        run.setLength(0);
+    }
+
+    private static boolean isCjk(char c) {
+        return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF)
+                || (c >= 0xF900 && c <= 0xFAFF);
+    }
+
+    static Double measure(String[] words, int n, boolean top) {
+        long totalChars = 0;
+        long[] wordHash = new long[words.length];
+        for (int i = 0; i < words.length; i++) {
+            totalChars += words[i].length();
+            wordHash[i] = hash(words[i]);
+        }
+        int grams = words.length - n + 1;
+        if (totalChars == 0 || grams < 2) {
+            return totalChars == 0 ? null : 0.0;
+        }
+        long[] gramHash = new long[grams];
+        for (int i = 0; i < grams; i++) {
+            long h = 0x9E3779B97F4A7C15L;
+            for (int j = 0; j < n; j++) {
+                h = mix(h * 31 + wordHash[i + j]);
+            }
+            gramHash[i] = h;
+        }
+        long[] sorted = gramHash.clone();
+        Arrays.sort(sorted);
+        return round(top ? topShare(words, n, gramHash, sorted) : duplicateShare(words, n, gramHash, sorted), totalChars);
+    }
+
+    /** Characters of the most frequent n-gram (occurring at least twice) times its count. */
+    private static long topShare(String[] words, int n, long[] gramHash, long[] sorted) {
+        long best = 0;
+        int bestCount = 1;
+        for (int i = 0; i < sorted.length; ) {
+            int j = i;
+            while (j < sorted.length && sorted[j] == sorted[i]) {
+                j++;
+            }
+            if (j - i > bestCount) {
+                bestCount = j - i;
+                best = sorted[i];
+            }
+            i = j;
+        }
+        if (bestCount < 2) {
+            return 0;
+        }
+        for (int i = 0; i < gramHash.length; i++) {
+            if (gramHash[i] == best) {
+                long chars = 0;
+                for (int j = 0; j < n; j++) {
+                    chars += words[i + j].length();
+                }
+                return chars * bestCount;
+            }
+        }
+        return 0;
+    }
+
+    /** Characters of the words covered by n-grams that occur more than once, each word once. */
+    private static long duplicateShare(String[] words, int n, long[] gramHash, long[] sorted) {
+        boolean[] covered = new boolean[words.length];
+        for (int i = 0; i < gramHash.length; i++) {
+            int at = Arrays.binarySearch(sorted, gramHash[i]);
+            boolean repeated = (at > 0 && sorted[at - 1] == gramHash[i])
+                    || (at + 1 < sorted.length && sorted[at + 1] == gramHash[i]);
+            if (repeated) {
+                Arrays.fill(covered, i, i + n, true);
+            }
+        }
+        long chars = 0;
+        for (int i = 0; i < words.length; i++) {
+            if (covered[i]) {
+                chars += words[i].length();
+            }
+        }
+        return chars;
+    }
+
+    private static double round(long part, long total) {
+        return Math.round(10_000.0 * part / total) / 10_000.0;
+    }
+
+    private static long hash(String word) {
+        byte[] b = word.getBytes(StandardCharsets.UTF_8);
+        long h = 0xcbf29ce484222325L;
+        for (byte x : b) {
+            h = (h ^ (x & 0xff)) * 0x100000001b3L;
+        }
+        return mix(h);
+    }
+
+    /** SplitMix64's finalizer: spreads bits so sums of hashes do not collide by structure. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+}

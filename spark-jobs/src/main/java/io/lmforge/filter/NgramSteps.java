@@ -1,0 +1,74 @@
+package io.lmforge.filter;
+
+import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.Settings;
+import org.apache.spark.sql.Column;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Gopher's n-gram repetition limits, by n: {@code top-ngrams} (the most frequent 2-, 3-, 4-gram
+ * may cover at most 20%, 18%, 16% of the characters) and {@code duplicate-ngrams} (repeated
+ * 5- to 10-grams may cover at most 15% down to 10%). Configured as {@code limits { 2 = 0.2, ... }}.
+ */
+record NgramSteps(boolean top, Map<Integer, Double> limits) implements FilterStep {
+    static final Map<Integer, Double> TOP_DEFAULTS = Map.of(2, 0.2, 3, 0.18, 4, 0.16);
+    static final Map<Integer, Double> DUPLICATE_DEFAULTS = Map.of(5, 0.15, 6, 0.14, 7, 0.13, 8, 0.12, 9, 0.11, 10, 0.10);
+
+    static NgramSteps top(Settings s) {
+        return from(true, s, TOP_DEFAULTS);
+    }
+
+    static NgramSteps duplicate(Settings s) {
+        return from(false, s, DUPLICATE_DEFAULTS);
+    }
+
+    private static NgramSteps from(boolean top, Settings s, Map<Integer, Double> defaults) {
+        Map<Integer, Double> limits = new TreeMap<>(defaults);
+        if (s.has("limits")) {
+            limits.clear();
+            for (Map.Entry<String, Double> e : s.numberMap("limits").entrySet()) {
+                int n;
+                try {
+                    n = Integer.parseInt(e.getKey());
+                } catch (NumberFormatException ex) {
+                    throw new InvalidConfigException(s.name("limits") + "." + e.getKey() + ": keys must be n-gram sizes (2, 3, ...)");
+                }
+                if (n < 1 || n > 50) {
+                    throw new InvalidConfigException(s.name("limits") + "." + n + ": n must be between 1 and 50");
+                }
+                limits.put(n, s.inRange("limits." + n, e.getValue(), 0, 1));
+            }
+        }
+        s.requireNoUnknownKeys();
+        return new NgramSteps(top, limits);
+    }
+
+    String signal(int n) {
+        return (top ? "top_" : "dup_") + n + "gram_char_share";
+    }
+
+    @Override
+    public String name() {
+        return top ? "top-ngrams" : "duplicate-ngrams";
+    }
+
+    @Override
+    public Map<String, Column> signals() {
+        Map<String, Column> out = new LinkedHashMap<>();
+        for (int n : limits.keySet()) {
+            out.put(signal(n), NgramRepetition.share(TextViews.words(), n, top));
+        }
+        return out;
+    }
+
+    @Override
+    public List<Rule> rules() {
+        return limits.entrySet().stream()
+                .map(e -> Rules.above((top ? "top_" : "duplicate_") + e.getKey() + "grams", signal(e.getKey()), e.getValue()))
+                .toList();
+    }
+}

@@ -1,0 +1,154 @@
+package io.lmforge.pack;
+
+import io.lmforge.corpus.Columns;
+import io.lmforge.tokenizer.HfEncoder;
+import io.lmforge.tokenizer.TokenizerArtifact;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.pmod;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.xxhash64;
+
+/**
+ * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
+ * executors by Hugging Face tokenizers in batches, with its split (by a hash of its text, so
+ * identical texts never straddle train and val), its domain and a stable ordering key.
+ *
+ * <p>The ids are kept as little-endian int32 bytes ({@link #IDS}, binary) until the shards are
+ * assembled: Spark moves, slices and stores a binary value without touching each element.
+ */
+public final class DocumentTokens {
+    public static final String DOC = "doc";
+    public static final String SPLIT = "split";
+    public static final String KEY = "key";
+    public static final String N = "n";
+    public static final String IDS = "ids";
+    public static final String TRAIN = "train";
+    public static final String VAL = "val";
+
+    static final StructType SCHEMA = new StructType(new StructField[]{
+            DataTypes.createStructField(DOC, DataTypes.LongType, false),
+            DataTypes.createStructField(SPLIT, DataTypes.StringType, false),
+            DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
+            DataTypes.createStructField(KEY, DataTypes.LongType, false),
+            DataTypes.createStructField(N, DataTypes.IntegerType, false),
+            DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
+    });
+
+    private static final long SPLIT_BUCKETS = 1_000_000L;
+    /** A batch is also cut at this much text, so one call never holds too much native memory. */
+    private static final long BATCH_CHARS = 8L << 20;
+
+    private DocumentTokens() {
+    }
+
+    /** Lazily encodes the documents; the caller materializes the result. */
+    public static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings) {
+        List<String> present = Arrays.asList(documents.columns());
+        List<Column> keyParts = new ArrayList<>();
+        for (String c : List.of(Columns.SOURCE, Columns.ID, Columns.FILE, Columns.OFFSET)) {
+            if (present.contains(c)) {
+                keyParts.add(col(c));
+            }
+        }
+        keyParts.add(col(Columns.TEXT));
+        Column domain = present.contains(Columns.SOURCE)
+                ? coalesce(col(Columns.DOMAIN), col(Columns.SOURCE), lit("unknown")) : coalesce(col(Columns.DOMAIN), lit("unknown"));
+        Dataset<Row> input = documents.filter(col(Columns.TEXT).isNotNull()).select(
+                monotonically_increasing_id().as(DOC),
+                when(pmod(xxhash64(col(Columns.TEXT)), lit(SPLIT_BUCKETS))
+                        .lt(lit(Math.round(settings.valFraction() * SPLIT_BUCKETS))), lit(VAL)).otherwise(lit(TRAIN)).as(SPLIT),
+                domain.as(Columns.DOMAIN),
+                xxhash64(keyParts.toArray(new Column[0])).as(KEY),
+                col(Columns.TEXT));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
+        Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
+        int batch = settings.encodeBatch();
+        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch),
+                Encoders.row(SCHEMA));
+    }
+
+    /** Encodes a partition batch by batch. */
+    private static final class Encoded implements Iterator<Row> {
+        private final Iterator<Row> rows;
+        private final HfEncoder encoder;
+        private final int bos;
+        private final int eos;
+        private final int batch;
+        private final List<Row> pending = new ArrayList<>();
+        private Iterator<Row> out = java.util.Collections.emptyIterator();
+
+        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch) {
+            this.rows = rows;
+            this.encoder = HfEncoder.sharedForDocuments(tokenizer.sha256(), tokenizer.json());
+            this.bos = tokenizer.bos();
+            this.eos = tokenizer.eos();
+            this.batch = batch;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (!out.hasNext()) {
+                if (!rows.hasNext()) {
+                    return false;
+                }
+                pending.clear();
+                long chars = 0;
+                while (rows.hasNext() && pending.size() < batch && chars < BATCH_CHARS) {
+                    Row r = rows.next();
+                    pending.add(r);
+                    chars += r.getString(4).length();
+                }
+                String[] texts = new String[pending.size()];
+                for (int i = 0; i < texts.length; i++) {
+                    texts[i] = pending.get(i).getString(4);
+                }
+                int[][] encoded = encoder.encode(texts);
+                List<Row> done = new ArrayList<>(texts.length);
+                for (int i = 0; i < texts.length; i++) {
+                    Row r = pending.get(i);
+                    int[] ids = encoded[i];
+                    ByteBuffer packed = ByteBuffer.allocate(4 * (ids.length + 2)).order(ByteOrder.LITTLE_ENDIAN);
+                    packed.putInt(bos);
+                    for (int id : ids) {
+                        packed.putInt(id);
+                    }
+                    packed.putInt(eos);
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getString(2), r.getLong(3),
+                            ids.length + 2, packed.array()));
+                }
+                out = done.iterator();
+            }
+            return true;
+        }
+
+        @Override
+        public Row next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            return out.next();
+        }
+    }
+}

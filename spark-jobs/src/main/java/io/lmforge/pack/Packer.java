@@ -1,0 +1,305 @@
+package io.lmforge.pack;
+
+import io.lmforge.corpus.Columns;
+import io.lmforge.mix.BatchSchedule;
+import io.lmforge.mix.MixPlan;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.hash.Murmur3_x86_32;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.explode;
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sequence;
+import static org.apache.spark.sql.functions.shiftrightunsigned;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.udf;
+import static org.apache.spark.sql.functions.xxhash64;
+
+/**
+ * Packs the tokenized documents of every split into sequences, in the order the trainer reads
+ * them, partitioned so that partition {@code i} is shard file {@code i}.
+ *
+ * <p>Each domain of a split is a stream: pass 0 over its documents in the order of a seeded
+ * hash, then pass 1 in another hash order, and so on for as many passes as its plan needs; the
+ * stream is cut into sequences of {@code window} tokens and the first {@code planned} are kept.
+ * A sequence so holds the end of one document and the start of the next, never padding, and
+ * belongs to one domain. The split's {@link BatchSchedule} gives every sequence its position.
+ *
+ * <p>A document's offset in its stream is a running sum of token counts in hash order, computed
+ * without gathering a domain into one task: the hash's top bits split a stream into buckets, the
+ * driver adds up the bucket totals, and each bucket sums its own documents. Only lengths move for
+ * that. Token ids move twice: to join the pieces they are cut into, and to the shard file that
+ * owns their position (routed by position, so no sampling pass, and files of exact sizes).
+ */
+final class Packer {
+    static final String SPLIT_INDEX = "split_index";
+    static final String DOMAIN_INDEX = "domain_index";
+    static final String EPOCH = "epoch";
+    static final String LIMIT = "limit";
+    static final String ORDER = "order";
+    static final String BUCKET = "bucket";
+    static final String START = "start";
+    static final String SEQ = "seq";
+
+    /** What the shards hold: the contract with the trainer. */
+    static final StructType SHARD_SCHEMA = new StructType(new StructField[]{
+            DataTypes.createStructField("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+            DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
+            DataTypes.createStructField("doc_starts", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+    });
+
+    /** Where the splits' sequences go: split s covers global positions [first[s], first[s] + size[s]). */
+    record Layout(long[] first, long[] sequencesPerFile, int[] firstFile, int files) implements java.io.Serializable {
+        static Layout of(List<MixPlan> plans, long[] perFile) {
+            int n = plans.size();
+            long[] first = new long[n];
+            int[] firstFile = new int[n + 1];
+            long global = 0;
+            for (int s = 0; s < n; s++) {
+                first[s] = global;
+                global += plans.get(s).sequences();
+                long files = (plans.get(s).sequences() + perFile[s] - 1) / perFile[s];
+                firstFile[s + 1] = firstFile[s] + (int) files;
+            }
+            return new Layout(first, perFile.clone(), firstFile, firstFile[n]);
+        }
+
+        int fileOf(int split, long position) {
+            return firstFile[split] + (int) (position / sequencesPerFile[split]);
+        }
+    }
+
+    private Packer() {
+    }
+
+    /**
+     * The sequences of all splits as rows of {@link #SHARD_SCHEMA}; partition {@code i} holds
+     * shard file {@code i} of {@code layout}, in order.
+     *
+     * @param tokens rows of {@link DocumentTokens}, every split
+     * @param plans  one per split; the split column's value is the plan's split name
+     */
+    static Dataset<Row> sequences(Dataset<Row> tokens, List<MixPlan> plans, long seed, Layout layout) {
+        SparkSession spark = tokens.sparkSession();
+        int window = plans.get(0).window();
+        Dataset<Row> starts = offsets(streamRows(tokens, plans, seed));
+
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        BatchSchedule[] schedules = plans.stream().map(MixPlan::schedule).toArray(BatchSchedule[]::new);
+        Broadcast<BatchSchedule[]> shared = jsc.broadcast(schedules);
+        UserDefinedFunction position = udf((UDF3<Integer, Integer, Long, Long>) (split, domain, seq) ->
+                shared.value()[split].position(domain, seq), DataTypes.LongType);
+
+        Dataset<Row> pieces = starts
+                .filter(col(START).lt(col(LIMIT).multiply(window)))
+                .withColumn(SEQ, explode(sequence(expr(START + " div " + window),
+                        least(expr("(" + START + " + " + DocumentTokens.N + " - 1) div " + window), col(LIMIT).minus(1)))))
+                .withColumn("lo", greatest(col(START), col(SEQ).multiply(window)))
+                .withColumn("hi", least(col(START).plus(col(DocumentTokens.N)), col(SEQ).plus(1).multiply(window)))
+                .select(col(DocumentTokens.DOC), col(SPLIT_INDEX), col(Columns.DOMAIN),
+                        position.apply(col(SPLIT_INDEX), col(DOMAIN_INDEX), col(SEQ)).as("position"),
+                        col("lo").minus(col(SEQ).multiply(window)).cast("int").as("off"),
+                        col("lo").minus(col(START)).cast("int").as("from"),
+                        col("hi").minus(col("lo")).cast("int").as("len"));
+
+        // Pieces are small rows (no ids). While they fit in memory comfortably, they go to every task
+        // and the ids are joined where they are read; beyond that the join shuffles the ids.
+        Dataset<Row> withIds = tokens.select(DocumentTokens.DOC, DocumentTokens.IDS)
+                .join(pieceCount(plans) <= broadcastPieces() ? broadcast(pieces) : pieces, DocumentTokens.DOC)
+                .select(col(SPLIT_INDEX), col("position"), col("off"), col(Columns.DOMAIN),
+                        expr("substring(" + DocumentTokens.IDS + ", `from` * 4 + 1, len * 4)").as("piece"),
+                        col("from").equalTo(0).as("is_start"));
+
+        // Partition i must be shard file i. Spark hash-partitions by pmod(murmur3(key, 42), n); a
+        // key per file that lands in that file's partition is found on the driver (Assembled checks it).
+        int[] route = routes(layout.files());
+        Layout l = layout;
+        UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[l.fileOf(split, pos)],
+                DataTypes.IntegerType);
+        return withIds.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
+                .sortWithinPartitions(SPLIT_INDEX, "position", "off")
+                .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Assembled(rows, window, l),
+                        Encoders.row(SHARD_SCHEMA));
+    }
+
+    /** For each file f, an int whose Spark hash partition among {@code files} partitions is f. */
+    static int[] routes(int files) {
+        int n = Math.max(1, files);
+        int[] route = new int[n];
+        java.util.Arrays.fill(route, -1);
+        int found = 0;
+        for (int v = 0; found < n; v++) {
+            int p = Math.floorMod(Murmur3_x86_32.hashInt(v, 42), n);
+            if (route[p] < 0) {
+                route[p] = v;
+                found++;
+            }
+        }
+        return route;
+    }
+
+    /**
+     * At most how many pieces the driver broadcasts instead of shuffling the ids (~50 bytes each);
+     * the system property {@code lmforge.shards.broadcast-pieces} overrides it (tests use 0).
+     */
+    static long broadcastPieces() {
+        return Long.getLong("lmforge.shards.broadcast-pieces", 2_000_000);
+    }
+
+    /** An upper bound of the pieces: each document pass and each sequence start one at most. */
+    static long pieceCount(List<MixPlan> plans) {
+        long n = 0;
+        for (MixPlan p : plans) {
+            n += p.sequences();
+            for (MixPlan.Domain d : p.domains()) {
+                n += d.documents() * d.epochs();
+            }
+        }
+        return n;
+    }
+
+    /** One row per document and pass: split and domain indexes, the pass, hash order, bucket, length. */
+    private static Dataset<Row> streamRows(Dataset<Row> tokens, List<MixPlan> plans, long seed) {
+        SparkSession spark = tokens.sparkSession();
+        List<Row> passes = new ArrayList<>();
+        long documents = 0;
+        for (int s = 0; s < plans.size(); s++) {
+            MixPlan plan = plans.get(s);
+            for (int i = 0; i < plan.domains().size(); i++) {
+                MixPlan.Domain d = plan.domains().get(i);
+                for (int e = 0; e < d.epochs(); e++) {
+                    passes.add(RowFactory.create(plan.split(), d.name(), s, i, e, d.sequences()));
+                    documents += d.documents();
+                }
+            }
+        }
+        StructType passSchema = new StructType(new StructField[]{
+                DataTypes.createStructField(DocumentTokens.SPLIT, DataTypes.StringType, false),
+                DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
+                DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),
+                DataTypes.createStructField(DOMAIN_INDEX, DataTypes.IntegerType, false),
+                DataTypes.createStructField(EPOCH, DataTypes.IntegerType, false),
+                DataTypes.createStructField(LIMIT, DataTypes.LongType, false),
+        });
+        // About 20k documents per bucket: the driver's table of bucket totals stays small.
+        int bits = (int) Math.min(16, Math.max(0, Math.ceil(Math.log(documents / 20_000.0 + 1) / Math.log(2))));
+        Dataset<Row> order = tokens.select(DocumentTokens.DOC, DocumentTokens.SPLIT, Columns.DOMAIN, DocumentTokens.KEY, DocumentTokens.N)
+                .join(broadcast(spark.createDataFrame(passes, passSchema)), new String[]{DocumentTokens.SPLIT, Columns.DOMAIN})
+                .withColumn(ORDER, xxhash64(lit(seed), col(EPOCH), col(DocumentTokens.KEY)));
+        return order.withColumn(BUCKET, bits == 0 ? lit(0L) : shiftrightunsigned(col(ORDER), 64 - bits));
+    }
+
+    /** Adds each document's start offset in its stream. */
+    private static Dataset<Row> offsets(Dataset<Row> streams) {
+        SparkSession spark = streams.sparkSession();
+        String[] bucketKey = {SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET};
+        List<Row> totals = streams.groupBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET).agg(sum(DocumentTokens.N).as("t"))
+                .orderBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET).collectAsList();
+        Map<List<Integer>, Long> running = new HashMap<>();
+        List<Row> bases = new ArrayList<>();
+        for (Row r : totals) {
+            List<Integer> stream = List.of(r.getInt(0), r.getInt(1));
+            long before = running.getOrDefault(stream, 0L);
+            bases.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getInt(2), r.getLong(3), before));
+            running.put(stream, before + r.getLong(4));
+        }
+        StructType baseSchema = new StructType(new StructField[]{
+                DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),
+                DataTypes.createStructField(DOMAIN_INDEX, DataTypes.IntegerType, false),
+                DataTypes.createStructField(EPOCH, DataTypes.IntegerType, false),
+                DataTypes.createStructField(BUCKET, DataTypes.LongType, false),
+                DataTypes.createStructField("base", DataTypes.LongType, false),
+        });
+        return streams.join(broadcast(spark.createDataFrame(bases, baseSchema)), bucketKey)
+                .withColumn(START, col("base").plus(sum(DocumentTokens.N).over(Window
+                        .partitionBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET)
+                        .orderBy(ORDER, DocumentTokens.DOC)
+                        .rowsBetween(Window.unboundedPreceding(), Window.currentRow())))
+                        .minus(col(DocumentTokens.N)));
+    }
+
+    /** Joins the sorted pieces of each position into one sequence. */
+    private static final class Assembled implements Iterator<Row> {
+        private final Iterator<Row> rows;
+        private final int window;
+        private final Layout layout;
+        private final int partition = TaskContext.getPartitionId();
+        private Row head;
+
+        Assembled(Iterator<Row> rows, int window, Layout layout) {
+            this.rows = rows;
+            this.window = window;
+            this.layout = layout;
+            this.head = rows.hasNext() ? rows.next() : null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return head != null;
+        }
+
+        @Override
+        public Row next() {
+            if (head == null) {
+                throw new java.util.NoSuchElementException();
+            }
+            int split = head.getInt(0);
+            long position = head.getLong(1);
+            if (layout.fileOf(split, position) != partition) {
+                throw new IllegalStateException("sequence " + position + " of split " + split + " belongs to file "
+                        + layout.fileOf(split, position) + " but reached partition " + partition
+                        + ": Spark's hash partitioning is not the one the packer expects");
+            }
+            int[] ids = new int[window];
+            int filled = 0;
+            List<Integer> starts = new ArrayList<>(4);
+            String domain = head.getString(3);
+            while (head != null && head.getInt(0) == split && head.getLong(1) == position) {
+                int off = head.getInt(2);
+                ByteBuffer piece = ByteBuffer.wrap((byte[]) head.get(4)).order(ByteOrder.LITTLE_ENDIAN);
+                int tokens = piece.remaining() / 4;
+                if (off != filled || filled + tokens > window) {
+                    throw new IllegalStateException("sequence " + position + ": piece at " + off + " of "
+                            + tokens + " tokens after " + filled + " filled");
+                }
+                if (head.getBoolean(5)) {
+                    starts.add(off);
+                }
+                piece.asIntBuffer().get(ids, filled, tokens);
+                filled += tokens;
+                head = rows.hasNext() ? rows.next() : null;
+            }
+            if (filled != window) {
+                throw new IllegalStateException("sequence " + position + " has " + filled + " tokens, not " + window);
+            }
+            return RowFactory.create(ids, domain, starts.stream().mapToInt(Integer::intValue).toArray());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.lmforge.pack;
+
+import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.Settings;
+import io.lmforge.mix.MixSettings;
+
+import java.io.Serializable;
+import java.util.Optional;
+
+/**
+ * The {@code shards { ... }} section.
+ * <pre>
+ * shards {
+ *   seq-len = 2048              # each sequence holds seq-len + 1 tokens (inputs and shifted targets)
+ *   seed = 1234                 # document order and sampling; the same seed gives the same shards
+ *   val-fraction = 0.005        # of documents, by a hash of their text
+ *   row-group-size = 128 MB
+ *   file-size = 512 MB          # approximate, after compression
+ *   encode-batch = 128          # documents per call into HF tokenizers
+ *   tokenizer = "/path/to/tokenizer"   # a tokenizer/ directory; default: this run's, else OUT/tokenizer
+ *   mix { ... }                 # see MixSettings
+ * }
+ * </pre>
+ */
+public record ShardSettings(int seqLen, long seed, double valFraction, long rowGroupBytes, long fileBytes,
+                            int encodeBatch, Optional<String> tokenizer, MixSettings mix) implements Serializable {
+
+    public static ShardSettings from(Settings s) {
+        int seqLen = s.integer("seq-len", 2048);
+        if (seqLen < 1) {
+            throw new InvalidConfigException(s.name("seq-len") + " must be at least 1, got " + seqLen);
+        }
+        long seed = s.longValue("seed", 1234);
+        double val = s.inRange("val-fraction", s.decimal("val-fraction", 0.005), 0, 0.5);
+        long rowGroup = s.bytes("row-group-size", 128L << 20);
+        long file = s.bytes("file-size", 512L << 20);
+        if (rowGroup < (1 << 16) || file < rowGroup) {
+            throw new InvalidConfigException(s.name("row-group-size") + " (" + rowGroup + ") must be at least 64 KB and "
+                    + s.name("file-size") + " (" + file + ") at least as large");
+        }
+        int batch = s.integer("encode-batch", 128);
+        if (batch < 1) {
+            throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
+        }
+        Optional<String> tokenizer = s.optionalString("tokenizer");
+        MixSettings mix = MixSettings.from(s.section("mix"));
+        s.requireNoUnknownKeys();
+        return new ShardSettings(seqLen, seed, val, rowGroup, file, batch, tokenizer, mix);
+    }
+
+    /** Tokens per sequence: seq_len inputs, and the targets shifted by one. */
+    public int window() {
+        return seqLen + 1;
+    }
+}

@@ -1,0 +1,225 @@
+package io.lmforge.pack;
+
+import io.lmforge.config.Settings;
+import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.Columns;
+import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.StageContext;
+import io.lmforge.mix.MixPlan;
+import io.lmforge.mix.MixPlanner;
+import io.lmforge.tokenizer.TokenizerArtifact;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.sum;
+
+/**
+ * {@code OUT/shards/}: tokenizes the documents, plans the mixture, packs and interleaves the
+ * sequences and writes {@code train/} and {@code val/} Parquet files plus {@code manifest.json}
+ * (the contract with the trainer, see README).
+ */
+public final class ShardsStage implements ArtifactStage {
+    private static final Logger LOG = LoggerFactory.getLogger(ShardsStage.class);
+    /** zstd Parquet bytes per token of BPE ids, measured on our own shards; sizes files. */
+    private static final double BYTES_PER_TOKEN = 2.4;
+    private static final Pattern PART = Pattern.compile("^part-(\\d+)-");
+
+    private final ShardSettings settings;
+
+    public ShardsStage(ShardSettings settings) {
+        this.settings = settings;
+    }
+
+    public static ShardsStage from(Settings section) {
+        return new ShardsStage(ShardSettings.from(section));
+    }
+
+    @Override
+    public String name() {
+        return OutputLayout.SHARDS;
+    }
+
+    @Override
+    public Map<String, Object> build(Dataset<Row> documents, StageContext context) throws IOException {
+        SparkSession spark = context.spark();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        TokenizerArtifact tokenizer = TokenizerArtifact.read(hadoop, tokenizerDir(context, hadoop));
+
+        long t = System.nanoTime();
+        String work = context.layout().work("tokens");
+        // Scratch data, read twice and deleted: fast to write beats small. (Not partitioned by split:
+        // a partitioned write sorts each task's rows, ids and all.)
+        DocumentTokens.encode(documents, tokenizer, settings).write().mode("overwrite")
+                .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
+        Dataset<Row> tokens = spark.read().parquet(work);
+        double tokenizeSeconds = seconds(t);
+
+        t = System.nanoTime();
+        Map<String, Map<String, MixPlanner.Supply>> supply = new HashMap<>();
+        long textTokens = 0;
+        for (Row r : tokens.groupBy(DocumentTokens.SPLIT, Columns.DOMAIN)
+                .agg(sum(DocumentTokens.N), count(lit(1))).collectAsList()) {
+            supply.computeIfAbsent(r.getString(0), k -> new HashMap<>())
+                    .put(r.getString(1), new MixPlanner.Supply(r.getLong(2), r.getLong(3)));
+            textTokens += r.getLong(2);
+        }
+        MixPlan train = MixPlanner.plan(DocumentTokens.TRAIN, supply.getOrDefault(DocumentTokens.TRAIN, Map.of()),
+                settings.mix(), settings.window(), true);
+        MixPlan val = MixPlanner.plan(DocumentTokens.VAL, supply.getOrDefault(DocumentTokens.VAL, Map.of()),
+                settings.mix(), settings.window(), false);
+        for (MixPlan p : List.of(train, val)) {
+            for (String note : p.notes()) {
+                LOG.warn("shards {}: {}", p.split(), note);
+            }
+        }
+
+        String dir = context.layout().staged(name());
+        List<MixPlan> plans = List.of(train, val);
+        Map<String, ShardManifest.Split> splits = write(tokens, plans, dir, hadoop);
+        double packSeconds = seconds(t);
+
+        ShardManifest manifest = new ShardManifest(settings, tokenizer, train, val, splits);
+        TokenizerArtifact.writeFile(hadoop, new Path(dir, "manifest.json"), manifest.toJson());
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        for (Map.Entry<String, ShardManifest.Split> e : splits.entrySet()) {
+            report.put(e.getKey() + "_sequences", e.getValue().sequences());
+            report.put(e.getKey() + "_tokens", e.getValue().sequences() * settings.window());
+        }
+        report.put("document_tokens", textTokens);
+        report.put("unmet", train.report().get("unmet"));
+        report.put("notes", concat(train.notes(), val.notes()));
+        report.put("tokenize_seconds", round(tokenizeSeconds));
+        report.put("tokenize_tokens_per_second", tokenizeSeconds > 0 ? Math.round(textTokens / tokenizeSeconds) : 0);
+        report.put("pack_seconds", round(packSeconds));
+        return report;
+    }
+
+    /**
+     * Packs and writes all splits in one pass: Spark writes part file i for partition i, which
+     * is moved to {@code SPLIT/shard-NNNNN.parquet}. Checks the files hold exactly the planned sequences.
+     */
+    private Map<String, ShardManifest.Split> write(Dataset<Row> tokens, List<MixPlan> plans, String dir,
+                                                   Configuration hadoop) throws IOException {
+        long[] perFile = new long[plans.size()];
+        for (int s = 0; s < plans.size(); s++) {
+            perFile[s] = Math.max(1, (long) (settings.fileBytes() / (plans.get(s).window() * BYTES_PER_TOKEN)));
+        }
+        Packer.Layout layout = Packer.Layout.of(plans, perFile);
+        Path parts = new Path(dir, "_parts");
+        FileSystem fs = parts.getFileSystem(hadoop);
+        if (layout.files() > 0) {
+            writer(Packer.sequences(tokens, plans, settings.seed(), layout)).parquet(parts.toString());
+        }
+        Map<String, ShardManifest.Split> out = new LinkedHashMap<>();
+        for (int s = 0; s < plans.size(); s++) {
+            MixPlan plan = plans.get(s);
+            Path splitDir = new Path(dir, plan.split());
+            fs.mkdirs(splitDir);
+            if (plan.sequences() == 0) {
+                // An empty split still gets one file with the schema, so readers need no special case.
+                writer(tokens.sparkSession().createDataFrame(List.of(), Packer.SHARD_SCHEMA).coalesce(1))
+                        .parquet(splitDir.toString());
+            }
+        }
+        if (fs.exists(parts)) {
+            for (FileStatus f : fs.listStatus(parts, p -> p.getName().endsWith(".parquet"))) {
+                Matcher m = PART.matcher(f.getPath().getName());
+                if (!m.find()) {
+                    throw new IOException("unexpected file " + f.getPath());
+                }
+                int file = Integer.parseInt(m.group(1));
+                int s = 0;
+                while (file >= layout.firstFile()[s + 1]) {
+                    s++;
+                }
+                Path target = new Path(new Path(dir, plans.get(s).split()),
+                        String.format("shard-%05d.parquet", file - layout.firstFile()[s]));
+                if (!fs.rename(f.getPath(), target)) {
+                    throw new IOException("could not move " + f.getPath() + " to " + target);
+                }
+            }
+            fs.delete(parts, true);
+        }
+        for (MixPlan plan : plans) {
+            Path splitDir = new Path(dir, plan.split());
+            FileStatus[] listed = fs.listStatus(splitDir, p -> p.getName().endsWith(".parquet"));
+            Arrays.sort(listed, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+            List<String> names = new ArrayList<>();
+            List<Long> rows = new ArrayList<>();
+            long total = 0;
+            for (FileStatus f : listed) {
+                try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromStatus(f, hadoop))) {
+                    rows.add(r.getRecordCount());
+                    total += r.getRecordCount();
+                }
+                names.add(plan.split() + "/" + f.getPath().getName());
+            }
+            if (total != plan.sequences()) {
+                throw new IllegalStateException("shards " + plan.split() + ": wrote " + total + " sequences, planned "
+                        + plan.sequences());
+            }
+            out.put(plan.split(), new ShardManifest.Split(total, names, rows));
+        }
+        return out;
+    }
+
+    private DataFrameWriter<Row> writer(Dataset<Row> rows) {
+        return rows.write().mode("overwrite")
+                .option("compression", "zstd")
+                .option("parquet.block.size", settings.rowGroupBytes());
+    }
+
+    /** The tokenizer: shards.tokenizer, else this run's tokenizer/, else the one the last run published. */
+    private String tokenizerDir(StageContext context, Configuration hadoop) throws IOException {
+        if (settings.tokenizer().isPresent()) {
+            return settings.tokenizer().get();
+        }
+        for (String dir : List.of(context.layout().staged(OutputLayout.TOKENIZER),
+                context.layout().published(OutputLayout.TOKENIZER))) {
+            Path json = new Path(dir, TokenizerArtifact.TOKENIZER_JSON);
+            if (json.getFileSystem(hadoop).exists(json)) {
+                return dir;
+            }
+        }
+        throw new IOException("shards need a tokenizer: list 'tokenizer' before 'shards' in artifacts, "
+                + "or set shards.tokenizer to a tokenizer/ directory (none at " + context.layout().published(OutputLayout.TOKENIZER) + ")");
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
+    }
+
+    private static double seconds(long start) {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

@@ -1,0 +1,321 @@
+package io.lmforge.pack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.common.hash.Hashing;
+import com.typesafe.config.ConfigFactory;
+import io.lmforge.config.Settings;
+import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.StageContext;
+import io.lmforge.testing.CorpusRun;
+import io.lmforge.testing.SparkTestSession;
+import io.lmforge.testing.TestData;
+import io.lmforge.tokenizer.HfEncoder;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole corpus job on real text in four domains (English docs, Python code, Japanese and
+ * German man pages), through tokenizer training to shards, read back with DuckDB (not
+ * parquet-mr): sequence length, document starts, the mixture of every batch-size window, exact
+ * decoding back to the documents, repetition limits, the train/val split and the manifest.
+ */
+class ShardsTest {
+    static final int SEQ_LEN = 63;
+    static final int BATCH = 8;
+    static final Map<String, Double> WEIGHTS = Map.of("docs", 0.4, "code", 0.3, "man-ja", 0.2, "man-de", 0.1);
+
+    @TempDir
+    static Path dir;
+    static CorpusRun run;
+    static JsonNode manifest;
+    static Map<String, Set<String>> documentsByDomain = new HashMap<>();
+    static Map<String, List<Seq>> splits = new HashMap<>();
+
+    record Seq(int[] ids, String domain, int[] docStarts) {
+    }
+
+    @BeforeAll
+    static void runTheJob() throws IOException, SQLException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        writeJsonl(in.resolve("docs.jsonl"), "docs",
+                TestData.texts("debian/python3.11-doc/usr/share/doc/python3.11/html/_sources/tutorial", ".rst.txt", 30));
+        writeJsonl(in.resolve("code.jsonl"), "code",
+                TestData.texts("debian/libpython3.11-stdlib/usr/lib/python3.11/asyncio", ".py", 30));
+        writeJsonl(in.resolve("ja.jsonl"), "man-ja", TestData.texts("debian/manpages-ja/usr/share/man/ja/man1", ".gz", 25));
+        writeJsonl(in.resolve("de.jsonl"), "man-de", TestData.texts("debian/manpages-de/usr/share/man/de/man1", ".gz", 25));
+        run = CorpusRun.run("sources = [ { name = corpus, format = jsonl, path = " + CorpusRun.quote(in) + " } ]\n"
+                + "stages = []\ntokenizer { vocab-size = 700 }\n"
+                + "shards { seq-len = " + SEQ_LEN + ", seed = 7, val-fraction = 0.1, "
+                + "mix { weights { " + weightsHocon() + " }, batch-size = " + BATCH + " } }\n", dir.resolve("out"));
+        manifest = new ObjectMapper().readTree(Files.readAllBytes(run.out.resolve("shards/manifest.json")));
+        for (String split : List.of("train", "val")) {
+            splits.put(split, readWithDuckDb(run.out.resolve("shards"), manifest.at("/splits/" + split + "/files")));
+        }
+    }
+
+    @Test
+    void everySequenceIsSeqLenPlusOneWithItsDocumentStarts() {
+        for (List<Seq> seqs : splits.values()) {
+            for (Seq s : seqs) {
+                assertEquals(SEQ_LEN + 1, s.ids.length);
+                List<Integer> bos = new ArrayList<>();
+                for (int i = 0; i < s.ids.length; i++) {
+                    if (s.ids[i] == 0) {
+                        bos.add(i);
+                    }
+                }
+                assertEquals(bos, toList(s.docStarts));
+            }
+        }
+        assertTrue(splits.get("train").size() > 50 * BATCH, "train sequences: " + splits.get("train").size());
+        assertTrue(splits.get("val").size() > 0);
+    }
+
+    @Test
+    void everyWindowOfBatchSizeSequencesCarriesTheTargetMixture() {
+        assertEquals(0, manifest.at("/mixture/train/unmet").size(), manifest.at("/mixture/train").toString());
+        List<Seq> train = splits.get("train");
+        Map<String, Integer> window = new HashMap<>();
+        for (int p = 0; p < train.size(); p++) {
+            window.merge(train.get(p).domain, 1, Integer::sum);
+            if (p >= BATCH) {
+                window.merge(train.get(p - BATCH).domain, -1, Integer::sum);
+            }
+            if (p >= BATCH - 1) {
+                for (Map.Entry<String, Double> w : WEIGHTS.entrySet()) {
+                    int count = window.getOrDefault(w.getKey(), 0);
+                    assertTrue(Math.abs(count - BATCH * w.getValue()) <= 1.0,
+                            "window ending at " + p + ": " + count + " of " + w.getKey() + " for weight " + w.getValue());
+                }
+            }
+        }
+        for (Map.Entry<String, Double> w : WEIGHTS.entrySet()) {
+            assertEquals(w.getValue(), manifest.at("/mixture/train/domains/" + w.getKey() + "/achieved").asDouble(), 1e-3);
+        }
+    }
+
+    @Test
+    void sequencesDecodeBackToWholeDocumentsRepeatedAtMostMaxEpochs() throws IOException {
+        String json = Files.readString(run.out.resolve("tokenizer/tokenizer.json"));
+        Map<String, Set<String>> valTexts = new HashMap<>();
+        try (HfEncoder tokenizer = HfEncoder.load(json)) {
+            Map<String, Integer> trainUses = new HashMap<>();
+            for (String split : List.of("train", "val")) {
+                Map<String, List<Integer>> streams = new LinkedHashMap<>();
+                for (Seq s : splits.get(split)) {
+                    List<Integer> stream = streams.computeIfAbsent(s.domain, k -> new ArrayList<>());
+                    for (int id : s.ids) {
+                        stream.add(id);
+                    }
+                }
+                for (Map.Entry<String, List<Integer>> e : streams.entrySet()) {
+                    List<Integer> stream = e.getValue();
+                    int complete = 0;
+                    int start = stream.indexOf(0);
+                    while (start >= 0) {
+                        int end = stream.subList(start, stream.size()).indexOf(1);
+                        if (end < 0) {
+                            break;
+                        }
+                        end += start;
+                        int[] ids = stream.subList(start + 1, end).stream().mapToInt(Integer::intValue).toArray();
+                        String text = tokenizer.decode(ids, false);
+                        assertTrue(documentsByDomain.get(e.getKey()).contains(text),
+                                split + " " + e.getKey() + ": decoded text is not one of the domain's documents: "
+                                        + text.substring(0, Math.min(80, text.length())));
+                        if (split.equals("train")) {
+                            trainUses.merge(text, 1, Integer::sum);
+                        } else {
+                            valTexts.computeIfAbsent(e.getKey(), k -> new HashSet<>()).add(text);
+                        }
+                        complete++;
+                        start = end + 1 < stream.size() && stream.get(end + 1) == 0 ? end + 1 : -1;
+                    }
+                    assertTrue(complete > 0 || split.equals("val"), split + " " + e.getKey() + " has no complete document");
+                }
+            }
+            int maxEpochs = manifest.at("/mixture/max_epochs").asInt();
+            for (Map.Entry<String, Integer> u : trainUses.entrySet()) {
+                assertTrue(u.getValue() <= maxEpochs, "a document is used " + u.getValue() + " times");
+            }
+            assertTrue(trainUses.values().stream().anyMatch(n -> n > 1), "an up-sampled domain repeats documents");
+            for (Set<String> val : valTexts.values()) {
+                for (String text : val) {
+                    assertTrue(!trainUses.containsKey(text), "a validation document is also in train");
+                }
+            }
+        }
+    }
+
+    @Test
+    void manifestDescribesTheShardsAndTheTokenizer() throws IOException {
+        byte[] tokenizer = Files.readAllBytes(run.out.resolve("tokenizer/tokenizer.json"));
+        assertEquals(Hashing.sha256().hashBytes(tokenizer).toString(), manifest.get("tokenizer_sha256").asText());
+        assertEquals(SEQ_LEN, manifest.get("seq_len").asInt());
+        assertEquals(7, manifest.get("seed").asLong());
+        assertEquals(700, manifest.get("vocab_size").asInt());
+        assertEquals("{\"bos\":0,\"eos\":1,\"pad\":2,\"unk\":3}", manifest.get("special_tokens").toString());
+        for (String split : List.of("train", "val")) {
+            JsonNode s = manifest.at("/splits/" + split);
+            List<Seq> seqs = splits.get(split);
+            assertEquals(seqs.size(), s.get("sequences").asLong());
+            assertEquals((long) seqs.size() * (SEQ_LEN + 1), s.get("tokens").asLong());
+            Map<String, Long> byDomain = new HashMap<>();
+            for (Seq q : seqs) {
+                byDomain.merge(q.domain, (long) SEQ_LEN + 1, Long::sum);
+            }
+            for (Map.Entry<String, Long> e : byDomain.entrySet()) {
+                assertEquals(e.getValue(), s.at("/tokens_by_domain/" + e.getKey()).asLong(), split + " " + e.getKey());
+            }
+        }
+        JsonNode job = run.manifest();
+        assertEquals(700, job.at("/stages/tokenizer/vocab_size").asInt());
+        assertEquals(manifest.at("/splits/train/sequences").asLong(), job.at("/stages/shards/train_sequences").asLong());
+    }
+
+    @Test
+    void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
+        // The first run broadcast its pieces; this one joins them by shuffling the ids instead.
+        List<Seq> again;
+        System.setProperty("lmforge.shards.broadcast-pieces", "0");
+        try {
+            again = rebuild("seed = 7", "again");
+        } finally {
+            System.clearProperty("lmforge.shards.broadcast-pieces");
+        }
+        assertEquals(splits.get("train").size(), again.size());
+        for (int i = 0; i < again.size(); i++) {
+            assertArrayEquals(splits.get("train").get(i).ids, again.get(i).ids, "sequence " + i);
+        }
+        List<Seq> other = rebuild("seed = 8", "other");
+        int same = 0;
+        for (int i = 0; i < Math.min(other.size(), again.size()); i++) {
+            same += Arrays.equals(other.get(i).ids, again.get(i).ids) ? 1 : 0;
+        }
+        assertTrue(same < again.size() / 10, same + " of " + again.size() + " sequences unchanged by another seed");
+    }
+
+    @Test
+    void aReleasedTokenizerDeepSeekV3GivesItsOwnIds() throws IOException, SQLException {
+        Path models = TestData.path("npm/tokenizer-deepseek_v3/models");
+        Path out = dir.resolve("deepseek");
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(Settings.of(ConfigFactory.parseString(
+                "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
+                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "ds"));
+        Path tokenizerDir = out.resolve("_staging/tokenizer");
+        List<Seq> train = rebuild("seed = 7, tokenizer = " + CorpusRun.quote(tokenizerDir), "deepseek-shards");
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("deepseek-shards/_staging/shards/manifest.json")));
+        // The tokenizer's ids end at 128814 (the model pads its embedding table to 129280).
+        assertEquals(128815, m.get("vocab_size").asInt());
+        assertEquals(0, m.at("/special_tokens/bos").asInt());
+        assertEquals(1, m.at("/special_tokens/eos").asInt());
+        // The first complete document in the stream of the first sequence's domain: DeepSeek's ids for its text.
+        String domain = train.get(0).domain;
+        List<Integer> stream = new ArrayList<>();
+        for (Seq s : train) {
+            if (s.domain.equals(domain)) {
+                stream.addAll(toList(s.ids));
+            }
+        }
+        int bos = stream.indexOf(0);
+        int eos = stream.subList(bos, stream.size()).indexOf(1) + bos;
+        assertTrue(bos >= 0 && eos > bos, "a complete document in the " + domain + " stream");
+        int[] ids = stream.subList(bos + 1, eos).stream().mapToInt(Integer::intValue).toArray();
+        try (HfEncoder deepseek = HfEncoder.forDocuments(Files.readString(models.resolve("tokenizer.json")))) {
+            String text = deepseek.decode(ids, false);
+            assertTrue(documentsByDomain.get(domain).contains(text), text);
+            assertArrayEquals(deepseek.encode(text), ids);
+        }
+    }
+
+    /** Runs the shards stage alone on the same documents with other settings; its train split. */
+    static List<Seq> rebuild(String settings, String name) throws IOException, SQLException {
+        Path out = dir.resolve(name);
+        String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
+                + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
+                + settings;
+        ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
+                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
+        return readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/train/files"));
+    }
+
+    static String weightsHocon() {
+        StringBuilder weights = new StringBuilder();
+        WEIGHTS.forEach((d, w) -> weights.append('"').append(d).append("\" = ").append(w).append(", "));
+        return weights.toString();
+    }
+
+    static List<Seq> readWithDuckDb(Path shards, JsonNode files) throws SQLException {
+        List<Seq> out = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:"); Statement st = c.createStatement()) {
+            for (JsonNode f : files) {
+                String path = shards.resolve(f.asText()).toString().replace("'", "''");
+                try (ResultSet rs = st.executeQuery("SELECT input_ids, domain, doc_starts FROM read_parquet('" + path
+                        + "', file_row_number = true) ORDER BY file_row_number")) {
+                    while (rs.next()) {
+                        out.add(new Seq(ints(rs.getArray(1).getArray()), rs.getString(2), ints(rs.getArray(3).getArray())));
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    static int[] ints(Object array) {
+        Object[] a = (Object[]) array;
+        int[] out = new int[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = ((Number) a[i]).intValue();
+        }
+        return out;
+    }
+
+    static List<Integer> toList(int[] a) {
+        List<Integer> out = new ArrayList<>();
+        for (int v : a) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    static void writeJsonl(Path file, String domain, List<String> texts) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        for (String t : texts) {
+            String text = t.substring(0, Math.min(t.length(), 4000));
+            documentsByDomain.computeIfAbsent(domain, k -> new HashSet<>()).add(text);
+            Map<String, Object> record = new LinkedHashMap<>();
+            record.put("id", domain + "-" + i++);
+            record.put("text", text);
+            record.put("metadata", Map.of("domain", domain));
+            out.append(json.writeValueAsString(record)).append('\n');
+        }
+        Files.writeString(file, out.toString(), StandardCharsets.UTF_8);
+    }
+}

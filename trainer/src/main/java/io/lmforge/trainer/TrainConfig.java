@@ -1,0 +1,128 @@
+package io.lmforge.trainer;
+
+import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.Settings;
+import io.lmforge.model.ModelConfig;
+
+import java.io.File;
+import java.util.Set;
+
+/**
+ * A training run's settings, read from HOCON with strict keys (see {@code conf/train-tiny.conf}):
+ * {@code model}, {@code train}, {@code optimizer}, {@code eval}, {@code checkpoint}, {@code metrics}.
+ */
+public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
+                          Checkpoint checkpoint, Metrics metrics) {
+
+    /**
+     * @param microBatch       sequences per forward pass (per rank)
+     * @param gradAccumulation micro-batches per optimizer step
+     * @param contextLength    training context; 0 means the shards' seq_len (a shorter one splits each window)
+     * @param maskDocuments    keep attention inside each packed document (the shards' doc_starts)
+     * @param device           "cpu" or "gpu"
+     * @param threads          libtorch intra-op threads; 0 keeps libtorch's default
+     */
+    public record Run(long seed, long maxSteps, int microBatch, int gradAccumulation, int contextLength,
+                      double labelSmoothing, boolean maskDocuments, String device, int threads) {
+    }
+
+    /** AdamW, the schedule and clipping. {@code decaySteps} 0 means "until max-steps". */
+    public record Optimizer(double lr, double minLr, int warmupSteps, int decaySteps, AdamW.Hyper adam, double gradClip) {
+    }
+
+    /** @param maxSequences validation samples per evaluation (0: the whole split); patience 0: no early stop */
+    public record Eval(int every, long maxSequences, int patience, double minDelta) {
+    }
+
+    public record Checkpoint(int every, int keep) {
+    }
+
+    /** @param prometheusPort 0 for an ephemeral port, negative to switch the endpoint off */
+    public record Metrics(int logEvery, int prometheusPort, String prometheusHost) {
+    }
+
+    public static TrainConfig load(File file) {
+        return from(Settings.load(file));
+    }
+
+    public static TrainConfig from(Settings root) {
+        Settings modelSection = root.section("model");
+        // The vocabulary comes from the shards unless the config sets a (larger, padded) one.
+        boolean vocabExplicit = modelSection.raw().hasPath("vocab-size");
+        ModelConfig model = ModelConfig.fromSettings(modelSection);
+
+        Settings t = root.section("train");
+        Run run = new Run(
+                t.longValue("seed", 1234),
+                positive(t, "max-steps", t.longValue("max-steps", 1000)),
+                (int) positive(t, "micro-batch", t.integer("micro-batch", 8)),
+                (int) positive(t, "grad-accumulation", t.integer("grad-accumulation", 1)),
+                (int) atLeast(t, "context-length", t.integer("context-length", 0), 0),
+                t.inRange("label-smoothing", t.decimal("label-smoothing", 0.0), 0, 0.99),
+                t.bool("mask-documents", false),
+                t.oneOf("device", t.string("device", "cpu"), Set.of("cpu", "gpu")),
+                (int) atLeast(t, "threads", t.integer("threads", 0), 0));
+        t.requireNoUnknownKeys();
+
+        Settings o = root.section("optimizer");
+        double lr = o.decimal("lr", 3e-4);
+        Optimizer optimizer = new Optimizer(
+                o.inRange("lr", lr, 1e-12, 10),
+                o.inRange("min-lr", o.decimal("min-lr", 1e-6), 0, lr),
+                (int) atLeast(o, "warmup-steps", o.integer("warmup-steps", 100), 0),
+                (int) atLeast(o, "decay-steps", o.integer("decay-steps", 0), 0),
+                new AdamW.Hyper(
+                        o.inRange("beta1", o.decimal("beta1", 0.9), 0, 0.999999),
+                        o.inRange("beta2", o.decimal("beta2", 0.95), 0, 0.999999),
+                        o.inRange("eps", o.decimal("eps", 1e-8), 0, 1),
+                        o.inRange("weight-decay", o.decimal("weight-decay", 0.1), 0, 10)),
+                o.inRange("grad-clip", o.decimal("grad-clip", 1.0), 0, 1e9));
+        o.requireNoUnknownKeys();
+
+        Settings e = root.section("eval");
+        Eval eval = new Eval(
+                (int) positive(e, "every", e.integer("every", 100)),
+                atLeast(e, "max-sequences", e.longValue("max-sequences", 0), 0),
+                (int) atLeast(e, "patience", e.integer("patience", 0), 0),
+                e.inRange("min-delta", e.decimal("min-delta", 0.0), 0, 1e9));
+        e.requireNoUnknownKeys();
+
+        Settings c = root.section("checkpoint");
+        Checkpoint checkpoint = new Checkpoint(
+                (int) positive(c, "every", c.integer("every", 500)),
+                (int) positive(c, "keep", c.integer("keep", 5)));
+        c.requireNoUnknownKeys();
+
+        Settings m = root.section("metrics");
+        Metrics metrics = new Metrics(
+                (int) positive(m, "log-every", m.integer("log-every", 10)),
+                m.integer("prometheus-port", 8000),
+                m.string("prometheus-host", "0.0.0.0"));
+        m.requireNoUnknownKeys();
+
+        root.requireNoUnknownKeys();
+        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics);
+    }
+
+    /** Sequences per optimizer step over all ranks. */
+    public long globalBatch(int worldSize) {
+        return (long) run.microBatch() * run.gradAccumulation() * worldSize;
+    }
+
+    public LearningRateSchedule schedule() {
+        int decay = optimizer.decaySteps() > 0 ? optimizer.decaySteps()
+                : (int) Math.max(1, run.maxSteps() - optimizer.warmupSteps());
+        return new LearningRateSchedule(optimizer.lr(), optimizer.minLr(), optimizer.warmupSteps(), decay);
+    }
+
+    private static long positive(Settings s, String key, long value) {
+        return atLeast(s, key, value, 1);
+    }
+
+    private static long atLeast(Settings s, String key, long value, long min) {
+        if (value < min) {
+            throw new InvalidConfigException(s.name(key) + " = " + value + " must be at least " + min);
+        }
+        return value;
+    }
+}

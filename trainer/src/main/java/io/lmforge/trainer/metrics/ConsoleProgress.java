@@ -1,0 +1,46 @@
+package io.lmforge.trainer.metrics;
+
+import java.io.PrintStream;
+import java.util.Map;
+
+/** The console: one progress line per logged step, one line per evaluation. */
+public final class ConsoleProgress {
+    private final PrintStream out;
+
+    public ConsoleProgress(PrintStream out) {
+        this.out = out;
+    }
+
+    public void step(StepReport r) {
+        out.printf("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s | ETA %s%s%n",
+                r.step(), r.maxSteps(), r.loss(), r.learningRate(), r.gradNorm(), r.tokensPerSec(),
+                duration(r.etaSeconds()), r.skipped() ? " | SKIPPED (non-finite gradients)" : "");
+    }
+
+    public void eval(EvalReport r) {
+        StringBuilder s = new StringBuilder(String.format("eval step %d | val loss %.4f | ppl %.2f%s",
+                r.step(), r.loss(), r.perplexity(), r.improved() ? " (best)" : ""));
+        for (Map.Entry<String, EvalReport.Domain> d : r.domains().entrySet()) {
+            s.append(String.format(" | %s %.4f", d.getKey(), d.getValue().loss()));
+        }
+        out.println(s);
+    }
+
+    public void message(String line) {
+        out.println(line);
+    }
+
+    static String duration(double seconds) {
+        if (!Double.isFinite(seconds) || seconds < 0) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        if (s >= 3600) {
+            return String.format("%dh%02dm", s / 3600, (s % 3600) / 60);
+        }
+        if (s >= 60) {
+            return String.format("%dm%02ds", s / 60, s % 60);
+        }
+        return s + "s";
+    }
+}

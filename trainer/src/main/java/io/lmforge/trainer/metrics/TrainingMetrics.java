@@ -1,0 +1,128 @@
+package io.lmforge.trainer.metrics;
+
+import io.lmforge.model.ModelConfig;
+import io.lmforge.model.ModelSize;
+import io.lmforge.trainer.TrainConfig;
+import io.lmforge.trainer.data.ShardSplit;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Where a run reports: the JSONL log, the Prometheus endpoint and the console. Only rank 0
+ * writes the log and serves metrics; other ranks stay quiet.
+ */
+public final class TrainingMetrics implements AutoCloseable {
+    private final MetricsLog log;
+    private final PrometheusEndpoint prometheus;
+    private final ConsoleProgress console;
+
+    private TrainingMetrics(MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
+        this.log = log;
+        this.prometheus = prometheus;
+        this.console = console;
+    }
+
+    public static TrainingMetrics open(TrainConfig config, Path runDir, boolean leader, long resumedStep, PrintStream out) {
+        if (!leader) {
+            return new TrainingMetrics(null, null, null);
+        }
+        MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"), resumedStep);
+        int port = config.metrics().prometheusPort();
+        PrometheusEndpoint prometheus = port >= 0 ? new PrometheusEndpoint(config.metrics().prometheusHost(), port) : null;
+        return new TrainingMetrics(log, prometheus, new ConsoleProgress(out));
+    }
+
+    /** The Prometheus port actually bound (useful with port 0), or -1. */
+    public int prometheusPort() {
+        return prometheus == null ? -1 : prometheus.port();
+    }
+
+    public void started(long step, ModelConfig model, int context, ShardSplit train, ShardSplit val, int worldSize,
+                        long resumedFrom) {
+        if (log == null) {
+            return;
+        }
+        ModelSize size = ModelSize.of(model);
+        console.message(size.describe(context).stripTrailing());
+        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s)%s%s",
+                train.samples(), val.samples(), context, worldSize,
+                resumedFrom >= 0 ? "; resuming at step " + resumedFrom : "",
+                prometheus != null ? "; metrics on :" + prometheus.port() + "/metrics" : ""));
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("model", model.toMap());
+        d.put("parameters", size.total());
+        d.put("active_parameters", size.active());
+        d.put("training_flops_per_token", size.trainingFlopsPerToken(context));
+        d.put("context_length", context);
+        d.put("train_samples", train.samples());
+        d.put("val_samples", val.samples());
+        d.put("world_size", worldSize);
+        d.put("resumed_from", resumedFrom);
+        log.event(step, "start", d);
+    }
+
+    public void step(StepReport r, int[][] expertCounts) {
+        if (log == null) {
+            return;
+        }
+        log.step(r);
+        if (prometheus != null) {
+            prometheus.step(r);
+        }
+        console.step(r);
+    }
+
+    public void eval(EvalReport r) {
+        if (log == null) {
+            return;
+        }
+        log.eval(r);
+        if (prometheus != null) {
+            prometheus.eval(r);
+        }
+        console.eval(r);
+    }
+
+    public void warning(long step, String message) {
+        if (log != null) {
+            log.event(step, "warning", Map.of("message", message));
+            console.message("warning: " + message);
+        }
+    }
+
+    public void event(long step, String event, Map<String, ?> details) {
+        if (log != null) {
+            log.event(step, event, details);
+        }
+    }
+
+    public void finished(long step, long tokens, double loss, EvalReport eval, long badRows) {
+        if (log == null) {
+            return;
+        }
+        Map<String, Object> d = new LinkedHashMap<>();
+        d.put("tokens", tokens);
+        d.put("loss", loss);
+        if (eval != null) {
+            d.put("val_loss", eval.loss());
+        }
+        d.put("bad_rows_skipped", badRows);
+        log.event(step, "finish", d);
+        console.message(String.format("finished at step %d: %,d tokens, loss %.4f%s%s", step, tokens, loss,
+                eval != null ? String.format(", val loss %.4f (ppl %.2f)", eval.loss(), eval.perplexity()) : "",
+                badRows > 0 ? ", " + badRows + " bad shard rows skipped" : ""));
+    }
+
+    @Override
+    public void close() {
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (log != null) {
+            log.close();
+        }
+    }
+}

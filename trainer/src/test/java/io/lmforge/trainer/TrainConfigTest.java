@@ -1,0 +1,56 @@
+package io.lmforge.trainer;
+
+import io.lmforge.config.InvalidConfigException;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TrainConfigTest {
+
+    @Test
+    void defaultsFollowTheSourceDocuments() {
+        TrainConfig c = TrainerTest.config("");
+        assertEquals(3e-4, c.optimizer().lr());
+        assertEquals(1e-6, c.optimizer().minLr());
+        assertEquals(0.9, c.optimizer().adam().beta1());
+        assertEquals(0.95, c.optimizer().adam().beta2());
+        assertEquals(1e-8, c.optimizer().adam().eps());
+        assertEquals(1.0, c.optimizer().gradClip());
+        assertEquals(5, c.checkpoint().keep());
+        assertEquals(8000, c.metrics().prometheusPort());
+        assertEquals("tiny", c.model().name());
+        assertFalse(c.vocabSizeExplicit());
+    }
+
+    @Test
+    void scheduleDecaysUntilMaxStepsUnlessTold() {
+        TrainConfig c = TrainerTest.config("train { max-steps = 1000 }, optimizer { warmup-steps = 100 }");
+        assertEquals(900, c.schedule().decaySteps());
+        assertEquals(1e-6, c.schedule().at(999), 1e-9);
+        assertEquals(500, TrainerTest.config("optimizer { decay-steps = 500 }").schedule().decaySteps());
+    }
+
+    @Test
+    void typosAndBadValuesNameTheKey() {
+        for (String[] bad : new String[][]{
+                {"train { max-step = 10 }", "train.max-step"},
+                {"optimizer { lr = 3e-4, min-lr = 1e-3 }", "optimizer.min-lr"},
+                {"eval { every = 0 }", "eval.every"},
+                {"checkpoint { keep = 0 }", "checkpoint.keep"},
+                {"metrics { prometheus = 1 }", "metrics.prometheus"},
+                {"train { device = tpu }", "train.device"},
+                {"model { layers = 0 }", "model.layers"},
+                {"trian { seed = 1 }", "trian"}}) {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> TrainerTest.config(bad[0]), bad[0]);
+            assertTrue(e.getMessage().contains(bad[1]), bad[0] + " -> " + e.getMessage());
+        }
+    }
+
+    @Test
+    void anExplicitVocabularyIsRemembered() {
+        assertTrue(TrainerTest.config("model { vocab-size = 70000 }").vocabSizeExplicit());
+    }
+}

@@ -1,0 +1,222 @@
+package io.lmforge.trainer;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.typesafe.config.ConfigFactory;
+import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.Settings;
+import io.lmforge.trainer.data.ShardManifest;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** End-to-end runs of the trainer on hand-written shards with a very small MoE model. */
+class TrainerTest {
+    static final String CONFIG = """
+            model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 64
+                    moe { routed-experts = 4, top-k = 2, shared-experts = 1, expert-intermediate-size = 16 } }
+            train { seed = 7, max-steps = 8, micro-batch = 4, grad-accumulation = 2 }
+            optimizer { lr = 3e-3, warmup-steps = 2 }
+            eval { every = 4, max-sequences = 16 }
+            checkpoint { every = 2, keep = 2 }
+            metrics { log-every = 1, prometheus-port = -1 }
+            """;
+
+    @TempDir
+    static Path shared;
+    static Path shards;
+    static Path uninterrupted;
+    static Trainer.Result uninterruptedResult;
+
+    @BeforeAll
+    static void trainOnce() throws IOException {
+        shards = TestShards.write(shared.resolve("shards"), 16, 64, 3, 12, 8, 11);
+        uninterrupted = shared.resolve("uninterrupted");
+        uninterruptedResult = train(CONFIG, uninterrupted, 0);
+    }
+
+    static TrainConfig config(String hocon) {
+        return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+    }
+
+    static Trainer.Result train(String hocon, Path out, long stopAt) throws IOException {
+        ShardManifest manifest = ShardManifest.load(shards.toString(), new Configuration());
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        return new Trainer(config(hocon), manifest, out, GradientSync.singleProcess(),
+                new Trainer.Options(stopAt, true, quiet)).run();
+    }
+
+    @Test
+    void trainsValidatesLogsAndKeepsTheNewestCheckpoints() throws IOException {
+        assertEquals(8, uninterruptedResult.step());
+        assertEquals(8L * 2 * 4 * 16, uninterruptedResult.tokensSeen());
+        List<JsonObject> log = log(uninterrupted);
+        List<JsonObject> steps = log.stream().filter(o -> o.get("type").getAsString().equals("train")).toList();
+        assertEquals(8, steps.size());
+        double first = steps.get(0).get("loss").getAsDouble();
+        double last = steps.get(7).get("loss").getAsDouble();
+        assertTrue(last < first - 0.3, "loss should fall: " + first + " -> " + last);
+        assertTrue(steps.get(0).get("balance_loss").getAsDouble() > 0, "MoE balance loss is part of the objective");
+
+        List<JsonObject> evals = log.stream().filter(o -> o.get("type").getAsString().equals("eval")).toList();
+        assertEquals(2, evals.size(), "eval at step 4 and 8");
+        JsonObject domains = evals.get(1).getAsJsonObject("domains");
+        assertTrue(domains.has("web") && domains.has("code"), domains.toString());
+        double ppl = evals.get(1).get("val_perplexity").getAsDouble();
+        assertEquals(Math.exp(evals.get(1).get("val_loss").getAsDouble()), ppl, 1e-6 * ppl);
+        assertTrue(evals.get(1).get("val_loss").getAsDouble() < Math.log(64), "better than uniform over the vocabulary");
+
+        List<Path> kept = new Checkpoints(uninterrupted).list();
+        assertEquals(List.of("step-00000006", "step-00000008"), kept.stream().map(p -> p.getFileName().toString()).toList(),
+                "checkpoint.keep = 2");
+    }
+
+    @Test
+    void aStoppedAndResumedRunEndsWithTheSameParameters() throws IOException {
+        Path out = shared.resolve("resumed");
+        Trainer.Result stopped = train(CONFIG, out, 5);
+        assertEquals(5, stopped.step());
+        Trainer.Result resumed = train(CONFIG, out, 0);
+        assertEquals(5, resumed.resumedFrom());
+        assertEquals(8, resumed.step());
+        assertEquals(uninterruptedResult.tokensSeen(), resumed.tokensSeen());
+        assertSameTensors(uninterrupted, out, 8);
+        // The log reads as one run: one line per step.
+        assertEquals(8, log(out).stream().filter(o -> o.get("type").getAsString().equals("train")).count());
+    }
+
+    @Test
+    void resumingWithADifferentModelIsRefused() throws IOException {
+        Path out = shared.resolve("other-model");
+        train(CONFIG, out, 2);
+        String wider = CONFIG.replace("hidden-size = 32", "hidden-size = 48");
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> train(wider, out, 0));
+        assertTrue(e.getMessage().contains("holds a different model"), e.getMessage());
+    }
+
+    @Test
+    void earlyStoppingEndsTheRunAndCheckpointsIt() throws IOException {
+        Path out = shared.resolve("early");
+        String hocon = CONFIG.replace("eval { every = 4, max-sequences = 16 }",
+                "eval { every = 1, max-sequences = 8, patience = 2, min-delta = 100 }");
+        Trainer.Result r = train(hocon, out, 0);
+        assertTrue(r.stoppedEarly());
+        assertEquals(3, r.step(), "best at step 1 (anything beats infinity), then 2 evaluations without a 100-nat gain");
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-00000003")));
+        assertTrue(log(out).stream().anyMatch(o -> o.has("event") && o.get("event").getAsString().equals("early_stop")));
+    }
+
+    /**
+     * A real training process (a child JVM running {@code lmforge train}) is killed with SIGKILL
+     * while it writes a checkpoint; the next run resumes from the last complete checkpoint and
+     * ends with the same parameters as the run that was never interrupted.
+     */
+    @Test
+    void aProcessKilledWhileWritingACheckpointResumesFromTheLastCompleteOne() throws Exception {
+        Path run = shared.resolve("killed");
+        Path config = shared.resolve("killed.conf");
+        Files.writeString(config, CONFIG);
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
+                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
+                "-D" + Checkpoints.PAUSE_PROPERTY + "=4",
+                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+                "io.lmforge.trainer.cli.TrainCommand",
+                "--config", config.toString(), "--data", shards.toString(), "--out", run.toString()));
+        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
+        StringBuilder output = new StringBuilder();
+        CompletableFuture<Boolean> paused = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    output.append(line).append('\n');
+                    if (line.contains("checkpoint write paused at step 4")) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try {
+            assertTrue(paused.get(120, TimeUnit.SECONDS), "the child never reached the checkpoint write:\n" + output);
+            Path checkpoints = run.resolve("checkpoints");
+            assertTrue(Files.isDirectory(checkpoints.resolve("step-00000002")));
+            assertTrue(temporaries(checkpoints).size() == 1, "a half-written checkpoint is on disk");
+        } finally {
+            child.destroyForcibly();          // SIGKILL: no shutdown hooks, no cleanup
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+        assertFalse(child.isAlive());
+        assertFalse(Files.exists(run.resolve("checkpoints/step-00000004")), "the killed write never became a checkpoint");
+
+        Trainer.Result resumed = train(CONFIG, run, 0);
+        assertEquals(2, resumed.resumedFrom());
+        assertEquals(8, resumed.step());
+        assertTrue(temporaries(run.resolve("checkpoints")).isEmpty(), "the leftover was removed");
+        assertSameTensors(uninterrupted, run, 8);
+    }
+
+    private static List<Path> temporaries(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
+        }
+    }
+
+    static List<JsonObject> log(Path run) throws IOException {
+        return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
+                .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
+    }
+
+    /** The final checkpoints of two runs hold bit-identical parameters and optimizer moments. */
+    static void assertSameTensors(Path a, Path b, long step) throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Checkpoints.Loaded x = new Checkpoints(a).load(a.resolve(String.format("checkpoints/step-%08d", step)), m);
+            Checkpoints.Loaded y = new Checkpoints(b).load(b.resolve(String.format("checkpoints/step-%08d", step)), m);
+            assertEquals(x.state().optimizerStep(), y.state().optimizerStep());
+            assertEquals(x.state().dataPositions(), y.state().dataPositions());
+            Map<String, float[]> xs = tensors(x.model(), x.optimizer());
+            Map<String, float[]> ys = tensors(y.model(), y.optimizer());
+            assertEquals(xs.keySet(), ys.keySet());
+            for (String name : xs.keySet()) {
+                assertArrayEquals(xs.get(name), ys.get(name), 0f, name + " differs");
+            }
+        }
+    }
+
+    private static Map<String, float[]> tensors(NDList... lists) {
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (NDList l : lists) {
+            for (NDArray a : l) {
+                out.put(a.getName(), a.toFloatArray());
+            }
+        }
+        return out;
+    }
+}
