@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * {@code RUN/metrics.jsonl}: one JSON object per line, {@code "type": "train" | "eval" | "event"},
  * flushed per line so a crashed run keeps its log. On resume, lines after the resumed step are
- * dropped first, so the log reads as one run.
+ * dropped first, so the log reads as one run; a new run (resumed step -1) starts an empty log.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();

@@ -18,6 +18,7 @@ public final class TrainingMetrics implements AutoCloseable {
     private final MetricsLog log;
     private final PrometheusEndpoint prometheus;
     private final ConsoleProgress console;
+    private double unigram = Double.NaN;
 
     private TrainingMetrics(MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
         this.log = log;
@@ -25,6 +26,7 @@ public final class TrainingMetrics implements AutoCloseable {
         this.console = console;
     }
 
+    /** @param resumedStep the checkpoint step this run continues from, -1 for a new run (the log starts empty) */
     public static TrainingMetrics open(TrainConfig config, Path runDir, boolean leader, long resumedStep, PrintStream out) {
         if (!leader) {
             return new TrainingMetrics(null, null, null);
@@ -41,14 +43,14 @@ public final class TrainingMetrics implements AutoCloseable {
     }
 
     public void started(long step, ModelConfig model, int context, ShardSplit train, ShardSplit val, int worldSize,
-                        long resumedFrom) {
+                        long resumedFrom, ai.djl.Device device) {
         if (log == null) {
             return;
         }
         ModelSize size = ModelSize.of(model);
         console.message(size.describe(context).stripTrailing());
-        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s)%s%s",
-                train.samples(), val.samples(), context, worldSize,
+        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s) on %s%s%s",
+                train.samples(), val.samples(), context, worldSize, device,
                 resumedFrom >= 0 ? "; resuming at step " + resumedFrom : "",
                 prometheus != null ? "; metrics on :" + prometheus.port() + "/metrics" : ""));
         Map<String, Object> d = new LinkedHashMap<>();
@@ -60,6 +62,7 @@ public final class TrainingMetrics implements AutoCloseable {
         d.put("train_samples", train.samples());
         d.put("val_samples", val.samples());
         d.put("world_size", worldSize);
+        d.put("device", device.toString());
         d.put("resumed_from", resumedFrom);
         log.event(step, "start", d);
     }
@@ -83,7 +86,18 @@ public final class TrainingMetrics implements AutoCloseable {
         if (prometheus != null) {
             prometheus.eval(r);
         }
-        console.eval(r);
+        console.eval(r, unigram);
+    }
+
+    /** The context-free baseline the validation loss is compared with. */
+    public void unigramEntropy(long step, io.lmforge.trainer.data.UnigramEntropy h) {
+        if (log == null) {
+            return;
+        }
+        unigram = h.nats();
+        log.event(step, "unigram_entropy", Map.of("nats", h.nats(), "tokens", h.tokens(), "whole_split", h.wholeSplit()));
+        console.message(String.format("unigram entropy of the training tokens: %.4f nats (perplexity %.1f) over %,d tokens%s",
+                h.nats(), Math.exp(h.nats()), h.tokens(), h.wholeSplit() ? "" : " (the first blocks)"));
     }
 
     public void warning(long step, String message) {
