@@ -204,7 +204,17 @@ public final class PiiMasker implements Serializable {
         return !IP_CONTEXT.matcher(text.substring(Math.max(0, m.start() - 12), m.start())).find();
     }
 
+    /** RFC 2606's second-level documentation domains; {@code .test}, {@code .example} are no public suffix. */
+    private static final Pattern RESERVED_DOMAIN = Pattern.compile("(?i)(?:.*\\.)?example\\.(?:com|net|org)");
+
+    /**
+     * A domain people can have addresses at: under a public suffix, and not a documentation
+     * domain ({@code jcaesar@example.org} in Python's tutorial belongs to nobody, as 192.0.2.1 does).
+     */
     private static boolean publicDomain(String domain) {
+        if (RESERVED_DOMAIN.matcher(domain).matches()) {
+            return false;
+        }
         try {
             return InternetDomainName.from(domain).isUnderPublicSuffix();
         } catch (IllegalArgumentException e) {

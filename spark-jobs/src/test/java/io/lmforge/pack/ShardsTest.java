@@ -252,6 +252,24 @@ class ShardsTest {
         }
     }
 
+    @Test
+    void anEmptyCorpusGivesEmptyShardsNotAnError() throws IOException, SQLException {
+        Path out = dir.resolve("empty");
+        StageContext context = new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "empty");
+        var none = run.documents().limit(0);
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(
+                Settings.of(ConfigFactory.parseString("vocab-size = 1000"), "tokenizer"))).build(none, context);
+        Map<String, Object> report = ShardsStage.from(Settings.of(ConfigFactory.parseString("seq-len = 15"), "shards"))
+                .build(none, context);
+        assertEquals(0L, report.get("train_sequences"));
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
+        assertEquals(260, m.get("vocab_size").asInt(), "4 special tokens and 256 bytes, no merges");
+        for (String split : List.of("train", "val")) {
+            assertEquals(1, m.at("/splits/" + split + "/files").size());
+            assertEquals(0, readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/" + split + "/files")).size());
+        }
+    }
+
     /** Runs the shards stage alone on the same documents with other settings; its train split. */
     static List<Seq> rebuild(String settings, String name) throws IOException, SQLException {
         Path out = dir.resolve(name);
