@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
                 IngestBench.class,
                 DedupBench.class,
                 PiiBench.class,
+                QualityBench.class,
                 TokenizerTrainingBench.class,
+                TokenizeThroughputBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override
