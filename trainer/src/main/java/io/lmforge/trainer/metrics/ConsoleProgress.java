@@ -12,8 +12,11 @@ public final class ConsoleProgress {
     }
 
     public void step(StepReport r) {
-        out.printf("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s | ETA %s%s%n",
+        out.printf("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%s | ETA %s%s%n",
                 r.step(), r.maxSteps(), r.loss(), r.learningRate(), r.gradNorm(), r.tokensPerSec(),
+                r.ranks() == null ? "" : String.format(" (%d ranks, %.0f%% in communication)", r.ranks().ranks(),
+                        100 * r.ranks().meanCommunicationShare()),
+                r.lossScale() > 0 ? String.format(" | loss scale %.0f", r.lossScale()) : "",
                 duration(r.etaSeconds()), r.skipped() ? " | SKIPPED (non-finite gradients)" : "");
     }
 

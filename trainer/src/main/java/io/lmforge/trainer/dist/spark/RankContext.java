@@ -24,6 +24,23 @@ public record RankContext(int rank, int worldSize, Collective collective, int st
         return rank == 0;
     }
 
+    /** The CUDA device index of this rank: the first GPU address Spark assigned, or 0. */
+    public int cudaDevice() {
+        return cudaDevice(gpus);
+    }
+
+    static int cudaDevice(List<String> gpus) {
+        if (gpus.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Integer.parseInt(gpus.get(0));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("the GPU address Spark assigned, '" + gpus.get(0)
+                    + "', is not a CUDA device index (check the GPU discovery script)", e);
+        }
+    }
+
     /**
      * Throws Spark's TaskKilledException when Spark has killed this task (a sibling rank failed
      * and the stage is being retried). Collectives notice by themselves; call this once per step
