@@ -51,20 +51,17 @@ public final class NcclGradientSync implements GradientSync {
         return nccl.worldSize();
     }
 
+    /** Also with one rank (then a copy in place), so that a one-GPU machine runs the whole path. */
     @Override
     public void averageGradients(Map<String, NDArray> gradients) {
-        if (worldSize() > 1) {
-            DeviceBuffers buffers = deviceBuffers(gradients);
-            nccl.allReduceDevice(buffers.pointers(), buffers.counts(), ReduceOp.MEAN);
-        }
+        DeviceBuffers buffers = deviceBuffers(gradients);
+        nccl.allReduceDevice(buffers.pointers(), buffers.counts(), ReduceOp.MEAN);
     }
 
     @Override
     public void replicate(Map<String, NDArray> tensors) {
-        if (worldSize() > 1) {
-            DeviceBuffers buffers = deviceBuffers(tensors);
-            nccl.broadcastDevice(buffers.pointers(), buffers.counts(), 0);
-        }
+        DeviceBuffers buffers = deviceBuffers(tensors);
+        nccl.broadcastDevice(buffers.pointers(), buffers.counts(), 0);
     }
 
     private record DeviceBuffers(List<Pointer> pointers, long[] counts) {
@@ -93,7 +90,7 @@ public final class NcclGradientSync implements GradientSync {
 
     @Override
     public double[] sum(double[] values) {
-        return worldSize() == 1 ? values.clone() : nccl.sumInDouble(values);
+        return nccl.sumInDouble(values);
     }
 
     @Override

@@ -24,14 +24,18 @@ public record RankContext(int rank, int worldSize, Collective collective, int st
         return rank == 0;
     }
 
-    /** The CUDA device index of this rank: the first GPU address Spark assigned, or 0. */
+    /**
+     * The CUDA device index of this rank: the first GPU address Spark assigned (a cluster with
+     * {@code gpus-per-task}), else the rank itself (local mode, where Spark assigns no GPUs and all
+     * ranks share the machine's GPUs: rank r uses GPU r).
+     */
     public int cudaDevice() {
-        return cudaDevice(gpus);
+        return cudaDevice(rank, gpus);
     }
 
-    static int cudaDevice(List<String> gpus) {
+    static int cudaDevice(int rank, List<String> gpus) {
         if (gpus.isEmpty()) {
-            return 0;
+            return rank;
         }
         try {
             return Integer.parseInt(gpus.get(0));

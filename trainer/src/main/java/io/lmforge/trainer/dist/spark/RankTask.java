@@ -59,7 +59,8 @@ final class RankTask<R extends Serializable> extends AbstractFunction1<Iterator<
         return switch (settings.backend()) {
             case TCP -> rendezvous.worldSize() == 1 ? new io.lmforge.trainer.dist.SoloCollective()
                     : TcpRingCollective.connect(rendezvous, host, options);
-            case NCCL -> io.lmforge.trainer.dist.nccl.NcclCollective.connect(rendezvous, options, RankContext.cudaDevice(gpus));
+            case NCCL -> io.lmforge.trainer.dist.nccl.NcclCollective.connect(rendezvous, options,
+                    RankContext.cudaDevice(rendezvous.rank(), gpus));
         };
     }
 
