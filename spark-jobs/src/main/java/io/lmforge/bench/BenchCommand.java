@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 PiiBench.class,
                 QualityBench.class,
                 TokenizerTrainingBench.class,
+                TokenizeThroughputBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override

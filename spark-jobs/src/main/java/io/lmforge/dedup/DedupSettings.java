@@ -17,19 +17,21 @@ import java.util.Set;
  *   blocks = 6                # permuted-table layout: C(blocks, blocks - k) tables; default k + 3
  *   word-shingle = 1          # features: word n-grams ...
  *   cjk-shingle = 2           # ... and character n-grams for scripts written without spaces
+ *   weighting = log           # a shingle counted c times weighs 1 + ln c (tf: c; binary: 1)
  *   min-tokens = 10           # shorter documents are only checked for exact duplicates
  *   bucket-window = 256       # a fingerprint is compared with at most this many neighbours in a bucket
- *   keep { by = quality_score, prefer = highest }   # which document of a cluster stays; ties: smallest id
+ *   keep { by = lang_confidence, prefer = highest } # which document of a cluster stays; ties: smallest id
  *   previous = "/data/corpus-2024-05/fingerprints"  # or a list: earlier runs' fingerprints
  *   previous-wins = true      # false: a better new document replaces an earlier one (see superseded/)
  * }
  * </pre>
  */
-public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, int minTokens, int bucketWindow,
+public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, Fingerprinter.Weighting weighting,
+                            int minTokens, int bucketWindow,
                             String keepBy, boolean keepHighest, List<String> previous, boolean previousWins)
         implements Serializable {
 
-    public static final String DEFAULT_KEEP_BY = "quality_score";
+    public static final String DEFAULT_KEEP_BY = "lang_confidence";
 
     public static DedupSettings defaults() {
         return from(Settings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));
@@ -51,6 +53,7 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
         }
         int wordShingle = (int) s.inRange("word-shingle", s.integer("word-shingle", 1), 1, 8);
         int cjkShingle = (int) s.inRange("cjk-shingle", s.integer("cjk-shingle", 2), 1, 8);
+        String weight = s.oneOf("weighting", s.string("weighting", "log"), Set.of("log", "tf", "binary"));
         int minTokens = (int) s.inRange("min-tokens", s.integer("min-tokens", 10), 0, 1_000_000);
         int window = (int) s.inRange("bucket-window", s.integer("bucket-window", 256), 1, 100_000);
         Settings keep = s.section("keep");
@@ -64,7 +67,8 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
         }
         boolean previousWins = s.bool("previous-wins", true);
         s.requireNoUnknownKeys();
-        return new DedupSettings(k, blocks, wordShingle, cjkShingle, minTokens, window, by,
+        return new DedupSettings(k, blocks, wordShingle, cjkShingle,
+                Fingerprinter.Weighting.valueOf(weight.toUpperCase(java.util.Locale.ROOT)), minTokens, window, by,
                 prefer.equals("highest"), previous, previousWins);
     }
 
@@ -73,12 +77,13 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
     }
 
     public Fingerprinter fingerprinter() {
-        return new Fingerprinter(wordShingle, cjkShingle);
+        return new Fingerprinter(wordShingle, cjkShingle, weighting);
     }
 
     /** What must match between the fingerprints of two runs for them to be compared. */
     public String fingerprintFormat() {
-        return "simhash64 v" + Fingerprinter.VERSION + ", word-shingle " + wordShingle + ", cjk-shingle " + cjkShingle;
+        return "simhash64 v" + Fingerprinter.VERSION + ", word-shingle " + wordShingle + ", cjk-shingle " + cjkShingle
+                + ", weighting " + weighting.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static long binomial(int n, int r) {

@@ -133,8 +133,8 @@ public final class DedupStage implements Stage {
         Dataset<Row> components = cc.run(pairs, work::save, timer);
         timer.lap("components");
         Dataset<Row> members = components.join(nodes, NODE);
-        Dataset<Row> keepers = members.groupBy(col(ConnectedComponents.COMPONENT)).agg(min(rule.key()).as(KEEPER));
-        Dataset<Row> nearMoves = work.save(members.join(keepers, ConnectedComponents.COMPONENT)
+        Dataset<Row> nearMoves = work.save(members
+                .withColumn(KEEPER, min(rule.key()).over(Window.partitionBy(ConnectedComponents.COMPONENT)))
                 .filter(col(KEEPER + "." + NODE).notEqual(col(NODE)))
                 .select(col(NODE), col(KEEPER),
                         bit_count(col(SIMHASH).bitwiseXOR(col(KEEPER + "." + SIMHASH))).cast("int").as(Columns.DISTANCE)),

@@ -47,11 +47,20 @@ public final class Evaluation {
 
     /** Runs the stage and returns removed id -> kept id (ids are unique in a labelled set). */
     public static Map<String, String> removals(DedupStage stage, Dataset<Row> corpus, String workDir, String runId) {
+        return removals(stage, corpus, workDir, runId, new HashMap<>());
+    }
+
+    /** As above; also fills removed id -> "reason distance" for diagnostics. */
+    public static Map<String, String> removals(DedupStage stage, Dataset<Row> corpus, String workDir, String runId,
+                                               Map<String, String> why) {
         StageContext ctx = new StageContext(corpus.sparkSession(), new OutputLayout(workDir), runId);
         Map<String, String> out = new HashMap<>();
         for (Row r : stage.apply(corpus, ctx).filter(col(Columns.REJECTION).isNotNull())
-                .select(col(Columns.ID), col(Columns.REJECTION + "." + Columns.DUPLICATE_OF)).collectAsList()) {
+                .select(col(Columns.ID), col(Columns.REJECTION + "." + Columns.DUPLICATE_OF),
+                        col(Columns.REJECTION + "." + Columns.REASON), col(Columns.REJECTION + "." + Columns.DISTANCE))
+                .collectAsList()) {
             out.put(r.getString(0), r.getString(1));
+            why.put(r.getString(0), r.getString(2) + " at distance " + r.get(3));
         }
         return out;
     }

@@ -11,11 +11,14 @@ import com.google.common.hash.Hashing;
  * Myanmar) is a token of its own. The features are shingles of consecutive tokens: word n-grams
  * ({@code wordShingle} words) after a word, character n-grams ({@code cjkShingle} characters)
  * after such a character, so Chinese is measured in characters and mixed text works without a
- * language switch. Each occurrence of a feature votes once (term-frequency weights), which is why
- * no per-document map of features is needed: the SimHash is the sign of the summed votes.
+ * language switch. A feature counted c times in the document votes with weight 1 + ln c
+ * ({@link Weighting#LOG}, the default): measured on real text, plain counts ({@link Weighting#TF})
+ * let the commonest words (or a hex dump's "00") outvote the content, which puts unrelated
+ * documents within a few bits of each other.
  *
  * <p>Hot path: no object is created per token or per feature. Token hashes are FNV-1a over code
- * points finished with MurmurHash3's fmix64; votes are counted eight bits at a time in byte
+ * points finished with MurmurHash3's fmix64; features are counted in a reused open-addressing
+ * table. With TF weights no table is needed: votes are counted eight bits at a time in byte
  * lanes through a 256-entry table, then flushed into int counters every 255 features.
  *
  * <p>The exact hash is MurmurHash3-128 (Guava) of the token-hash sequence: two documents are
@@ -46,8 +49,24 @@ public final class Fingerprinter {
         }
     }
 
+    /** How a shingle's count in the document becomes its weight in the vote. */
+    public enum Weighting {
+        /** Every occurrence votes once: frequent words dominate. */
+        TF,
+        /** 1 + ln(count): repetition counts, but no word can outvote the text. */
+        LOG,
+        /** Every distinct shingle votes once. */
+        BINARY
+    }
+
     private final int wordShingle;
     private final int cjkShingle;
+    private final Weighting weighting;
+    /** Distinct shingles and their counts (open addressing), for the weightings other than TF. */
+    private long[] keys = new long[1024];
+    private int[] counts = new int[1024];
+    private int distinct;
+    private final double[] sums = new double[64];
 
     private final long[] lanes = new long[8];
     private final int[] ones = new int[64];
@@ -67,7 +86,8 @@ public final class Fingerprinter {
     private long exactHi;
     private long exactLo;
 
-    public Fingerprinter(int wordShingle, int cjkShingle) {
+    public Fingerprinter(int wordShingle, int cjkShingle, Weighting weighting) {
+        this.weighting = weighting;
         if (wordShingle < 1 || wordShingle > MAX_SHINGLE || cjkShingle < 1 || cjkShingle > MAX_SHINGLE) {
             throw new IllegalArgumentException("shingle sizes must be in [1, " + MAX_SHINGLE + "]");
         }
@@ -83,6 +103,7 @@ public final class Fingerprinter {
         features = 0;
         tieBreak = Long.MAX_VALUE;
         tokens = 0;
+        clearCounts();
         Hasher exact = Hashing.murmur3_128().newHasher();
 
         long word = FNV_OFFSET;
@@ -115,7 +136,7 @@ public final class Fingerprinter {
             token(fmix64(word ^ wordLength), wordShingle, exact);
         }
         flushLanes();
-        simHash = signs();
+        simHash = weighting == Weighting.TF ? signs() : weightedSigns();
         if (tokens == 0) {
             exact.putUnencodedChars(text);
         }
@@ -160,6 +181,73 @@ public final class Fingerprinter {
         return tokens;
     }
 
+    private void clearCounts() {
+        if (distinct > 0) {
+            java.util.Arrays.fill(counts, 0);
+            distinct = 0;
+        }
+    }
+
+    private void count(long feature) {
+        features++;
+        tieBreak = Math.min(tieBreak, feature);
+        int mask = keys.length - 1;
+        int slot = (int) feature & mask;
+        while (counts[slot] != 0 && keys[slot] != feature) {
+            slot = (slot + 1) & mask;
+        }
+        if (counts[slot] == 0) {
+            keys[slot] = feature;
+            if (++distinct * 2 > keys.length) {
+                counts[slot] = 1;
+                grow();
+                return;
+            }
+        }
+        counts[slot]++;
+    }
+
+    private void grow() {
+        long[] oldKeys = keys;
+        int[] oldCounts = counts;
+        keys = new long[oldKeys.length * 2];
+        counts = new int[oldCounts.length * 2];
+        int mask = keys.length - 1;
+        for (int i = 0; i < oldKeys.length; i++) {
+            if (oldCounts[i] != 0) {
+                int slot = (int) oldKeys[i] & mask;
+                while (counts[slot] != 0) {
+                    slot = (slot + 1) & mask;
+                }
+                keys[slot] = oldKeys[i];
+                counts[slot] = oldCounts[i];
+            }
+        }
+    }
+
+    private long weightedSigns() {
+        java.util.Arrays.fill(sums, 0);
+        for (int i = 0; i < keys.length; i++) {
+            int c = counts[i];
+            if (c == 0) {
+                continue;
+            }
+            double w = weighting == Weighting.LOG ? 1 + Math.log(c) : 1;
+            long f = keys[i];
+            for (int bit = 0; bit < 64; bit++) {
+                sums[bit] += ((f >>> bit) & 1) != 0 ? w : -w;
+            }
+        }
+        long fp = 0;
+        long ties = fmix64(tieBreak);
+        for (int bit = 0; bit < 64; bit++) {
+            if (sums[bit] > 1e-9 || (Math.abs(sums[bit]) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
+                fp |= 1L << bit;
+            }
+        }
+        return fp;
+    }
+
     /** Bit i is set when more than half of the votes had bit i set; a tie takes a bit of the mixed {@link #tieBreak}. */
     private long signs() {
         long fp = 0;
@@ -191,6 +279,10 @@ public final class Fingerprinter {
     }
 
     private void vote(long feature) {
+        if (weighting != Weighting.TF) {
+            count(feature);
+            return;
+        }
         for (int lane = 0; lane < 8; lane++) {
             lanes[lane] += SPREAD[(int) (feature >>> (8 * lane)) & 0xFF];
         }

@@ -83,22 +83,20 @@ public final class Fingerprints {
     /** Fingerprints of {@code docs} (which need {@code _uid, id, source, text}); {@code quality} may be a null literal. */
     static Dataset<Row> compute(Dataset<Row> docs, Column quality, DedupSettings settings) {
         return docs.select(col(UID), col(ID), col(SOURCE), quality.cast("double").as(QUALITY), col(TEXT))
-                .mapPartitions(new Compute(settings.wordShingle(), settings.cjkShingle()), Encoders.row(COMPUTED));
+                .mapPartitions(new Compute(settings), Encoders.row(COMPUTED));
     }
 
     /** One {@link Fingerprinter} per partition: no per-document setup, no per-token objects. */
     private static final class Compute implements MapPartitionsFunction<Row, Row> {
-        private final int wordShingle;
-        private final int cjkShingle;
+        private final DedupSettings settings;
 
-        Compute(int wordShingle, int cjkShingle) {
-            this.wordShingle = wordShingle;
-            this.cjkShingle = cjkShingle;
+        Compute(DedupSettings settings) {
+            this.settings = settings;
         }
 
         @Override
         public Iterator<Row> call(Iterator<Row> rows) {
-            Fingerprinter fp = new Fingerprinter(wordShingle, cjkShingle);
+            Fingerprinter fp = settings.fingerprinter();
             return new Iterator<>() {
                 @Override
                 public boolean hasNext() {

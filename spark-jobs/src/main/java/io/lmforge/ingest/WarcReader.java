@@ -64,17 +64,21 @@ final class WarcReader extends WarcRecords {
             type = record.headers().first("Content-Type").isPresent() ? record.contentType() : null;
             body = record.body();
         }
+        String base = type == null ? null : type.base().toString().toLowerCase(Locale.ROOT);
+        boolean sniff = base == null || base.equals("application/octet-stream");
+        boolean html = "text/html".equals(base) || "application/xhtml+xml".equals(base);
+        if (!sniff && !html) {
+            // Rejected by its type: its body is never read.
+            sink.reject(raw.meta("content_type", base), "not_html", base);
+            return;
+        }
         int length = readBody(body);
         if (length < 0) {
             sink.quarantine(framed.offset(), "record " + framed.id() + ": decoded payload is over the limit of "
                     + file.source().maxRecordBytes() + " bytes (max-record-bytes)", url);
             return;
         }
-        String base = type == null ? null : type.base().toString().toLowerCase(Locale.ROOT);
-        boolean html = base == null || base.equals("application/octet-stream")
-                ? HtmlText.looksLikeHtml(payload(), 0, length)
-                : base.equals("text/html") || base.equals("application/xhtml+xml");
-        if (!html) {
+        if (sniff && !HtmlText.looksLikeHtml(payload(), 0, length)) {
             String shown = base == null ? "none" : base;
             sink.reject(raw.meta("content_type", shown), "not_html", shown);
             return;

@@ -2,6 +2,7 @@ package io.lmforge.ingest;
 
 import org.jsoup.parser.Parser;
 
+import java.util.ArrayDeque;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -159,14 +160,12 @@ final class Wikitext {
         while (i < n) {
             char c = s.charAt(i);
             if (c == '{' && i + 1 < n && s.charAt(i + 1) == '{') {
-                int end = matching(s, i, '{', '}', false);
+                int end = endOfTemplate(s, i);
                 if (end < 0) {
                     i += 2; // unbalanced: drop the braces, keep the rest
-                    continue;
+                } else {
+                    i = end;
                 }
-                // {{{param}}} leaves one brace on each side: take the third closing one too.
-                boolean triple = i + 2 < n && s.charAt(i + 2) == '{' && end < n && s.charAt(end) == '}';
-                i = triple ? end + 1 : end;
                 continue;
             }
             if (c == '{' && i + 1 < n && s.charAt(i + 1) == '|' && atLineStart(s, i)) {
@@ -177,6 +176,47 @@ final class Wikitext {
             i++;
         }
         return out.toString();
+    }
+
+    /**
+     * Index just past the braces that close the template or parameter opened at {@code start};
+     * -1 if none. Runs of braces split as MediaWiki reads them: {@code {{...}}} is a template,
+     * {@code {{{...}}}} a parameter, and longer runs nest them ({@code {{{{{x}}}}}} is a template
+     * around a parameter).
+     */
+    private static int endOfTemplate(String s, int start) {
+        ArrayDeque<Integer> open = new ArrayDeque<>();
+        int i = start;
+        int n = s.length();
+        while (i < n) {
+            char c = s.charAt(i);
+            if (c != '{' && c != '}') {
+                i++;
+                continue;
+            }
+            int run = 1;
+            while (i + run < n && s.charAt(i + run) == c) {
+                run++;
+            }
+            if (c == '{') {
+                for (int k = run; k >= 2; ) {
+                    int unit = k == 2 || k == 4 ? 2 : 3;
+                    open.push(unit);
+                    k -= unit;
+                }
+            } else {
+                int k = run;
+                while (k >= 2 && !open.isEmpty()) {
+                    int unit = Math.min(open.pop(), k);
+                    k -= unit;
+                }
+                if (open.isEmpty()) {
+                    return i + (run - k);
+                }
+            }
+            i += run;
+        }
+        return -1;
     }
 
     /**

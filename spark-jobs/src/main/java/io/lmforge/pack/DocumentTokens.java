@@ -15,6 +15,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -32,6 +34,9 @@ import static org.apache.spark.sql.functions.xxhash64;
  * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
  * executors by Hugging Face tokenizers in batches, with its split (by a hash of its text, so
  * identical texts never straddle train and val), its domain and a stable ordering key.
+ *
+ * <p>The ids are kept as little-endian int32 bytes ({@link #IDS}, binary) until the shards are
+ * assembled: Spark moves, slices and stores a binary value without touching each element.
  */
 public final class DocumentTokens {
     public static final String DOC = "doc";
@@ -48,7 +53,7 @@ public final class DocumentTokens {
             DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
             DataTypes.createStructField(KEY, DataTypes.LongType, false),
             DataTypes.createStructField(N, DataTypes.IntegerType, false),
-            DataTypes.createStructField(IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+            DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
     });
 
     private static final long SPLIT_BUCKETS = 1_000_000L;
@@ -123,11 +128,15 @@ public final class DocumentTokens {
                 List<Row> done = new ArrayList<>(texts.length);
                 for (int i = 0; i < texts.length; i++) {
                     Row r = pending.get(i);
-                    int[] ids = new int[encoded[i].length + 2];
-                    ids[0] = bos;
-                    System.arraycopy(encoded[i], 0, ids, 1, encoded[i].length);
-                    ids[ids.length - 1] = eos;
-                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getString(2), r.getLong(3), ids.length, ids));
+                    int[] ids = encoded[i];
+                    ByteBuffer packed = ByteBuffer.allocate(4 * (ids.length + 2)).order(ByteOrder.LITTLE_ENDIAN);
+                    packed.putInt(bos);
+                    for (int id : ids) {
+                        packed.putInt(id);
+                    }
+                    packed.putInt(eos);
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getString(2), r.getLong(3),
+                            ids.length + 2, packed.array()));
                 }
                 out = done.iterator();
             }

@@ -21,6 +21,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.hash.Murmur3_x86_32;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -36,7 +38,6 @@ import static org.apache.spark.sql.functions.least;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sequence;
 import static org.apache.spark.sql.functions.shiftrightunsigned;
-import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.xxhash64;
@@ -128,9 +129,12 @@ final class Packer {
                         col("lo").minus(col(START)).cast("int").as("from"),
                         col("hi").minus(col("lo")).cast("int").as("len"));
 
-        Dataset<Row> withIds = pieces.join(tokens.select(DocumentTokens.DOC, DocumentTokens.IDS), DocumentTokens.DOC)
+        // Pieces are small rows (no ids). While they fit in memory comfortably, they go to every task
+        // and the ids are joined where they are read; beyond that the join shuffles the ids.
+        Dataset<Row> withIds = tokens.select(DocumentTokens.DOC, DocumentTokens.IDS)
+                .join(pieceCount(plans) <= broadcastPieces() ? broadcast(pieces) : pieces, DocumentTokens.DOC)
                 .select(col(SPLIT_INDEX), col("position"), col("off"), col(Columns.DOMAIN),
-                        slice(col(DocumentTokens.IDS), col("from").plus(1), col("len")).as("piece"),
+                        expr("substring(" + DocumentTokens.IDS + ", `from` * 4 + 1, len * 4)").as("piece"),
                         col("from").equalTo(0).as("is_start"));
 
         // Partition i must be shard file i. Spark hash-partitions by pmod(murmur3(key, 42), n); a
@@ -159,6 +163,26 @@ final class Packer {
             }
         }
         return route;
+    }
+
+    /**
+     * At most how many pieces the driver broadcasts instead of shuffling the ids (~50 bytes each);
+     * the system property {@code lmforge.shards.broadcast-pieces} overrides it (tests use 0).
+     */
+    static long broadcastPieces() {
+        return Long.getLong("lmforge.shards.broadcast-pieces", 2_000_000);
+    }
+
+    /** An upper bound of the pieces: each document pass and each sequence start one at most. */
+    static long pieceCount(List<MixPlan> plans) {
+        long n = 0;
+        for (MixPlan p : plans) {
+            n += p.sequences();
+            for (MixPlan.Domain d : p.domains()) {
+                n += d.documents() * d.epochs();
+            }
+        }
+        return n;
     }
 
     /** One row per document and pass: split and domain indexes, the pass, hash order, bucket, length. */
@@ -259,17 +283,17 @@ final class Packer {
             String domain = head.getString(3);
             while (head != null && head.getInt(0) == split && head.getLong(1) == position) {
                 int off = head.getInt(2);
-                List<Integer> piece = head.getList(4);
-                if (off != filled || filled + piece.size() > window) {
+                ByteBuffer piece = ByteBuffer.wrap((byte[]) head.get(4)).order(ByteOrder.LITTLE_ENDIAN);
+                int tokens = piece.remaining() / 4;
+                if (off != filled || filled + tokens > window) {
                     throw new IllegalStateException("sequence " + position + ": piece at " + off + " of "
-                            + piece.size() + " tokens after " + filled + " filled");
+                            + tokens + " tokens after " + filled + " filled");
                 }
                 if (head.getBoolean(5)) {
                     starts.add(off);
                 }
-                for (int id : piece) {
-                    ids[filled++] = id;
-                }
+                piece.asIntBuffer().get(ids, filled, tokens);
+                filled += tokens;
                 head = rows.hasNext() ? rows.next() : null;
             }
             if (filled != window) {

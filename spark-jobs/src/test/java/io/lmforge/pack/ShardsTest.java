@@ -199,7 +199,14 @@ class ShardsTest {
 
     @Test
     void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
-        List<Seq> again = rebuild("seed = 7", "again");
+        // The first run broadcast its pieces; this one joins them by shuffling the ids instead.
+        List<Seq> again;
+        System.setProperty("lmforge.shards.broadcast-pieces", "0");
+        try {
+            again = rebuild("seed = 7", "again");
+        } finally {
+            System.clearProperty("lmforge.shards.broadcast-pieces");
+        }
         assertEquals(splits.get("train").size(), again.size());
         for (int i = 0; i < again.size(); i++) {
             assertArrayEquals(splits.get("train").get(i).ids, again.get(i).ids, "sequence " + i);
@@ -242,6 +249,24 @@ class ShardsTest {
             String text = deepseek.decode(ids, false);
             assertTrue(documentsByDomain.get(domain).contains(text), text);
             assertArrayEquals(deepseek.encode(text), ids);
+        }
+    }
+
+    @Test
+    void anEmptyCorpusGivesEmptyShardsNotAnError() throws IOException, SQLException {
+        Path out = dir.resolve("empty");
+        StageContext context = new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "empty");
+        var none = run.documents().limit(0);
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(
+                Settings.of(ConfigFactory.parseString("vocab-size = 1000"), "tokenizer"))).build(none, context);
+        Map<String, Object> report = ShardsStage.from(Settings.of(ConfigFactory.parseString("seq-len = 15"), "shards"))
+                .build(none, context);
+        assertEquals(0L, report.get("train_sequences"));
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
+        assertEquals(260, m.get("vocab_size").asInt(), "4 special tokens and 256 bytes, no merges");
+        for (String split : List.of("train", "val")) {
+            assertEquals(1, m.at("/splits/" + split + "/files").size());
+            assertEquals(0, readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/" + split + "/files")).size());
         }
     }
 

@@ -1,0 +1,116 @@
+package io.lmforge.bench;
+
+import com.typesafe.config.ConfigFactory;
+import io.lmforge.config.Settings;
+import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.SparkSessions;
+import io.lmforge.corpus.StageContext;
+import io.lmforge.pack.ShardsStage;
+import io.lmforge.tokenizer.HfEncoder;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code lmforge bench tokenize}: the shards stage (read documents, tokenize in the executors,
+ * plan, pack, write Parquet) against the tokenizer alone (HF tokenizers' batch API on the same
+ * texts, already in memory, in one JVM), alternately in one run. The goal is a stage rate of at
+ * least 90% of the tokenizer's.
+ */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = "Tokenization throughput of the shards stage against HF tokenizers alone on the same text.")
+public final class TokenizeThroughputBench implements Callable<Integer> {
+
+    @Option(names = "--input", description = "DOMAIN=DIR of text files, repeatable (default: the fetched test data)")
+    List<String> inputs;
+
+    @Option(names = "--tokenizer", description = "a tokenizer/ directory (tokenizer.json + tokenizer_config.json); "
+            + "default: DeepSeek-V3's, from the fetched test data")
+    Path tokenizer;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "alternating rounds; the best of each side counts")
+    int rounds;
+
+    @Option(names = "--batch", defaultValue = "128", description = "documents per HF batch call in the stage")
+    int batch;
+
+    @Option(names = "--alone-batch", defaultValue = "2048",
+            description = "documents per HF batch call alone (large batches keep HF's thread pool busiest)")
+    int aloneBatch;
+
+    @Option(names = "--work", defaultValue = "bench/tokenize", description = "scratch directory")
+    Path work;
+
+    @Option(names = "--master", defaultValue = "local[*]")
+    String master;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = tokenizer != null ? tokenizer : BenchCorpus.testData().resolve("npm/tokenizer-deepseek_v3/models");
+        List<BenchCorpus.Doc> docs = BenchCorpus.load(inputs != null ? inputs : BenchCorpus.DEFAULT_INPUTS, BenchCorpus.testData());
+        String[] texts = docs.stream().map(BenchCorpus.Doc::text).toArray(String[]::new);
+        long bytes = BenchCorpus.bytes(docs);
+        System.out.printf("corpus: %d documents, %.1f MB; tokenizer %s%n", docs.size(), bytes / 1e6, dir);
+
+        SparkSession spark = SparkSessions.create(Optional.of(master), Map.of("spark.ui.enabled", "false"));
+        Dataset<Row> documents = BenchCorpus.write(spark, docs, work.resolve("documents").toAbsolutePath());
+        HfEncoder encoder = HfEncoder.forDocuments(Files.readString(dir.resolve("tokenizer.json"), StandardCharsets.UTF_8));
+        encode(encoder, texts, Math.min(texts.length, 200), aloneBatch);   // warm-up
+
+        double bestAlone = Double.MAX_VALUE;
+        double bestStage = Double.MAX_VALUE;
+        double bestPass = Double.MAX_VALUE;
+        long tokens = 0;
+        for (int round = 0; round < rounds; round++) {
+            long t = System.nanoTime();
+            tokens = encode(encoder, texts, texts.length, aloneBatch);
+            double alone = (System.nanoTime() - t) / 1e9;
+            bestAlone = Math.min(bestAlone, alone);
+
+            OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
+            ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
+                    "tokenizer", dir.toAbsolutePath().toString(), "encode-batch", batch)), "shards"));
+            t = System.nanoTime();
+            Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));
+            double staged = (System.nanoTime() - t) / 1e9;
+            bestStage = Math.min(bestStage, staged);
+            bestPass = Math.min(bestPass, ((Number) report.get("tokenize_seconds")).doubleValue());
+            System.out.printf("round %d: tokenizer alone %.1fs, shards stage %.1fs (tokenize pass %ss, pack %ss)%n",
+                    round + 1, alone, staged, report.get("tokenize_seconds"), report.get("pack_seconds"));
+        }
+        spark.stop();
+        System.out.printf("%n%-52s %12s %12s %8s%n", "", "MB/s", "Mtokens/s", "ratio");
+        row("HF tokenizers alone (batch API, texts in memory)", bytes, tokens, bestAlone, bestAlone);
+        System.out.printf("(%d rounds, best of each; batches of %d documents alone, %d in the stage)%n", rounds, aloneBatch, batch);
+        row("shards stage: tokenize pass (read, encode, write)", bytes, tokens, bestPass, bestAlone);
+        row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, bestAlone);
+        return 0;
+    }
+
+    private static void row(String what, long bytes, long tokens, double seconds, double alone) {
+        System.out.printf("%-52s %12.2f %12.3f %7.0f%%%n", what, bytes / 1e6 / seconds, tokens / 1e6 / seconds,
+                100 * alone / seconds);
+    }
+
+    /** Encodes the first {@code n} texts in batches; returns the number of tokens. */
+    private static long encode(HfEncoder encoder, String[] texts, int n, int batch) {
+        long tokens = 0;
+        for (int from = 0; from < n; from += batch) {
+            String[] b = java.util.Arrays.copyOfRange(texts, from, Math.min(n, from + batch));
+            for (int[] ids : encoder.encode(b)) {
+                tokens += ids.length + 2;
+            }
+        }
+        return tokens;
+    }
+}

@@ -1,0 +1,99 @@
+package io.lmforge.dedup;
+
+import io.lmforge.testing.SparkTestSession;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CandidatePairsTest {
+    static final StructType NODES = new StructType()
+            .add("node", DataTypes.LongType, false).add("fp", DataTypes.LongType, false);
+
+    @Test
+    void findsExactlyThePairsWithinKThatBruteForceFinds() {
+        Random random = new Random(5);
+        List<long[]> nodes = new ArrayList<>();
+        for (long n = 0; n < 600; n++) {
+            long fp = random.nextLong();
+            nodes.add(new long[]{n, fp});
+            if (n % 3 == 0) {
+                // A planted neighbour 0 to 5 bits away: pairs beyond k = 3 must not come back.
+                long near = fp;
+                for (int f = random.nextInt(6); f > 0; f--) {
+                    near ^= 1L << random.nextInt(64);
+                }
+                nodes.add(new long[]{10_000 + n, near});
+            }
+        }
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (int j = i + 1; j < nodes.size(); j++) {
+                int d = Long.bitCount(nodes.get(i)[1] ^ nodes.get(j)[1]);
+                if (d <= 3) {
+                    long a = Math.min(nodes.get(i)[0], nodes.get(j)[0]);
+                    long b = Math.max(nodes.get(i)[0], nodes.get(j)[0]);
+                    expected.add(a + "-" + b + ":" + d);
+                }
+            }
+        }
+        assertTrue(expected.size() > 100, "planted pairs within k: " + expected.size());
+        assertEquals(expected, pairs(nodes, 256, counters()));
+    }
+
+    @Test
+    void aGiantBucketCostsAtMostTheWindowPerFingerprint() {
+        // 3,000 boilerplate pages, all one bit apart from a common fingerprint: one giant bucket per table.
+        long base = 0x0123456789abcdefL;
+        List<long[]> nodes = new ArrayList<>();
+        for (long n = 0; n < 3000; n++) {
+            nodes.add(new long[]{n, base ^ (1L << (n % 64))});
+        }
+        CandidatePairs.Counters c = counters();
+        Set<String> pairs = pairs(nodes, 16, c);
+        PermutationTables t = new PermutationTables(3, 6);
+        assertTrue(c.comparisons().value() <= (long) t.tables() * nodes.size() * 16, "" + c.comparisons().value());
+        assertTrue(c.giantBuckets().value() >= 1);
+        // Bounded, yet every page has a neighbour found: clustering will join them all.
+        Set<Long> seen = new HashSet<>();
+        for (String p : pairs) {
+            String[] ab = p.split("[-:]");
+            seen.add(Long.parseLong(ab[0]));
+            seen.add(Long.parseLong(ab[1]));
+        }
+        assertEquals(nodes.size(), seen.size());
+        assertTrue(pairs.size() <= c.comparisons().value(), "pairs " + pairs.size());
+        assertTrue(pairs.size() < nodes.size() * (nodes.size() - 1L) / 2 / 50, "pairs " + pairs.size());
+    }
+
+    private static CandidatePairs.Counters counters() {
+        var sc = SparkTestSession.get().sparkContext();
+        return new CandidatePairs.Counters(sc.longAccumulator(), sc.longAccumulator(), sc.longAccumulator());
+    }
+
+    private static Set<String> pairs(List<long[]> nodes, int window, CandidatePairs.Counters counters) {
+        SparkSession spark = SparkTestSession.get();
+        List<Row> rows = new ArrayList<>();
+        for (long[] n : nodes) {
+            rows.add(RowFactory.create(n[0], n[1]));
+        }
+        Dataset<Row> df = spark.createDataFrame(rows, NODES);
+        Set<String> out = new HashSet<>();
+        for (Row r : CandidatePairs.find(df, new PermutationTables(3, 6), window, counters).collectAsList()) {
+            assertTrue(out.add(r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2)), "pair twice: " + r);
+        }
+        return out;
+    }
+}
