@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 IngestBench.class,
                 DedupBench.class,
                 PiiBench.class,
+                QualityBench.class,
                 TokenizerTrainingBench.class,
                 TokenizeThroughputBench.class,
         })

@@ -13,7 +13,8 @@ import java.util.List;
  * @param decodeEntities    decode HTML entities left in the text ({@code &amp;amp;}, {@code &amp;#8217;})
  * @param nfkc              Unicode NFKC normalisation
  * @param removeControl     drop control and invisible format characters, unify line breaks
- * @param collapseSpaces    collapse runs of spaces and tabs, trim lines, keep paragraph breaks
+ * @param collapseSpaces    collapse runs of spaces and tabs inside lines, drop trailing blanks; keep
+ *                          indentation and paragraph breaks
  * @param removeUrls        drop http(s)/ftp/www URLs
  * @param lowercase         lower-case everything
  * @param removePunctuation drop punctuation

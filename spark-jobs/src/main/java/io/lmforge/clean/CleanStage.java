@@ -102,12 +102,14 @@ public final class CleanStage implements Stage {
             t = withoutStopwords(t);
         }
         if (settings.collapseSpaces()) {
-            // Runs of blanks become one space; lines are trimmed; three or more line breaks
-            // become one blank line, so paragraphs survive and single line breaks too.
-            t = regexp_replace(t, "[ \\t]+", " ");
-            t = regexp_replace(t, " ?\\n ?", "\n");
+            // A run of blanks after a word becomes one space and trailing blanks go, but a line's
+            // indentation stays: it is the structure of code examples in documentation (Python
+            // does not parse without it), of nested lists and of verse. Three or more line breaks
+            // become one blank line, so paragraphs and single line breaks survive.
+            t = regexp_replace(t, "([^ \\t\\n])[ \\t]+", "$1 ");
+            t = regexp_replace(t, "[ \\t]+\\n", "\n");
             t = regexp_replace(t, "\\n{3,}", "\n\n");
-            t = regexp_replace(t, "^\\s+|\\s+$", "");
+            t = regexp_replace(t, "^\\s*\\n|\\s+$", "");
         }
         return t;
     }

@@ -68,7 +68,7 @@ public final class CorpusJob {
 
         Dataset<Row> quarantine = ingested.filter(col(QUARANTINE).isNotNull())
                 .select(col(SOURCE), col(QUARANTINE + "." + FILE), col(QUARANTINE + "." + OFFSET),
-                        col(QUARANTINE + "." + ERROR), col(QUARANTINE + "." + SNIPPET));
+                        col(QUARANTINE + "." + ERROR), maskSample(col(QUARANTINE + "." + SNIPPET)).as(SNIPPET));
         write(quarantine, OutputLayout.QUARANTINE);
 
         Dataset<Row> corpus = ingested.filter(col(QUARANTINE).isNull()).drop(QUARANTINE);
@@ -144,12 +144,24 @@ public final class CorpusJob {
     /** A few rejected documents per stage and reason, with their text, chosen by a stable hash. */
     private Dataset<Row> samples(Dataset<Row> removed) {
         List<Column> columns = new ArrayList<>(List.of(rejectedColumns()));
-        columns.add(col(TEXT));
+        columns.add(maskSample(col(TEXT)).as(TEXT));
         return removed.withColumn("_rank", row_number().over(
                         Window.partitionBy(col(REJECTION + "." + STAGE), col(REJECTION + "." + REASON))
                                 .orderBy(xxhash64(col(UID)), col(UID))))
                 .filter(col("_rank").leq(config.output().rejectedSamplesPerReason()))
                 .select(columns.toArray(new Column[0]));
+    }
+
+    /**
+     * Text written for people to read, through every configured stage's {@link Stage#maskSample}
+     * (pii's masks personal data in documents rejected before it ran). Applied after the samples
+     * are chosen, so only they pay for it.
+     */
+    private Column maskSample(Column text) {
+        for (Stage stage : config.stages()) {
+            text = stage.maskSample(text);
+        }
+        return text;
     }
 
     private Dataset<Row> materialize(Dataset<Row> rows, String name) {

@@ -1,5 +1,6 @@
 package io.lmforge.corpus;
 
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
@@ -28,6 +29,16 @@ public interface Stage {
      */
     default boolean needsMaterializedInput() {
         return false;
+    }
+
+    /**
+     * Applied by the runner to text it writes for people to read ({@code rejected_samples/}, and
+     * {@code quarantine/} snippets), which shows documents as they were when they left, perhaps
+     * before this stage ran. A stage that removes what must never be written (personal data)
+     * returns its masking expression; the rest leave the text as it is.
+     */
+    default Column maskSample(Column text) {
+        return text;
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.Set;
  *   weighting = log           # a shingle counted c times weighs 1 + ln c (tf: c; binary: 1)
  *   min-tokens = 10           # shorter documents are only checked for exact duplicates
  *   bucket-window = 256       # a fingerprint is compared with at most this many neighbours in a bucket
- *   keep { by = quality_score, prefer = highest }   # which document of a cluster stays; ties: smallest id
+ *   keep { by = lang_confidence, prefer = highest } # which document of a cluster stays; ties: smallest id
  *   previous = "/data/corpus-2024-05/fingerprints"  # or a list: earlier runs' fingerprints
  *   previous-wins = true      # false: a better new document replaces an earlier one (see superseded/)
  * }
@@ -31,7 +31,7 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
                             String keepBy, boolean keepHighest, List<String> previous, boolean previousWins)
         implements Serializable {
 
-    public static final String DEFAULT_KEEP_BY = "quality_score";
+    public static final String DEFAULT_KEEP_BY = "lang_confidence";
 
     public static DedupSettings defaults() {
         return from(Settings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));

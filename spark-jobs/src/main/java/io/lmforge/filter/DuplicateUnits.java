@@ -14,7 +14,7 @@ import static org.apache.spark.sql.functions.size;
 
 /**
  * Gopher's repetition of whole lines or paragraphs: the share of units that repeat an earlier
- * one (at most 0.3) and the share of the text's characters in those repeats (at most 0.2).
+ * one (at most 0.3) and the share of the units' characters in those repeats (at most 0.2).
  * One class, two steps: {@code duplicate-lines} and {@code duplicate-paragraphs}.
  */
 record DuplicateUnits(String unit, double maxShare, double maxCharShare) implements FilterStep {
@@ -52,8 +52,10 @@ record DuplicateUnits(String unit, double maxShare, double maxCharShare) impleme
         Column distinct = array_distinct(units);
         Map<String, Column> out = new LinkedHashMap<>();
         out.put(shareSignal(), Rules.ratio(size(units).minus(size(distinct)), size(units)));
-        out.put(charSignal(), Rules.ratio(length(array_join(units, "")).minus(length(array_join(distinct, ""))),
-                length(TextViews.text())));
+        // Characters of the (trimmed) units on both sides, so indentation and line breaks,
+        // which cleaning keeps, weigh nothing.
+        Column chars = length(array_join(units, ""));
+        out.put(charSignal(), Rules.ratio(chars.minus(length(array_join(distinct, ""))), chars));
         return out;
     }
 

@@ -1,43 +1,72 @@
 package io.lmforge.filter;
 
-import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.google.common.hash.Hashing;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
+import io.lmforge.tokenizer.HfEncoder;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.apache.spark.sql.functions.udf;
 
 /**
- * Length bounds counted in tokens of a released tokenizer ({@code tokenizer.json}, Hugging Face
- * format, read through DJL's Rust bindings). The source documents keep 512 to 2,048 tokens; off by
- * default, because it needs a tokenizer file and a corpus of short answers would lose most rows.
- * A UDF: tokenization is native code, with one tokenizer per executor JVM and file.
+ * Length bounds counted in tokens of a tokenizer ({@code tokenizer.json}, Hugging Face format: a
+ * released one such as DeepSeek-V3's, or one an earlier run's {@code tokenizer} stage trained).
+ * The source documents keep 512 to 2,048 tokens; off by default, because it needs a tokenizer and
+ * a corpus of short answers would lose most rows. The file is read once, on the driver (any
+ * Hadoop path), and travels with the task; each executor JVM builds one encoder from it
+ * ({@link HfEncoder}: Hugging Face's Rust library, special tokens never matched in text).
+ *
+ * @param tokenizer the configured path, for messages
+ * @param json      the tokenizer.json text
+ * @param sha256    of {@code json}: the key executors share an encoder by
  */
-record TokenCount(String tokenizer, long min, long max) implements FilterStep {
+record TokenCount(String tokenizer, String json, String sha256, long min, long max) implements FilterStep {
     static final String SIGNAL = "token_count";
-    private static final Map<String, HuggingFaceTokenizer> TOKENIZERS = new ConcurrentHashMap<>();
 
     static TokenCount from(Settings s) {
         if (!s.has("tokenizer")) {
             throw new InvalidConfigException(s.name("tokenizer") + " is required: the path of a tokenizer.json");
         }
         String path = s.string("tokenizer");
-        if (!Files.isRegularFile(Path.of(path))) {
-            throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': no such file");
+        String json = read(s, path);
+        try {
+            HfEncoder.sharedForDocuments(sha256(json), json);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': " + e.getMessage());
         }
-        TokenCount out = new TokenCount(path, s.longValue("min", 512), s.longValue("max", 2048));
+        TokenCount out = new TokenCount(path, json, sha256(json), s.longValue("min", 512), s.longValue("max", 2048));
         s.requireNoUnknownKeys();
         return out;
+    }
+
+    private static String read(Settings s, String path) {
+        try {
+            Path p = new Path(path);
+            FileSystem fs = p.getFileSystem(new Configuration());
+            if (!fs.isFile(p)) {
+                throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': no such file");
+            }
+            try (FSDataInputStream in = fs.open(p)) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        } catch (IOException e) {
+            throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': cannot read it: " + e.getMessage());
+        }
+    }
+
+    private static String sha256(String json) {
+        return Hashing.sha256().hashString(json, StandardCharsets.UTF_8).toString();
     }
 
     @Override
@@ -47,24 +76,20 @@ record TokenCount(String tokenizer, long min, long max) implements FilterStep {
 
     @Override
     public Map<String, Column> signals() {
-        String file = tokenizer;
-        UDF1<String, Integer> count = text -> text == null ? null : load(file).encode(text, false, false).getIds().length;
+        String key = sha256;
+        String text = json;
+        UDF1<String, Integer> count = t -> t == null ? null : HfEncoder.sharedForDocuments(key, text).encode(t).length;
         return Map.of(SIGNAL, udf(count, DataTypes.IntegerType).apply(TextViews.text()));
-    }
-
-    static HuggingFaceTokenizer load(String file) {
-        return TOKENIZERS.computeIfAbsent(file, f -> {
-            try {
-                return HuggingFaceTokenizer.builder().optTokenizerPath(Path.of(f))
-                        .optTruncation(false).optPadding(false).optMaxLength(Integer.MAX_VALUE).build();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load tokenizer " + f, e);
-            }
-        });
     }
 
     @Override
     public List<Rule> rules() {
         return List.of(Rules.below("too_few_tokens", SIGNAL, min), Rules.above("too_many_tokens", SIGNAL, max));
+    }
+
+    @Override
+    public String toString() {
+        // The record's default would print the whole tokenizer.json.
+        return "TokenCount[" + tokenizer + ", min=" + min + ", max=" + max + "]";
     }
 }

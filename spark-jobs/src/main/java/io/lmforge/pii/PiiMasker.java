@@ -162,10 +162,13 @@ public final class PiiMasker implements Serializable {
                 // number (2147483647 is a "valid" US number): require the way people write
                 // numbers, + or separators, except for Chinese mobiles, often written bare.
                 boolean written = raw.startsWith("+") || raw.matches(".*\\d[ ().-]+\\d.*") || raw.startsWith("(");
-                // Not a number inside a number: "+35236450.6", "1500 - 1599" ranges over lines.
+                // Not a number inside a number: "+35236450.6", the digits of "3.14159265359",
+                // "1500 - 1599" ranges over lines.
                 boolean inside = raw.indexOf('\n') >= 0 || (m.end() + 1 < text.length() && text.charAt(m.end()) == '.'
                         && Character.isDigit(text.charAt(m.end() + 1)))
-                        || (m.start() > 0 && (Character.isLetterOrDigit(text.charAt(m.start() - 1)) || text.charAt(m.start() - 1) == '\''));
+                        || (m.start() > 0 && (Character.isLetterOrDigit(text.charAt(m.start() - 1)) || text.charAt(m.start() - 1) == '\''))
+                        || (m.start() > 1 && (text.charAt(m.start() - 1) == '.' || text.charAt(m.start() - 1) == ',')
+                        && Character.isDigit(text.charAt(m.start() - 2)));
                 if (!inside && (written || CN_MOBILE.matcher(raw).matches())) {
                     out.add(new Find(m.start(), m.end(), PiiKind.PHONE, PiiKind.PHONE.placeholder()));
                 }
@@ -204,7 +207,17 @@ public final class PiiMasker implements Serializable {
         return !IP_CONTEXT.matcher(text.substring(Math.max(0, m.start() - 12), m.start())).find();
     }
 
+    /** RFC 2606's second-level documentation domains; {@code .test}, {@code .example} are no public suffix. */
+    private static final Pattern RESERVED_DOMAIN = Pattern.compile("(?i)(?:.*\\.)?example\\.(?:com|net|org)");
+
+    /**
+     * A domain people can have addresses at: under a public suffix, and not a documentation
+     * domain ({@code jcaesar@example.org} in Python's tutorial belongs to nobody, as 192.0.2.1 does).
+     */
     private static boolean publicDomain(String domain) {
+        if (RESERVED_DOMAIN.matcher(domain).matches()) {
+            return false;
+        }
         try {
             return InternetDomainName.from(domain).isUnderPublicSuffix();
         } catch (IllegalArgumentException e) {

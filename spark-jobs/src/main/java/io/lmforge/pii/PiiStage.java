@@ -93,6 +93,17 @@ public final class PiiStage implements Stage {
         return corpus.withColumns(tmp).withColumns(out).drop("_pii");
     }
 
+    /**
+     * The same masking for the runner's {@code rejected_samples/} and quarantine snippets, whose
+     * text may come from documents rejected before this stage ran.
+     */
+    @Override
+    public Column maskSample(Column text) {
+        PiiMasker m = masker;
+        UDF1<String, String> mask = t -> t == null ? null : m.mask(t).text();
+        return udf(mask, DataTypes.StringType).apply(text);
+    }
+
     /** Replacements per kind and the number of documents with any, summed from the written documents. */
     @Override
     public Map<String, Object> report(Dataset<Row> documents) {

@@ -13,6 +13,7 @@ import java.util.Map;
 import static io.lmforge.testing.StageRows.reason;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,27 +38,52 @@ class CleanStageTest {
                 .prose("entities", "Tom &amp; Jerry &lt;b&gt; it&#8217;s &#x4E2D;&#25991; a&nbsp;b &copy; &bogus; AT&T"));
         assertEquals("ABC123 file カタカナ x2 wide space", text(out, "nfkc"));
         assertEquals("bell nul zerowidth softhyphen c1\nline", text(out, "control"));
-        assertEquals("a b\nline two\n\nnext paragraph\nindented", text(out, "spaces"));
+        assertEquals("  a b\nline two\n\nnext paragraph\n  indented", text(out, "spaces"));
         assertEquals("Tom & Jerry <b> it\u2019s 中文 a b © &bogus; AT&T", text(out, "entities"));
     }
 
     @Test
-    void realGermanSectionKeepsItsParagraphsAndIsIdempotent() {
+    void realGermanSectionKeepsItsParagraphsAndIndentationAndIsIdempotent() {
         // The Debian Reference's plain text indents with no-break spaces and hard-wraps lines.
         String section = TestData.debianReference("de").stream()
                 .filter(t -> t.length() > 3000 && t.contains("\u00A0")).findFirst().orElseThrow();
         Map<String, Row> once = clean("", new StageRows().prose("de", section));
         String cleaned = text(once, "de");
         assertFalse(cleaned.contains("\u00A0"));
-        assertFalse(cleaned.matches("(?s).*(^|\\n)[ \\t].*"), "a line still starts with a blank");
-        assertFalse(cleaned.contains("  "));
+        assertFalse(cleaned.matches("(?s).*\\S[ \\t]{2,}.*"), "a run of blanks inside a line survived");
+        assertFalse(cleaned.matches("(?s).*[ \\t]\\n.*"), "a line ends in a blank");
         assertFalse(cleaned.contains("\n\n\n"));
         long paragraphs = section.trim().split("\\n[ \\t\\u00A0]*\\n\\s*").length;
         assertEquals(paragraphs, cleaned.split("\\n\\n").length);
         assertEquals(section.replaceAll("[\\s\u00A0]+", ""), cleaned.replaceAll("\\s+", ""),
                 "cleaning a clean real text changed more than its blanks");
+        // Every line keeps its indentation (no-break and other wide spaces become spaces under NFKC).
+        java.util.List<String> indents = section.lines()
+                .map(l -> java.text.Normalizer.normalize(l, java.text.Normalizer.Form.NFKC)).filter(l -> !l.isBlank())
+                .map(l -> l.replaceAll("^( *).*", "$1")).toList();
+        assertEquals(indents, cleaned.lines().filter(l -> !l.isBlank()).map(l -> l.replaceAll("^( *).*", "$1")).toList());
         Map<String, Row> twice = clean("", new StageRows().prose("de", cleaned));
         assertEquals(cleaned, text(twice, "de"));
+    }
+
+    @Test
+    void codeExamplesInProseKeepTheirIndentation() throws Exception {
+        // A real answer of Python's FAQ (the sample corpus): prose with indented code blocks.
+        String answer = null;
+        for (String line : java.nio.file.Files.readAllLines(TestData.repoRoot().resolve("samples/dialog/python-faq.jsonl"))) {
+            com.fasterxml.jackson.databind.JsonNode n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+            if (n.get("context").asText().contains("higher order function")) {
+                answer = n.get("response").asText();
+            }
+        }
+        assertNotNull(answer);
+        String cleaned = text(clean("", new StageRows().prose("faq", answer)), "faq");
+        assertTrue(cleaned.contains("\n   def linear(a, b):\n       def result(x):\n           return a * x + b\n"), cleaned);
+        // Prose lines lose their double spaces after a full stop, code lines keep their shape.
+        assertTrue(cleaned.contains("a*x+b. Using nested scopes:"), cleaned);
+        for (String line : answer.lines().filter(l -> l.startsWith("   ")).toList()) {
+            assertTrue(cleaned.contains("\n" + line.stripTrailing() + "\n"), line);
+        }
     }
 
     @Test
