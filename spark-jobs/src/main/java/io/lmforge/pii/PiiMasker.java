@@ -169,7 +169,8 @@ public final class PiiMasker implements Serializable {
                         || (m.start() > 0 && (Character.isLetterOrDigit(text.charAt(m.start() - 1)) || text.charAt(m.start() - 1) == '\''))
                         || (m.start() > 1 && (text.charAt(m.start() - 1) == '.' || text.charAt(m.start() - 1) == ',')
                         && Character.isDigit(text.charAt(m.start() - 2)));
-                if (!inside && (written || CN_MOBILE.matcher(raw).matches())) {
+                boolean catalogue = BOOK_NUMBER.matcher(text.substring(Math.max(0, m.start() - 12), m.start())).find();
+                if (!inside && !catalogue && (written || CN_MOBILE.matcher(raw).matches())) {
                     out.add(new Find(m.start(), m.end(), PiiKind.PHONE, PiiKind.PHONE.placeholder()));
                 }
             }
@@ -191,6 +192,9 @@ public final class PiiMasker implements Serializable {
         }
         return false;
     }
+
+    /** Book and serial numbers are written like phone numbers ("ISBN 3-927551-27-9" in a wiki's literature list). */
+    private static final Pattern BOOK_NUMBER = Pattern.compile("(?i)\\b(isbn|issn)(-1[03])?\\W{0,3}$");
 
     private static final Pattern IP_CONTEXT = Pattern.compile("(?i)(ip|addr|address|host|server|client|from|地址)\\W{0,3}$");
 
