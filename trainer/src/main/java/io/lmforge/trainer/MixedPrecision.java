@@ -31,7 +31,7 @@ import java.util.Map;
  *
  * Checkpoints and validation use the fp32 masters.
  */
-final class MixedPrecision {
+public final class MixedPrecision {
     /**
      * Initialization draws from libtorch's process-wide generator and runs DJL's
      * GradientCollector, of which only one may be open per JVM: ranks sharing an executor JVM
@@ -54,7 +54,7 @@ final class MixedPrecision {
     }
 
     /** fp32 weights initialized from {@code seed}; with {@code fp16}, also their fp16 compute copy. */
-    static MixedPrecision create(ModelConfig config, NDManager manager, boolean fp16, long seed) {
+    public static MixedPrecision create(ModelConfig config, NDManager manager, boolean fp16, long seed) {
         synchronized (INIT_LOCK) {
             DeepSeekModel master = new DeepSeekModel(config).initialize(manager, DataType.FLOAT32, seed);
             DeepSeekModel compute = fp16 ? new DeepSeekModel(config).initialize(manager, DataType.FLOAT16, seed) : master;
@@ -74,7 +74,7 @@ final class MixedPrecision {
     }
 
     /** The fp32 weights: what the optimizer updates, the all-reduce averages the gradients of, and checkpoints hold. */
-    DeepSeekModel master() {
+    public DeepSeekModel master() {
         return master;
     }
 

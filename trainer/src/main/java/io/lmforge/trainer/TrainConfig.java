@@ -37,6 +37,14 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
                     threads, precision);
         }
 
+        public Run withMicroBatch(int sequences) {
+            if (sequences < 1) {
+                throw new InvalidConfigException("train.micro-batch must be at least 1: " + sequences);
+            }
+            return new Run(seed, maxSteps, sequences, gradAccumulation, contextLength, labelSmoothing, maskDocuments, device,
+                    threads, precision);
+        }
+
         public Run withThreads(int n) {
             return new Run(seed, maxSteps, microBatch, gradAccumulation, contextLength, labelSmoothing, maskDocuments, device,
                     n, precision);

@@ -42,6 +42,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-steps", description = "override train.max-steps")
     Long maxSteps;
 
+    @Option(names = "--micro-batch", description = "override train.micro-batch (sequences per forward pass, per rank)")
+    Integer microBatch;
+
     @Option(names = "--stop-at", description = "stop after this step as if interrupted; run again to resume")
     long stopAt;
 
@@ -132,6 +135,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         if (threads != null) {
             run = run.withThreads(threads);
+        }
+        if (microBatch != null) {
+            run = run.withMicroBatch(microBatch);
         }
         TrainConfig.Metrics m = c.metrics();
         if (prometheusPort != null) {
