@@ -132,6 +132,7 @@ public final class DataParallelBench implements Callable<Integer> {
         boolean ownContext = marker.equals(sc.getConf().get(OWNER_KEY, ""));
         Map<Setup, List<Double>> stepTimes = new LinkedHashMap<>();
         Map<Setup, List<Double>> shares = new LinkedHashMap<>();
+        Map<Setup, List<Double>> communication = new LinkedHashMap<>();
         Map<Setup, double[]> cpuAndWall = new LinkedHashMap<>();
         System.out.printf("machine: %d cores, load average %s; %s, global batch %d × %d tokens, ranks are tasks of "
                         + "one local[%d] JVM%n", Runtime.getRuntime().availableProcessors(), TrainBenchCommand.loadAverage(),
@@ -151,6 +152,7 @@ public final class DataParallelBench implements Callable<Integer> {
                         for (Report r : reports) {
                             shares.computeIfAbsent(setup, k -> new ArrayList<>())
                                     .add(r.communicationSeconds()[step] / r.stepSeconds()[step]);
+                            communication.computeIfAbsent(setup, k -> new ArrayList<>()).add(r.communicationSeconds()[step]);
                         }
                     }
                     Report chief = reports.get(0);
@@ -171,8 +173,9 @@ public final class DataParallelBench implements Callable<Integer> {
         long parameters = io.lmforge.model.ModelSize.of(model).total();
         System.out.printf("%nall-reduced per step: %.1f MB of fp32 gradients (%,d parameters)%n", parameters * 4 / 1e6,
                 parameters);
-        System.out.printf("%-18s %-12s %-14s %-12s %-22s %-11s %-10s%n", "ranks × threads", "micro-batch",
-                "median step s", "tokens/s", "communication share", "cores used", "vs first row");
+        String row = "%-16s %-12s %-14s %-10s %-8s %-16s %-20s %-11s %s%n";
+        System.out.printf(row, "ranks × threads", "micro-batch", "median step s", "tokens/s", "vs first",
+                "communication s", "communication share", "cores used", "tokens/s per core used");
         double base = Double.NaN;
         for (Setup setup : setups) {
             double tokensPerSecond = (double) globalBatch * context / median(stepTimes.get(setup));
@@ -180,11 +183,16 @@ public final class DataParallelBench implements Callable<Integer> {
                 base = tokensPerSecond;
             }
             double[] totals = cpuAndWall.get(setup);
-            System.out.printf("%-18s %-12d %-14.2f %-12s %-22s %-11.2f %.2f%n", setup.label(), globalBatch / setup.ranks(),
-                    median(stepTimes.get(setup)), String.format("%,.0f", tokensPerSecond),
-                    setup.ranks() == 1 ? "-" : String.format("%.1f%% (median)", 100 * median(shares.get(setup))),
-                    totals[0] / totals[1], tokensPerSecond / base);
+            double cores = totals[0] / totals[1];
+            boolean solo = setup.ranks() == 1;
+            System.out.printf(row, setup.label(), globalBatch / setup.ranks(), String.format("%.2f", median(stepTimes.get(setup))),
+                    String.format("%,.0f", tokensPerSecond), String.format("%.2f", tokensPerSecond / base),
+                    solo ? "-" : String.format("%.3f", median(communication.get(setup))),
+                    solo ? "-" : String.format("%.1f%%", 100 * median(shares.get(setup))),
+                    String.format("%.2f", cores), String.format("%,.0f", tokensPerSecond / cores));
         }
+        System.out.println("medians over every timed step of every round (communication: over every rank too, waiting "
+                + "for the slower rank included)");
         System.out.println("cores used: the process's CPU time over the timed steps' wall time; a row could use "
                 + "ranks × threads cores, less means other processes had them");
         System.out.printf("load average after: %s%n", TrainBenchCommand.loadAverage());
