@@ -66,6 +66,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         Dataset<Row> documents = BenchCorpus.write(spark, docs, work.resolve("documents").toAbsolutePath());
         HfEncoder encoder = HfEncoder.forDocuments(Files.readString(dir.resolve("tokenizer.json"), StandardCharsets.UTF_8));
         encode(encoder, texts, Math.min(texts.length, 200), aloneBatch);   // warm-up
+        JobProfile profile = JobProfile.attach(spark);
 
         double bestAlone = Double.MAX_VALUE;
         double bestStage = Double.MAX_VALUE;
@@ -80,6 +81,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
                     "tokenizer", dir.toAbsolutePath().toString(), "encode-batch", batch)), "shards"));
+            profile.reset();
             t = System.nanoTime();
             Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));
             double staged = (System.nanoTime() - t) / 1e9;
@@ -87,6 +89,8 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             bestPass = Math.min(bestPass, ((Number) report.get("tokenize_seconds")).doubleValue());
             System.out.printf("round %d: tokenizer alone %.1fs, shards stage %.1fs (tokenize pass %ss, pack %ss)%n",
                     round + 1, alone, staged, report.get("tokenize_seconds"), report.get("pack_seconds"));
+            spark.sparkContext().listenerBus().waitUntilEmpty();   // the last job's end is posted asynchronously
+            System.out.print(profile.summary(staged));
         }
         spark.stop();
         System.out.printf("%n%-52s %12s %12s %8s%n", "", "MB/s", "Mtokens/s", "ratio");

@@ -26,14 +26,12 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
- * executors by Hugging Face tokenizers in batches, with its split (by a hash of its text, so
- * identical texts never straddle train and val), its domain and a stable ordering key.
+ * executors by Hugging Face tokenizers in batches, with its domain, a stable ordering key and a
+ * hash of its text (which decides its split, see {@link ValSplit}).
  *
  * <p>The ids are kept as little-endian int32 bytes ({@link #IDS}, binary) until the shards are
  * assembled: Spark moves, slices and stores a binary value without touching each element.
@@ -42,6 +40,7 @@ public final class DocumentTokens {
     public static final String DOC = "doc";
     public static final String SPLIT = "split";
     public static final String KEY = "key";
+    public static final String TEXT_HASH = "text_hash";
     public static final String N = "n";
     public static final String IDS = "ids";
     public static final String TRAIN = "train";
@@ -49,14 +48,13 @@ public final class DocumentTokens {
 
     static final StructType SCHEMA = new StructType(new StructField[]{
             DataTypes.createStructField(DOC, DataTypes.LongType, false),
-            DataTypes.createStructField(SPLIT, DataTypes.StringType, false),
             DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
             DataTypes.createStructField(KEY, DataTypes.LongType, false),
+            DataTypes.createStructField(TEXT_HASH, DataTypes.LongType, false),
             DataTypes.createStructField(N, DataTypes.IntegerType, false),
             DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
     });
 
-    private static final long SPLIT_BUCKETS = 1_000_000L;
     /** A batch is also cut at this much text, so one call never holds too much native memory. */
     private static final long BATCH_CHARS = 8L << 20;
 
@@ -77,10 +75,9 @@ public final class DocumentTokens {
                 ? coalesce(col(Columns.DOMAIN), col(Columns.SOURCE), lit("unknown")) : coalesce(col(Columns.DOMAIN), lit("unknown"));
         Dataset<Row> input = documents.filter(col(Columns.TEXT).isNotNull()).select(
                 monotonically_increasing_id().as(DOC),
-                when(pmod(xxhash64(col(Columns.TEXT)), lit(SPLIT_BUCKETS))
-                        .lt(lit(Math.round(settings.valFraction() * SPLIT_BUCKETS))), lit(VAL)).otherwise(lit(TRAIN)).as(SPLIT),
                 domain.as(Columns.DOMAIN),
                 xxhash64(keyParts.toArray(new Column[0])).as(KEY),
+                xxhash64(col(Columns.TEXT)).as(TEXT_HASH),
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
@@ -135,7 +132,7 @@ public final class DocumentTokens {
                         packed.putInt(id);
                     }
                     packed.putInt(eos);
-                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getString(2), r.getLong(3),
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3),
                             ids.length + 2, packed.array()));
                 }
                 out = done.iterator();
