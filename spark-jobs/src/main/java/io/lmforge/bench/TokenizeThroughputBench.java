@@ -71,34 +71,57 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         double bestAlone = Double.MAX_VALUE;
         double bestStage = Double.MAX_VALUE;
         double bestPass = Double.MAX_VALUE;
+        double cpuAlone = Double.MAX_VALUE;
+        double cpuStage = Double.MAX_VALUE;
         long tokens = 0;
         for (int round = 0; round < rounds; round++) {
             long t = System.nanoTime();
+            long cpu = cpuNanos();
             tokens = encode(encoder, texts, texts.length, aloneBatch);
             double alone = (System.nanoTime() - t) / 1e9;
+            double aloneCpu = (cpuNanos() - cpu) / 1e9;
             bestAlone = Math.min(bestAlone, alone);
+            cpuAlone = Math.min(cpuAlone, aloneCpu);
 
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
                     "tokenizer", dir.toAbsolutePath().toString(), "encode-batch", batch)), "shards"));
             profile.reset();
             t = System.nanoTime();
+            cpu = cpuNanos();
             Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));
             double staged = (System.nanoTime() - t) / 1e9;
+            double stagedCpu = (cpuNanos() - cpu) / 1e9;
             bestStage = Math.min(bestStage, staged);
+            cpuStage = Math.min(cpuStage, stagedCpu);
             bestPass = Math.min(bestPass, ((Number) report.get("tokenize_seconds")).doubleValue());
-            System.out.printf("round %d: tokenizer alone %.1fs, shards stage %.1fs (tokenize pass %ss, pack %ss)%n",
-                    round + 1, alone, staged, report.get("tokenize_seconds"), report.get("pack_seconds"));
+            System.out.printf("round %d: tokenizer alone %.1fs (%.1f CPU s), shards stage %.1fs (%.1f CPU s; tokenize pass %ss, "
+                            + "pack %ss); load average %.1f%n", round + 1, alone, aloneCpu, staged, stagedCpu,
+                    report.get("tokenize_seconds"), report.get("pack_seconds"), loadAverage());
             spark.sparkContext().listenerBus().waitUntilEmpty();   // the last job's end is posted asynchronously
             System.out.print(profile.summary(staged));
         }
         spark.stop();
         System.out.printf("%n%-52s %12s %12s %8s%n", "", "MB/s", "Mtokens/s", "ratio");
         row("HF tokenizers alone (batch API, texts in memory)", bytes, tokens, bestAlone, bestAlone);
-        System.out.printf("(%d rounds, best of each; batches of %d documents alone, %d in the stage)%n", rounds, aloneBatch, batch);
+        System.out.printf("   CPU seconds (all threads of the JVM, HF's native ones included): %.1f%n", cpuAlone);
         row("shards stage: tokenize pass (read, encode, write)", bytes, tokens, bestPass, bestAlone);
         row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, bestAlone);
+        System.out.printf("   CPU seconds: %.1f, %.0f%% of alone's (a ratio the machine's load barely moves)%n",
+                cpuStage, 100 * cpuAlone / cpuStage);
+        System.out.printf("(%d rounds, best of each; batches of %d documents alone, %d in the stage; %d cores)%n",
+                rounds, aloneBatch, batch, Runtime.getRuntime().availableProcessors());
         return 0;
+    }
+
+    /** CPU time of the whole process, native threads included. */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double loadAverage() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private static void row(String what, long bytes, long tokens, double seconds, double alone) {

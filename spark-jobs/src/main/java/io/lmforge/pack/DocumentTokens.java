@@ -80,6 +80,12 @@ public final class DocumentTokens {
                 xxhash64(col(Columns.TEXT)).as(TEXT_HASH),
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
+        // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
+        // leaves cores idle at the end. Moving the text is cheap beside encoding it.
+        int tasks = 4 * jsc.defaultParallelism();
+        if (input.rdd().getNumPartitions() < tasks) {
+            input = input.repartition(tasks, col(KEY));
+        }
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
         int batch = settings.encodeBatch();
         return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch),
