@@ -41,7 +41,8 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "alternating rounds; the best of each side counts")
     int rounds;
 
-    @Option(names = "--batch", defaultValue = "128", description = "documents per HF batch call in the stage")
+    @Option(names = "--batch", defaultValue = "1",
+            description = "the stage's encode-batch: 1 encodes each document on its task's thread, more uses HF's batch API")
     int batch;
 
     @Option(names = "--alone-batch", defaultValue = "2048",

@@ -1,25 +1,18 @@
 package io.lmforge.pack;
 
-import io.lmforge.corpus.Columns;
 import io.lmforge.mix.MixPlanner;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
-import org.apache.spark.sql.types.StructType;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.AccumulatorV2;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,19 +20,14 @@ import java.util.TreeMap;
 
 /**
  * What the driver needs to plan the shards of a corpus that is not too large: every tokenized
- * document's id, ordering key, text hash and length (28 bytes, no ids), by domain. One Spark job
- * gathers it, each task sending one packed blob per domain; with it the split, the supply and
- * every piece are computed on the driver instead of in several more jobs.
+ * document's id, ordering key, text hash and length (28 bytes, no ids), by domain. The tokenize
+ * pass's tasks send it back with their results (an accumulator, one packed blob per domain); with
+ * it the split, the supply and every piece are computed on the driver instead of in Spark jobs.
  */
 final class DocumentIndex {
     /** One domain's documents, in no particular order (everything that uses them sorts). */
     record Domain(String name, long[] docs, long[] keys, long[] hashes, int[] lengths) {
     }
-
-    private static final StructType BLOB = new StructType(new StructField[]{
-            DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, true),
-            DataTypes.createStructField("documents", DataTypes.LongType, false),
-            DataTypes.createStructField("data", DataTypes.BinaryType, false)});
 
     private final Map<String, Domain> domains;
 
@@ -55,35 +43,127 @@ final class DocumentIndex {
         return domains.values().stream().mapToLong(d -> d.docs().length).sum();
     }
 
+    /** A task's documents, one blob per domain (doc, key, text hash: 8 bytes each; length: 4), or over its budget. */
+    record Part(int partition, boolean over, Map<String, byte[]> blobs, Map<String, Long> counts) implements Serializable {
+    }
+
     /**
-     * The index, or empty when the corpus holds more than {@code limit} documents (then the
-     * planning runs in Spark). Each task gives up past its share of the limit (twice an even
-     * share, so some skew is fine), so the driver never receives much more than the limit.
+     * Gathers what the tokenize pass's tasks send back with their results: no job of its own.
+     * Keyed by partition, so a task that runs twice counts once.
      */
-    static Optional<DocumentIndex> collect(Dataset<Row> tokens, long limit) {
-        int partitions = Math.max(1, tokens.rdd().getNumPartitions());
-        long budget = Math.max(1, 2 * limit / partitions);
-        List<Row> blobs = tokens.select(DocumentTokens.DOC, Columns.DOMAIN, DocumentTokens.KEY, DocumentTokens.TEXT_HASH,
-                        DocumentTokens.N)
-                .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> pack(rows, budget), Encoders.row(BLOB))
-                .collectAsList();
-        Map<String, List<ByteBuffer>> parts = new TreeMap<>();
-        Map<String, Integer> counts = new HashMap<>();
-        long total = 0;
-        for (Row b : blobs) {
-            if (b.isNullAt(0)) {
-                return Optional.empty();   // a task was over its budget
+    static final class Collector extends AccumulatorV2<Part, Map<Integer, Part>> {
+        private final Map<Integer, Part> parts = new HashMap<>();
+
+        @Override
+        public boolean isZero() {
+            return parts.isEmpty();
+        }
+
+        @Override
+        public Collector copy() {
+            Collector c = new Collector();
+            c.parts.putAll(parts);
+            return c;
+        }
+
+        @Override
+        public void reset() {
+            parts.clear();
+        }
+
+        @Override
+        public void add(Part part) {
+            parts.put(part.partition(), part);
+        }
+
+        @Override
+        public void merge(AccumulatorV2<Part, Map<Integer, Part>> other) {
+            parts.putAll(other.value());
+        }
+
+        @Override
+        public Map<Integer, Part> value() {
+            return parts;
+        }
+
+        /** A collector registered with the session's Spark context. */
+        static Collector register(SparkSession spark) {
+            Collector c = new Collector();
+            spark.sparkContext().register(c);   // unnamed: the UI would print every blob
+            return c;
+        }
+    }
+
+    /** Collects one task's documents, up to its budget; {@link #finish} sends them. */
+    static final class Gatherer {
+        private final Collector collector;
+        private final long budget;
+        private final Map<String, ByteArrayOutputStream> bytes = new HashMap<>();
+        private final Map<String, Long> counts = new HashMap<>();
+        private long n;
+        private boolean finished;
+
+        Gatherer(Collector collector, long budget) {
+            this.collector = collector;
+            this.budget = budget;
+        }
+
+        void add(long doc, String domain, long key, long textHash, int length) {
+            if (++n > budget) {
+                bytes.clear();
+                return;
             }
-            total += b.getLong(1);
-            parts.computeIfAbsent(b.getString(0), k -> new ArrayList<>()).add(ByteBuffer.wrap((byte[]) b.get(2)));
-            counts.merge(b.getString(0), (int) b.getLong(1), Integer::sum);
+            try {
+                DataOutputStream out = new DataOutputStream(bytes.computeIfAbsent(domain, k -> new ByteArrayOutputStream()));
+                out.writeLong(doc);
+                out.writeLong(key);
+                out.writeLong(textHash);
+                out.writeInt(length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            counts.merge(domain, 1L, Long::sum);
+        }
+
+        void finish() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            Map<String, byte[]> blobs = new HashMap<>();
+            if (n <= budget) {
+                bytes.forEach((domain, b) -> blobs.put(domain, b.toByteArray()));
+            }
+            collector.add(new Part(TaskContext.getPartitionId(), n > budget, blobs, n <= budget ? counts : Map.of()));
+        }
+    }
+
+    /** Each task's budget: twice an even share of the limit, so some skew is fine and the driver never gets much more. */
+    static long budget(long limit, int partitions) {
+        return Math.max(1, 2 * limit / Math.max(1, partitions));
+    }
+
+    /** The index, or empty when a task was over its budget or the corpus holds more than {@code limit} documents. */
+    static Optional<DocumentIndex> of(Collector collector, long limit) {
+        Map<String, List<ByteBuffer>> parts = new TreeMap<>();
+        Map<String, Long> counts = new HashMap<>();
+        long total = 0;
+        for (Part p : collector.value().values()) {
+            if (p.over()) {
+                return Optional.empty();
+            }
+            p.blobs().forEach((domain, b) -> parts.computeIfAbsent(domain, k -> new ArrayList<>()).add(ByteBuffer.wrap(b)));
+            for (Map.Entry<String, Long> c : p.counts().entrySet()) {
+                counts.merge(c.getKey(), c.getValue(), Long::sum);
+                total += c.getValue();
+            }
         }
         if (total > limit) {
             return Optional.empty();
         }
         Map<String, Domain> domains = new TreeMap<>();
         for (Map.Entry<String, List<ByteBuffer>> e : parts.entrySet()) {
-            int n = counts.get(e.getKey());
+            int n = (int) (long) counts.get(e.getKey());
             long[] docs = new long[n];
             long[] keys = new long[n];
             long[] hashes = new long[n];
@@ -127,30 +207,4 @@ final class DocumentIndex {
         return out;
     }
 
-    /** A task's documents as one blob per domain, or one null-domain row if over budget. */
-    private static Iterator<Row> pack(Iterator<Row> rows, long budget) {
-        Map<String, ByteArrayOutputStream> bytes = new HashMap<>();
-        Map<String, Long> counts = new HashMap<>();
-        long n = 0;
-        try {
-            while (rows.hasNext()) {
-                if (++n > budget) {
-                    return Collections.singletonList(RowFactory.create(null, n, new byte[0])).iterator();
-                }
-                Row r = rows.next();
-                ByteArrayOutputStream b = bytes.computeIfAbsent(r.getString(1), k -> new ByteArrayOutputStream());
-                DataOutputStream out = new DataOutputStream(b);
-                out.writeLong(r.getLong(0));
-                out.writeLong(r.getLong(2));
-                out.writeLong(r.getLong(3));
-                out.writeInt(r.getInt(4));
-                counts.merge(r.getString(1), 1L, Long::sum);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        List<Row> out = new ArrayList<>();
-        bytes.forEach((domain, b) -> out.add(RowFactory.create(domain, counts.get(domain), b.toByteArray())));
-        return out.iterator();
-    }
 }

@@ -55,14 +55,21 @@ public final class DocumentTokens {
             DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
     });
 
+    /** Documents encoded one by one are still taken in groups of this many. */
+    private static final int PER_DOCUMENT_GROUP = 128;
     /** A batch is also cut at this much text, so one call never holds too much native memory. */
     private static final long BATCH_CHARS = 8L << 20;
 
     private DocumentTokens() {
     }
 
-    /** Lazily encodes the documents; the caller materializes the result. */
-    public static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings) {
+    /**
+     * Lazily encodes the documents; the caller materializes the result. Each task also sends its
+     * documents' lengths and hashes to {@code index} (a task with more than its share of
+     * {@code indexLimit} documents sends only that it was over).
+     */
+    static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings,
+                               DocumentIndex.Collector index, long indexLimit) {
         List<String> present = Arrays.asList(documents.columns());
         List<Column> keyParts = new ArrayList<>();
         for (String c : List.of(Columns.SOURCE, Columns.ID, Columns.FILE, Columns.OFFSET)) {
@@ -81,15 +88,15 @@ public final class DocumentTokens {
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
         // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
-        // leaves cores idle at the end. Moving the text is cheap beside encoding it.
-        int tasks = 4 * jsc.defaultParallelism();
-        if (input.rdd().getNumPartitions() < tasks) {
-            input = input.repartition(tasks, col(KEY));
-        }
+        // leaves cores idle at the end. Moving the text is cheap beside encoding it. (Input files
+        // stand for input partitions: asking Spark for those would plan and compile the query twice.)
+        int partitions = Math.max(4 * jsc.defaultParallelism(), documents.inputFiles().length);
+        input = input.repartition(partitions, col(KEY));
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
         int batch = settings.encodeBatch();
-        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch),
-                Encoders.row(SCHEMA));
+        long budget = DocumentIndex.budget(indexLimit, partitions);
+        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch,
+                new DocumentIndex.Gatherer(index, budget)), Encoders.row(SCHEMA));
     }
 
     /** Encodes a partition batch by batch. */
@@ -99,11 +106,13 @@ public final class DocumentTokens {
         private final int bos;
         private final int eos;
         private final int batch;
+        private final DocumentIndex.Gatherer index;
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> out = java.util.Collections.emptyIterator();
 
-        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch) {
+        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch, DocumentIndex.Gatherer index) {
             this.rows = rows;
+            this.index = index;
             this.encoder = HfEncoder.sharedForDocuments(tokenizer.sha256(), tokenizer.json());
             this.bos = tokenizer.bos();
             this.eos = tokenizer.eos();
@@ -114,11 +123,12 @@ public final class DocumentTokens {
         public boolean hasNext() {
             while (!out.hasNext()) {
                 if (!rows.hasNext()) {
+                    index.finish();
                     return false;
                 }
                 pending.clear();
                 long chars = 0;
-                while (rows.hasNext() && pending.size() < batch && chars < BATCH_CHARS) {
+                while (rows.hasNext() && pending.size() < Math.max(batch, PER_DOCUMENT_GROUP) && chars < BATCH_CHARS) {
                     Row r = rows.next();
                     pending.add(r);
                     chars += r.getString(4).length();
@@ -127,7 +137,7 @@ public final class DocumentTokens {
                 for (int i = 0; i < texts.length; i++) {
                     texts[i] = pending.get(i).getString(4);
                 }
-                int[][] encoded = encoder.encode(texts);
+                int[][] encoded = batch == 1 ? encoder.encodeEach(texts) : encoder.encode(texts);
                 List<Row> done = new ArrayList<>(texts.length);
                 for (int i = 0; i < texts.length; i++) {
                     Row r = pending.get(i);
@@ -140,6 +150,7 @@ public final class DocumentTokens {
                     packed.putInt(eos);
                     done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3),
                             ids.length + 2, packed.array()));
+                    index.add(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), ids.length + 2);
                 }
                 out = done.iterator();
             }

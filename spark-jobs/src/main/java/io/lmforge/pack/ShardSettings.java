@@ -16,7 +16,9 @@ import java.util.Optional;
  *   val-fraction = 0.005        # of documents, by a hash of their text
  *   row-group-size = 128 MB
  *   file-size = 512 MB          # approximate, after compression
- *   encode-batch = 128          # documents per call into HF tokenizers
+ *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each on the task's
+ *                               # own thread (Spark's tasks already fill the cores); more uses HF's
+ *                               # batch API and its thread pool
  *   tokenizer = "/path/to/tokenizer"   # a tokenizer/ directory; default: this run's, else OUT/tokenizer
  *   mix { ... }                 # see MixSettings
  * }
@@ -38,7 +40,7 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
             throw new InvalidConfigException(s.name("row-group-size") + " (" + rowGroup + ") must be at least 64 KB and "
                     + s.name("file-size") + " (" + file + ") at least as large");
         }
-        int batch = s.integer("encode-batch", 128);
+        int batch = s.integer("encode-batch", 1);
         if (batch < 1) {
             throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
         }

@@ -72,19 +72,21 @@ public final class ShardsStage implements ArtifactStage {
 
         long t = System.nanoTime();
         String work = context.layout().work("tokens");
-        // Scratch data, read twice and deleted: fast to write beats small. (Not partitioned by split:
+        // Scratch data, read by the pack (and by the planning jobs of a large corpus), then deleted:
+        // fast to write beats small. (Not partitioned by split:
         // a partitioned write sorts each task's rows, ids and all.)
         spark.sparkContext().setJobDescription("shards: tokenize");
-        DocumentTokens.encode(documents, tokenizer, settings).write().mode("overwrite")
+        DocumentIndex.Collector collector = DocumentIndex.Collector.register(spark);
+        DocumentTokens.encode(documents, tokenizer, settings, collector, Packer.broadcastPieces()).write().mode("overwrite")
                 .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
         Dataset<Row> tokens = spark.read().parquet(work);
         double tokenizeSeconds = seconds(t);
 
-        // Up to a few million documents, one small job brings every document's length and hashes to
-        // the driver, which splits, plans and cuts the pieces; beyond, the same is done in Spark jobs.
+        // Up to a few million documents, the tokenize pass brought every document's length and hashes
+        // to the driver, which splits, plans and cuts the pieces; beyond, the same is done in Spark jobs.
         t = System.nanoTime();
         spark.sparkContext().setJobDescription("shards: plan");
-        Optional<DocumentIndex> index = DocumentIndex.collect(tokens, Packer.broadcastPieces());
+        Optional<DocumentIndex> index = DocumentIndex.of(collector, Packer.broadcastPieces());
         ValSplit split = index.isPresent() ? ValSplit.of(index.get().hashesByDomain(), settings.valFraction())
                 : ValSplit.of(tokens, settings.valFraction());
         Map<String, Map<String, MixPlanner.Supply>> supply = index.isPresent() ? index.get().supply(split)
