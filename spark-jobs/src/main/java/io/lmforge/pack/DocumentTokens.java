@@ -88,10 +88,13 @@ public final class DocumentTokens {
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
         // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
-        // leaves cores idle at the end. Moving the text is cheap beside encoding it. (Input files
-        // stand for input partitions: asking Spark for those would plan and compile the query twice.)
-        int partitions = Math.max(4 * jsc.defaultParallelism(), documents.inputFiles().length);
-        input = input.repartition(partitions, col(KEY));
+        // leaves cores idle at the end, so a small input is spread out (moving the text is cheap beside
+        // encoding it). Input files stand for input partitions: asking Spark for those would plan and
+        // compile the query twice.
+        int partitions = 4 * jsc.defaultParallelism();
+        if (documents.inputFiles().length < partitions) {
+            input = input.repartition(partitions, col(KEY));
+        }
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
         int batch = settings.encodeBatch();
         long budget = DocumentIndex.budget(indexLimit, partitions);
