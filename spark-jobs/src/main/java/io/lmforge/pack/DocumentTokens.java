@@ -89,11 +89,13 @@ public final class DocumentTokens {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
         // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
         // leaves cores idle at the end, so a small input is spread out (moving the text is cheap beside
-        // encoding it). Input files stand for input partitions: asking Spark for those would plan and
-        // compile the query twice.
+        // encoding it). Input files stand for input partitions in that test: asking Spark for the
+        // partitions plans and compiles the query twice, which only a large input can afford.
         int partitions = 4 * jsc.defaultParallelism();
         if (documents.inputFiles().length < partitions) {
             input = input.repartition(partitions, col(KEY));
+        } else {
+            partitions = input.rdd().getNumPartitions();   // each task's share of the index budget
         }
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
         int batch = settings.encodeBatch();
