@@ -39,10 +39,6 @@ final class DocumentIndex {
         return domains;
     }
 
-    long documents() {
-        return domains.values().stream().mapToLong(d -> d.docs().length).sum();
-    }
-
     /** A task's documents, one blob per domain (doc, key, text hash: 8 bytes each; length: 4), or over its budget. */
     record Part(int partition, boolean over, Map<String, byte[]> blobs, Map<String, Long> counts) implements Serializable {
     }

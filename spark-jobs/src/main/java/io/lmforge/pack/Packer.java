@@ -53,11 +53,13 @@ import static org.apache.spark.sql.functions.xxhash64;
  * A sequence so holds the end of one document and the start of the next, never padding, and
  * belongs to one domain. The split's {@link BatchSchedule} gives every sequence its position.
  *
- * <p>A document's offset in its stream is a running sum of token counts in hash order, computed
- * without gathering a domain into one task: the hash's top bits split a stream into buckets, the
- * driver adds up the bucket totals, and each bucket sums its own documents. Only lengths move for
- * that. Token ids move twice: to join the pieces they are cut into, and to the shard file that
- * owns their position (routed by position, so no sampling pass, and files of exact sizes).
+ * <p>For a corpus the driver can index, {@link PiecePlan} works out every piece there and the
+ * ids move once, to the shard file that owns their position (routed by position, so no sampling
+ * pass, and files of exact sizes). For a larger one the same is computed in Spark: a document's
+ * offset in its stream is a running sum of token counts in hash order, computed without
+ * gathering a domain into one task (the hash's top bits split a stream into buckets, the driver
+ * adds up the bucket totals, and each bucket sums its own documents), and the ids move twice: to
+ * join the pieces they are cut into, then to their shard file.
  */
 final class Packer {
     static final String SPLIT_INDEX = "split_index";

@@ -48,10 +48,6 @@ final class PiecePlan implements Serializable {
         return window;
     }
 
-    int pieces() {
-        return split.length;
-    }
-
     /** The stream order of a document in a pass: what {@code xxhash64(seed, epoch, key)} gives in Spark. */
     static long order(long seed, int epoch, long key) {
         return XXH64.hashLong(key, XXH64.hashInt(epoch, XXH64.hashLong(seed, SPARK_HASH_SEED)));
