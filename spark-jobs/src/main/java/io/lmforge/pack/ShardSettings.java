@@ -13,7 +13,7 @@ import java.util.Optional;
  * shards {
  *   seq-len = 2048              # each sequence holds seq-len + 1 tokens (inputs and shifted targets)
  *   seed = 1234                 # document order and sampling; the same seed gives the same shards
- *   val-fraction = 0.005        # of documents, by a hash of their text
+ *   val-fraction = 0.005        # of each domain's documents, those with the smallest text hashes (ValSplit)
  *   row-group-size = 128 MB
  *   file-size = 512 MB          # approximate, after compression
  *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each on the task's
