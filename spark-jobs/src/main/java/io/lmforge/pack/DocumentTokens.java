@@ -26,14 +26,12 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
-import static org.apache.spark.sql.functions.pmod;
-import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
- * executors by Hugging Face tokenizers in batches, with its split (by a hash of its text, so
- * identical texts never straddle train and val), its domain and a stable ordering key.
+ * executors by Hugging Face tokenizers in batches, with its domain, a stable ordering key and a
+ * hash of its text (which decides its split, see {@link ValSplit}).
  *
  * <p>The ids are kept as little-endian int32 bytes ({@link #IDS}, binary) until the shards are
  * assembled: Spark moves, slices and stores a binary value without touching each element.
@@ -42,6 +40,7 @@ public final class DocumentTokens {
     public static final String DOC = "doc";
     public static final String SPLIT = "split";
     public static final String KEY = "key";
+    public static final String TEXT_HASH = "text_hash";
     public static final String N = "n";
     public static final String IDS = "ids";
     public static final String TRAIN = "train";
@@ -49,22 +48,28 @@ public final class DocumentTokens {
 
     static final StructType SCHEMA = new StructType(new StructField[]{
             DataTypes.createStructField(DOC, DataTypes.LongType, false),
-            DataTypes.createStructField(SPLIT, DataTypes.StringType, false),
             DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
             DataTypes.createStructField(KEY, DataTypes.LongType, false),
+            DataTypes.createStructField(TEXT_HASH, DataTypes.LongType, false),
             DataTypes.createStructField(N, DataTypes.IntegerType, false),
             DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
     });
 
-    private static final long SPLIT_BUCKETS = 1_000_000L;
+    /** Documents encoded one by one are still taken in groups of this many. */
+    private static final int PER_DOCUMENT_GROUP = 128;
     /** A batch is also cut at this much text, so one call never holds too much native memory. */
     private static final long BATCH_CHARS = 8L << 20;
 
     private DocumentTokens() {
     }
 
-    /** Lazily encodes the documents; the caller materializes the result. */
-    public static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings) {
+    /**
+     * Lazily encodes the documents; the caller materializes the result. Each task also sends its
+     * documents' lengths and hashes to {@code index} (a task with more than its share of
+     * {@code indexLimit} documents sends only that it was over).
+     */
+    static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings,
+                               DocumentIndex.Collector index, long indexLimit) {
         List<String> present = Arrays.asList(documents.columns());
         List<Column> keyParts = new ArrayList<>();
         for (String c : List.of(Columns.SOURCE, Columns.ID, Columns.FILE, Columns.OFFSET)) {
@@ -77,16 +82,26 @@ public final class DocumentTokens {
                 ? coalesce(col(Columns.DOMAIN), col(Columns.SOURCE), lit("unknown")) : coalesce(col(Columns.DOMAIN), lit("unknown"));
         Dataset<Row> input = documents.filter(col(Columns.TEXT).isNotNull()).select(
                 monotonically_increasing_id().as(DOC),
-                when(pmod(xxhash64(col(Columns.TEXT)), lit(SPLIT_BUCKETS))
-                        .lt(lit(Math.round(settings.valFraction() * SPLIT_BUCKETS))), lit(VAL)).otherwise(lit(TRAIN)).as(SPLIT),
                 domain.as(Columns.DOMAIN),
                 xxhash64(keyParts.toArray(new Column[0])).as(KEY),
+                xxhash64(col(Columns.TEXT)).as(TEXT_HASH),
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
+        // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
+        // leaves cores idle at the end, so a small input is spread out (moving the text is cheap beside
+        // encoding it). Input files stand for input partitions in that test: asking Spark for the
+        // partitions plans and compiles the query twice, which only a large input can afford.
+        int partitions = 4 * jsc.defaultParallelism();
+        if (documents.inputFiles().length < partitions) {
+            input = input.repartition(partitions, col(KEY));
+        } else {
+            partitions = input.rdd().getNumPartitions();   // each task's share of the index budget
+        }
         Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
         int batch = settings.encodeBatch();
-        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch),
-                Encoders.row(SCHEMA));
+        long budget = DocumentIndex.budget(indexLimit, partitions);
+        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch,
+                new DocumentIndex.Gatherer(index, budget)), Encoders.row(SCHEMA));
     }
 
     /** Encodes a partition batch by batch. */
@@ -96,11 +111,13 @@ public final class DocumentTokens {
         private final int bos;
         private final int eos;
         private final int batch;
+        private final DocumentIndex.Gatherer index;
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> out = java.util.Collections.emptyIterator();
 
-        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch) {
+        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch, DocumentIndex.Gatherer index) {
             this.rows = rows;
+            this.index = index;
             this.encoder = HfEncoder.sharedForDocuments(tokenizer.sha256(), tokenizer.json());
             this.bos = tokenizer.bos();
             this.eos = tokenizer.eos();
@@ -111,11 +128,12 @@ public final class DocumentTokens {
         public boolean hasNext() {
             while (!out.hasNext()) {
                 if (!rows.hasNext()) {
+                    index.finish();
                     return false;
                 }
                 pending.clear();
                 long chars = 0;
-                while (rows.hasNext() && pending.size() < batch && chars < BATCH_CHARS) {
+                while (rows.hasNext() && pending.size() < Math.max(batch, PER_DOCUMENT_GROUP) && chars < BATCH_CHARS) {
                     Row r = rows.next();
                     pending.add(r);
                     chars += r.getString(4).length();
@@ -124,7 +142,7 @@ public final class DocumentTokens {
                 for (int i = 0; i < texts.length; i++) {
                     texts[i] = pending.get(i).getString(4);
                 }
-                int[][] encoded = encoder.encode(texts);
+                int[][] encoded = batch == 1 ? encoder.encodeEach(texts) : encoder.encode(texts);
                 List<Row> done = new ArrayList<>(texts.length);
                 for (int i = 0; i < texts.length; i++) {
                     Row r = pending.get(i);
@@ -135,8 +153,9 @@ public final class DocumentTokens {
                         packed.putInt(id);
                     }
                     packed.putInt(eos);
-                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getString(2), r.getLong(3),
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3),
                             ids.length + 2, packed.array()));
+                    index.add(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), ids.length + 2);
                 }
                 out = done.iterator();
             }

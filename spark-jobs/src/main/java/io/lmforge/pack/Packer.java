@@ -5,6 +5,7 @@ import io.lmforge.mix.BatchSchedule;
 import io.lmforge.mix.MixPlan;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -52,11 +53,13 @@ import static org.apache.spark.sql.functions.xxhash64;
  * A sequence so holds the end of one document and the start of the next, never padding, and
  * belongs to one domain. The split's {@link BatchSchedule} gives every sequence its position.
  *
- * <p>A document's offset in its stream is a running sum of token counts in hash order, computed
- * without gathering a domain into one task: the hash's top bits split a stream into buckets, the
- * driver adds up the bucket totals, and each bucket sums its own documents. Only lengths move for
- * that. Token ids move twice: to join the pieces they are cut into, and to the shard file that
- * owns their position (routed by position, so no sampling pass, and files of exact sizes).
+ * <p>For a corpus the driver can index, {@link PiecePlan} works out every piece there and the
+ * ids move once, to the shard file that owns their position (routed by position, so no sampling
+ * pass, and files of exact sizes). For a larger one the same is computed in Spark: a document's
+ * offset in its stream is a running sum of token counts in hash order, computed without
+ * gathering a domain into one task (the hash's top bits split a stream into buckets, the driver
+ * adds up the bucket totals, and each bucket sums its own documents), and the ids move twice: to
+ * join the pieces they are cut into, then to their shard file.
  */
 final class Packer {
     static final String SPLIT_INDEX = "split_index";
@@ -67,6 +70,16 @@ final class Packer {
     static final String BUCKET = "bucket";
     static final String START = "start";
     static final String SEQ = "seq";
+
+    /** A piece of a sequence with its ids (little-endian int32 bytes); is_start: it begins with its document's bos. */
+    static final StructType PIECES = new StructType(new StructField[]{
+            DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),
+            DataTypes.createStructField("position", DataTypes.LongType, false),
+            DataTypes.createStructField("off", DataTypes.IntegerType, false),
+            DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
+            DataTypes.createStructField("piece", DataTypes.BinaryType, false),
+            DataTypes.createStructField("is_start", DataTypes.BooleanType, false),
+    });
 
     /** What the shards hold: the contract with the trainer. */
     static final StructType SHARD_SCHEMA = new StructType(new StructField[]{
@@ -110,7 +123,7 @@ final class Packer {
         SparkSession spark = tokens.sparkSession();
         int window = plans.get(0).window();
         int bits = bucketBits(plans);
-        Dataset<Row> starts = offsets(streamRows(tokens, plans, seed, bits), plans, bits);
+        Dataset<Row> starts = offsets(streamRows(tokens, plans, seed, bits));
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         BatchSchedule[] schedules = plans.stream().map(MixPlan::schedule).toArray(BatchSchedule[]::new);
@@ -137,16 +150,32 @@ final class Packer {
                 .select(col(SPLIT_INDEX), col("position"), col("off"), col(Columns.DOMAIN),
                         expr("substring(" + DocumentTokens.IDS + ", `from` * 4 + 1, len * 4)").as("piece"),
                         col("from").equalTo(0).as("is_start"));
+        return assemble(withIds, window, layout);
+    }
 
+    /**
+     * The same, from pieces the driver worked out ({@link PiecePlan}): each task cuts the pieces
+     * of the documents it reads, and they go straight to the tasks that write their files.
+     */
+    static Dataset<Row> sequences(Dataset<Row> tokens, PiecePlan plan, Layout layout) {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(tokens.sparkSession().sparkContext());
+        Broadcast<PiecePlan> shared = jsc.broadcast(plan);
+        Dataset<Row> withIds = tokens.select(DocumentTokens.DOC, Columns.DOMAIN, DocumentTokens.IDS)
+                .flatMap((FlatMapFunction<Row, Row>) r -> shared.value().cut(r.getLong(0), r.getString(1), (byte[]) r.get(2)),
+                        Encoders.row(PIECES));
+        return assemble(withIds, plan.window(), layout);
+    }
+
+    /** Routes rows of {@link #PIECES} to the partition of their file, in order, and joins them into sequences. */
+    private static Dataset<Row> assemble(Dataset<Row> pieces, int window, Layout layout) {
         // Partition i must be shard file i. Spark hash-partitions by pmod(murmur3(key, 42), n); a
         // key per file that lands in that file's partition is found on the driver (Assembled checks it).
         int[] route = routes(layout.files());
-        Layout l = layout;
-        UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[l.fileOf(split, pos)],
+        UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[layout.fileOf(split, pos)],
                 DataTypes.IntegerType);
-        return withIds.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
+        return pieces.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
                 .sortWithinPartitions(SPLIT_INDEX, "position", "off")
-                .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Assembled(rows, window, l),
+                .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Assembled(rows, window, layout),
                         Encoders.row(SHARD_SCHEMA));
     }
 
@@ -199,8 +228,9 @@ final class Packer {
      * table stays small. The system property {@code lmforge.shards.bucket-bits} overrides it (tests).
      */
     static int bucketBits(List<MixPlan> plans) {
-        int bits = (int) Math.min(16, Math.max(0, Math.ceil(Math.log(documentPasses(plans) / 20_000.0 + 1) / Math.log(2))));
-        return Integer.getInteger("lmforge.shards.bucket-bits", bits);
+        // At least one bit: the stream order is then the unsigned hash order (bucket, then hash), as in PiecePlan.
+        int bits = (int) Math.min(16, Math.max(1, Math.ceil(Math.log(documentPasses(plans) / 20_000.0 + 1) / Math.log(2))));
+        return Math.max(1, Integer.getInteger("lmforge.shards.bucket-bits", bits));
     }
 
     /** One row per document and pass: split and domain indexes, the pass, hash order, bucket, length. */
@@ -227,39 +257,27 @@ final class Packer {
         Dataset<Row> order = tokens.select(DocumentTokens.DOC, DocumentTokens.SPLIT, Columns.DOMAIN, DocumentTokens.KEY, DocumentTokens.N)
                 .join(broadcast(spark.createDataFrame(passes, passSchema)), new String[]{DocumentTokens.SPLIT, Columns.DOMAIN})
                 .withColumn(ORDER, xxhash64(lit(seed), col(EPOCH), col(DocumentTokens.KEY)));
-        return order.withColumn(BUCKET, bits == 0 ? lit(0L) : shiftrightunsigned(col(ORDER), 64 - bits));
+        return order.withColumn(BUCKET, shiftrightunsigned(col(ORDER), 64 - bits));
     }
 
     /**
-     * Adds each document's start offset in its stream. With one bucket per pass, a pass's base is
-     * known on the driver (the passes before it, each the domain's whole token count); with more,
-     * the bucket totals are added up there, in stream order (pass, then bucket).
+     * Adds each document's start offset in its stream: the bucket totals are added up on the
+     * driver, in stream order (pass, then bucket), and each bucket sums its own documents.
      */
-    private static Dataset<Row> offsets(Dataset<Row> streams, List<MixPlan> plans, int bits) {
+    private static Dataset<Row> offsets(Dataset<Row> streams) {
         SparkSession spark = streams.sparkSession();
         String[] bucketKey = {SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET};
         List<Row> bases = new ArrayList<>();
-        if (bits == 0) {
-            for (int s = 0; s < plans.size(); s++) {
-                for (int i = 0; i < plans.get(s).domains().size(); i++) {
-                    MixPlan.Domain d = plans.get(s).domains().get(i);
-                    for (int e = 0; e < d.epochs(); e++) {
-                        bases.add(RowFactory.create(s, i, e, 0L, e * d.tokens()));
-                    }
-                }
-            }
-        } else {
-            List<Row> totals = new ArrayList<>(streams.groupBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET)
-                    .agg(sum(DocumentTokens.N).as("t")).collectAsList());
-            totals.sort(java.util.Comparator.<Row>comparingInt(r -> r.getInt(0)).thenComparingInt(r -> r.getInt(1))
-                    .thenComparingInt(r -> r.getInt(2)).thenComparingLong(r -> r.getLong(3)));
-            Map<List<Integer>, Long> running = new HashMap<>();
-            for (Row r : totals) {
-                List<Integer> stream = List.of(r.getInt(0), r.getInt(1));
-                long before = running.getOrDefault(stream, 0L);
-                bases.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getInt(2), r.getLong(3), before));
-                running.put(stream, before + r.getLong(4));
-            }
+        List<Row> totals = new ArrayList<>(streams.groupBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET)
+                .agg(sum(DocumentTokens.N).as("t")).collectAsList());
+        totals.sort(java.util.Comparator.<Row>comparingInt(r -> r.getInt(0)).thenComparingInt(r -> r.getInt(1))
+                .thenComparingInt(r -> r.getInt(2)).thenComparingLong(r -> r.getLong(3)));
+        Map<List<Integer>, Long> running = new HashMap<>();
+        for (Row r : totals) {
+            List<Integer> stream = List.of(r.getInt(0), r.getInt(1));
+            long before = running.getOrDefault(stream, 0L);
+            bases.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getInt(2), r.getLong(3), before));
+            running.put(stream, before + r.getLong(4));
         }
         StructType baseSchema = new StructType(new StructField[]{
                 DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),

@@ -13,10 +13,12 @@ import java.util.Optional;
  * shards {
  *   seq-len = 2048              # each sequence holds seq-len + 1 tokens (inputs and shifted targets)
  *   seed = 1234                 # document order and sampling; the same seed gives the same shards
- *   val-fraction = 0.005        # of documents, by a hash of their text
+ *   val-fraction = 0.005        # of each domain's documents, those with the smallest text hashes (ValSplit)
  *   row-group-size = 128 MB
  *   file-size = 512 MB          # approximate, after compression
- *   encode-batch = 128          # documents per call into HF tokenizers
+ *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each on the task's
+ *                               # own thread (Spark's tasks already fill the cores); more uses HF's
+ *                               # batch API and its thread pool
  *   tokenizer = "/path/to/tokenizer"   # a tokenizer/ directory; default: this run's, else OUT/tokenizer
  *   mix { ... }                 # see MixSettings
  * }
@@ -38,7 +40,7 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
             throw new InvalidConfigException(s.name("row-group-size") + " (" + rowGroup + ") must be at least 64 KB and "
                     + s.name("file-size") + " (" + file + ") at least as large");
         }
-        int batch = s.integer("encode-batch", 128);
+        int batch = s.integer("encode-batch", 1);
         if (batch < 1) {
             throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
         }

@@ -28,6 +28,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,7 +45,10 @@ import static org.apache.spark.sql.functions.sum;
  */
 public final class ShardsStage implements ArtifactStage {
     private static final Logger LOG = LoggerFactory.getLogger(ShardsStage.class);
-    /** zstd Parquet bytes per token of BPE ids (1.3 to 1.45 measured on our shards, 4k to 128k vocabularies); sizes files. */
+    /**
+     * zstd Parquet bytes per token of BPE ids, to size files: 1.3 to 1.45 measured with dictionary
+     * encoding (4k to 128k vocabularies), 1.22 without (128k), so files come out at or under file-size.
+     */
     private static final double BYTES_PER_TOKEN = 1.45;
     private static final Pattern PART = Pattern.compile("^part-(\\d+)-");
 
@@ -70,22 +75,26 @@ public final class ShardsStage implements ArtifactStage {
 
         long t = System.nanoTime();
         String work = context.layout().work("tokens");
-        // Scratch data, read twice and deleted: fast to write beats small. (Not partitioned by split:
+        // Scratch data, read by the pack (and by the planning jobs of a large corpus), then deleted:
+        // fast to write beats small. (Not partitioned by split:
         // a partitioned write sorts each task's rows, ids and all.)
-        DocumentTokens.encode(documents, tokenizer, settings).write().mode("overwrite")
+        spark.sparkContext().setJobDescription("shards: tokenize");
+        DocumentIndex.Collector collector = DocumentIndex.Collector.register(spark);
+        DocumentTokens.encode(documents, tokenizer, settings, collector, Packer.broadcastPieces()).write().mode("overwrite")
                 .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
         Dataset<Row> tokens = spark.read().parquet(work);
         double tokenizeSeconds = seconds(t);
 
+        // Up to a few million documents, the tokenize pass brought every document's length and hashes
+        // to the driver, which splits, plans and cuts the pieces; beyond, the same is done in Spark jobs.
         t = System.nanoTime();
-        Map<String, Map<String, MixPlanner.Supply>> supply = new HashMap<>();
-        long textTokens = 0;
-        for (Row r : tokens.groupBy(DocumentTokens.SPLIT, Columns.DOMAIN)
-                .agg(sum(DocumentTokens.N), count(lit(1))).collectAsList()) {
-            supply.computeIfAbsent(r.getString(0), k -> new HashMap<>())
-                    .put(r.getString(1), new MixPlanner.Supply(r.getLong(2), r.getLong(3)));
-            textTokens += r.getLong(2);
-        }
+        spark.sparkContext().setJobDescription("shards: plan");
+        Optional<DocumentIndex> index = DocumentIndex.of(collector, Packer.broadcastPieces());
+        ValSplit split = index.isPresent() ? ValSplit.of(index.get().hashesByDomain(), settings.valFraction())
+                : ValSplit.of(tokens, settings.valFraction());
+        Map<String, Map<String, MixPlanner.Supply>> supply = index.isPresent() ? index.get().supply(split)
+                : supply(split.label(tokens));
+        long textTokens = supply.values().stream().flatMap(m -> m.values().stream()).mapToLong(MixPlanner.Supply::tokens).sum();
         MixPlan train = MixPlanner.plan(DocumentTokens.TRAIN, supply.getOrDefault(DocumentTokens.TRAIN, Map.of()),
                 settings.mix(), settings.window(), true);
         MixPlan val = MixPlanner.plan(DocumentTokens.VAL, supply.getOrDefault(DocumentTokens.VAL, Map.of()),
@@ -95,11 +104,15 @@ public final class ShardsStage implements ArtifactStage {
                 LOG.warn("shards {}: {}", p.split(), note);
             }
         }
+        List<MixPlan> plans = List.of(train, val);
+        Function<Packer.Layout, Dataset<Row>> sequences = index.isPresent() && Packer.pieceCount(plans) <= Packer.broadcastPieces()
+                ? layout -> Packer.sequences(tokens, PiecePlan.of(index.get(), split, plans, settings.seed()), layout)
+                : layout -> Packer.sequences(split.label(tokens), plans, settings.seed(), layout);
 
         String dir = context.layout().staged(name());
-        List<MixPlan> plans = List.of(train, val);
-        Map<String, ShardManifest.Split> splits = write(tokens, plans, dir, hadoop);
+        Map<String, ShardManifest.Split> splits = write(sequences, plans, dir, spark);
         double packSeconds = seconds(t);
+        spark.sparkContext().setJobDescription(null);
 
         ShardManifest manifest = new ShardManifest(settings, tokenizer, train, val, splits);
         TokenizerArtifact.writeFile(hadoop, new Path(dir, "manifest.json"), manifest.toJson());
@@ -122,8 +135,9 @@ public final class ShardsStage implements ArtifactStage {
      * Packs and writes all splits in one pass: Spark writes part file i for partition i, which
      * is moved to {@code SPLIT/shard-NNNNN.parquet}. Checks the files hold exactly the planned sequences.
      */
-    private Map<String, ShardManifest.Split> write(Dataset<Row> tokens, List<MixPlan> plans, String dir,
-                                                   Configuration hadoop) throws IOException {
+    private Map<String, ShardManifest.Split> write(Function<Packer.Layout, Dataset<Row>> sequences, List<MixPlan> plans,
+                                                   String dir, SparkSession spark) throws IOException {
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         long[] perFile = new long[plans.size()];
         for (int s = 0; s < plans.size(); s++) {
             perFile[s] = Math.max(1, (long) (settings.fileBytes() / (plans.get(s).window() * BYTES_PER_TOKEN)));
@@ -131,8 +145,9 @@ public final class ShardsStage implements ArtifactStage {
         Packer.Layout layout = Packer.Layout.of(plans, perFile);
         Path parts = new Path(dir, "_parts");
         FileSystem fs = parts.getFileSystem(hadoop);
+        spark.sparkContext().setJobDescription("shards: pack and write");
         if (layout.files() > 0) {
-            writer(Packer.sequences(tokens, plans, settings.seed(), layout)).parquet(parts.toString());
+            writer(sequences.apply(layout)).parquet(parts.toString());
         }
         Map<String, ShardManifest.Split> out = new LinkedHashMap<>();
         for (int s = 0; s < plans.size(); s++) {
@@ -141,7 +156,7 @@ public final class ShardsStage implements ArtifactStage {
             fs.mkdirs(splitDir);
             if (plan.sequences() == 0) {
                 // An empty split still gets one file with the schema, so readers need no special case.
-                writer(tokens.sparkSession().createDataFrame(List.of(), Packer.SHARD_SCHEMA).coalesce(1))
+                writer(spark.createDataFrame(List.of(), Packer.SHARD_SCHEMA).coalesce(1))
                         .parquet(splitDir.toString());
             }
         }
@@ -187,9 +202,23 @@ public final class ShardsStage implements ArtifactStage {
         return out;
     }
 
+    /** Tokens and documents per split and domain, in Spark. */
+    private static Map<String, Map<String, MixPlanner.Supply>> supply(Dataset<Row> tokens) {
+        Map<String, Map<String, MixPlanner.Supply>> supply = new HashMap<>();
+        for (Row r : tokens.groupBy(DocumentTokens.SPLIT, Columns.DOMAIN)
+                .agg(sum(DocumentTokens.N), count(lit(1))).collectAsList()) {
+            supply.computeIfAbsent(r.getString(0), k -> new HashMap<>())
+                    .put(r.getString(1), new MixPlanner.Supply(r.getLong(2), r.getLong(3)));
+        }
+        return supply;
+    }
+
     private DataFrameWriter<Row> writer(Dataset<Row> rows) {
         return rows.write().mode("overwrite")
                 .option("compression", "zstd")
+                // zstd over plain int32 ids came out smaller than over dictionary ids (1.22 against 1.43
+                // bytes per token, DeepSeek-V3's 128k vocabulary) and spares a hash lookup per token.
+                .option("parquet.enable.dictionary", "false")
                 .option("parquet.block.size", settings.rowGroupBytes());
     }
 

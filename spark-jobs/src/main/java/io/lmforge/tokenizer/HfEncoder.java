@@ -92,6 +92,28 @@ public final class HfEncoder implements AutoCloseable {
         return encode(new String[]{text})[0];
     }
 
+    /**
+     * The ids of each text, encoded one by one on the calling thread: no hand-off to HF's thread
+     * pool, whose workers spin between batches. For callers that are already parallel (Spark tasks).
+     */
+    public int[][] encodeEach(String[] texts) {
+        int[][] out = new int[texts.length][];
+        for (int i = 0; i < texts.length; i++) {
+            long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), texts[i], false);
+            try {
+                long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+                int[] v = new int[ids.length];
+                for (int j = 0; j < ids.length; j++) {
+                    v[j] = (int) ids[j];
+                }
+                out[i] = v;
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
+        }
+        return out;
+    }
+
     /** The text of {@code ids}; special tokens are skipped when asked. */
     public String decode(int[] ids, boolean skipSpecialTokens) {
         long[] l = new long[ids.length];

@@ -53,6 +53,7 @@ class ShardsTest {
     static CorpusRun run;
     static JsonNode manifest;
     static Map<String, Set<String>> documentsByDomain = new HashMap<>();
+    static Map<String, Integer> documentCounts = new HashMap<>();
     static Map<String, List<Seq>> splits = new HashMap<>();
 
     record Seq(int[] ids, String domain, int[] docStarts) {
@@ -172,6 +173,16 @@ class ShardsTest {
     }
 
     @Test
+    void validationHoldsItsFractionOfEveryDomain() {
+        for (String domain : WEIGHTS.keySet()) {
+            long train = manifest.at("/splits/train/documents_by_domain/" + domain).asLong();
+            long val = manifest.at("/splits/val/documents_by_domain/" + domain).asLong();
+            assertEquals(documentCounts.get(domain).longValue(), train + val, domain + ": every document once, in one split");
+            assertEquals(Math.round((train + val) * 0.1), val, domain + ": round(n * val-fraction) in val");
+        }
+    }
+
+    @Test
     void manifestDescribesTheShardsAndTheTokenizer() throws IOException {
         byte[] tokenizer = Files.readAllBytes(run.out.resolve("tokenizer/tokenizer.json"));
         assertEquals(Hashing.sha256().hashBytes(tokenizer).toString(), manifest.get("tokenizer_sha256").asText());
@@ -199,27 +210,31 @@ class ShardsTest {
 
     @Test
     void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
-        // The first run (a small corpus) broadcast its pieces and had one bucket per pass; this one
-        // joins them by shuffling the ids and cuts each pass into 8 buckets.
-        List<Seq> again;
+        // The first run (a small corpus) split, planned and cut its pieces on the driver; this one does
+        // it all in Spark jobs, joins the pieces by shuffling the ids and cuts each pass into 8 buckets.
+        Map<String, List<Seq>> again;
         System.setProperty("lmforge.shards.broadcast-pieces", "0");
         System.setProperty("lmforge.shards.bucket-bits", "3");
         try {
-            again = rebuild("seed = 7", "again");
+            again = rebuildSplits("seed = 7", "again");
         } finally {
             System.clearProperty("lmforge.shards.broadcast-pieces");
             System.clearProperty("lmforge.shards.bucket-bits");
         }
-        assertEquals(splits.get("train").size(), again.size());
-        for (int i = 0; i < again.size(); i++) {
-            assertArrayEquals(splits.get("train").get(i).ids, again.get(i).ids, "sequence " + i);
+        for (String split : List.of("train", "val")) {
+            assertEquals(splits.get(split).size(), again.get(split).size(), split);
+            for (int i = 0; i < again.get(split).size(); i++) {
+                assertArrayEquals(splits.get(split).get(i).ids, again.get(split).get(i).ids, split + " sequence " + i);
+                assertEquals(splits.get(split).get(i).domain, again.get(split).get(i).domain, split + " sequence " + i);
+            }
         }
         List<Seq> other = rebuild("seed = 8", "other");
         int same = 0;
-        for (int i = 0; i < Math.min(other.size(), again.size()); i++) {
-            same += Arrays.equals(other.get(i).ids, again.get(i).ids) ? 1 : 0;
+        List<Seq> train = again.get("train");
+        for (int i = 0; i < Math.min(other.size(), train.size()); i++) {
+            same += Arrays.equals(other.get(i).ids, train.get(i).ids) ? 1 : 0;
         }
-        assertTrue(same < again.size() / 10, same + " of " + again.size() + " sequences unchanged by another seed");
+        assertTrue(same < train.size() / 10, same + " of " + train.size() + " sequences unchanged by another seed");
     }
 
     @Test
@@ -275,6 +290,10 @@ class ShardsTest {
 
     /** Runs the shards stage alone on the same documents with other settings; its train split. */
     static List<Seq> rebuild(String settings, String name) throws IOException, SQLException {
+        return rebuildSplits(settings, name).get("train");
+    }
+
+    static Map<String, List<Seq>> rebuildSplits(String settings, String name) throws IOException, SQLException {
         Path out = dir.resolve(name);
         String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
                 + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
@@ -282,7 +301,11 @@ class ShardsTest {
         ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
-        return readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/train/files"));
+        Map<String, List<Seq>> read = new HashMap<>();
+        for (String split : List.of("train", "val")) {
+            read.put(split, readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/" + split + "/files")));
+        }
+        return read;
     }
 
     static String weightsHocon() {
@@ -331,6 +354,7 @@ class ShardsTest {
         for (String t : texts) {
             String text = t.substring(0, Math.min(t.length(), 4000));
             documentsByDomain.computeIfAbsent(domain, k -> new HashSet<>()).add(text);
+            documentCounts.merge(domain, 1, Integer::sum);
             Map<String, Object> record = new LinkedHashMap<>();
             record.put("id", domain + "-" + i++);
             record.put("text", text);

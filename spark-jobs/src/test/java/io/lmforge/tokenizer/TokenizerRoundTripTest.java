@@ -60,7 +60,9 @@ class TokenizerRoundTripTest {
             long bytes = 0;
             long tokens = 0;
             int[][] encoded = hf.encode(heldOut.toArray(new String[0]));
+            int[][] oneByOne = hf.encodeEach(heldOut.toArray(new String[0]));
             for (int i = 0; i < heldOut.size(); i++) {
+                assertArrayEquals(encoded[i], oneByOne[i], "the batch API and one call per text, held-out text " + i);
                 assertEquals(heldOut.get(i), full.decode(encoded[i], true), "held-out text " + i);
                 for (int id : encoded[i]) {
                     assertTrue(id >= 4 && id < 4 + bpe.tokens().size(), "id " + id);

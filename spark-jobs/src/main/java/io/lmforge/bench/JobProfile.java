@@ -1,0 +1,91 @@
+package io.lmforge.bench;
+
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.StageInfo;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Spark jobs a benchmarked step ran, grouped by job description (what the stage names each
+ * job with {@code setJobDescription}): how many jobs and stages, their wall time, their tasks'
+ * run time and the shuffle bytes they wrote. What is left of a step's time beyond its jobs is
+ * the driver's (planning, scheduling gaps, file moves).
+ */
+final class JobProfile extends SparkListener {
+    private record Job(String description, long start, List<Integer> stages) {
+    }
+
+    private final Map<Integer, Job> jobs = new LinkedHashMap<>();
+    private final Map<Integer, Long> ends = new LinkedHashMap<>();
+    private final Map<Integer, long[]> stageMetrics = new LinkedHashMap<>();
+
+    static JobProfile attach(SparkSession spark) {
+        JobProfile p = new JobProfile();
+        spark.sparkContext().addSparkListener(p);
+        return p;
+    }
+
+    @Override
+    public synchronized void onJobStart(SparkListenerJobStart e) {
+        String d = e.properties() == null ? null : e.properties().getProperty("spark.job.description");
+        List<Integer> stages = new ArrayList<>();
+        e.stageIds().foreach(s -> stages.add((Integer) s));
+        jobs.put(e.jobId(), new Job(d == null ? "(undescribed)" : d, e.time(), stages));
+    }
+
+    @Override
+    public synchronized void onJobEnd(SparkListenerJobEnd e) {
+        ends.put(e.jobId(), e.time());
+    }
+
+    @Override
+    public synchronized void onStageCompleted(SparkListenerStageCompleted e) {
+        StageInfo s = e.stageInfo();
+        stageMetrics.put(s.stageId(), new long[]{s.taskMetrics().executorRunTime(),
+                s.taskMetrics().shuffleWriteMetrics().bytesWritten()});
+    }
+
+    /** Forgets what was recorded (call before a measured step). */
+    synchronized void reset() {
+        jobs.clear();
+        ends.clear();
+        stageMetrics.clear();
+    }
+
+    /** One line per job description, in order of first appearance, and a total. */
+    synchronized String summary(double stepSeconds) {
+        Map<String, long[]> by = new LinkedHashMap<>();   // jobs, stages, wall ms, task ms, shuffle bytes
+        long wall = 0;
+        for (Map.Entry<Integer, Job> j : jobs.entrySet()) {
+            long[] a = by.computeIfAbsent(j.getValue().description(), k -> new long[5]);
+            long ms = ends.getOrDefault(j.getKey(), j.getValue().start()) - j.getValue().start();
+            a[0]++;
+            a[2] += ms;
+            wall += ms;
+            for (int s : j.getValue().stages()) {
+                long[] m = stageMetrics.get(s);
+                if (m != null) {   // skipped stages (shuffle output reused) never complete
+                    a[1]++;
+                    a[3] += m[0];
+                    a[4] += m[1];
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<String, long[]> e : by.entrySet()) {
+            long[] a = e.getValue();
+            out.append(String.format("    %-44s %2d jobs %2d stages %7.2fs wall %7.2fs in tasks %9.1f KB shuffled%n",
+                    e.getKey(), a[0], a[1], a[2] / 1e3, a[3] / 1e3, a[4] / 1024.0));
+        }
+        out.append(String.format("    %-44s %2d jobs           %7.2fs wall; driver between and around jobs %.2fs%n",
+                "all", jobs.size(), wall / 1e3, stepSeconds - wall / 1e3));
+        return out.toString();
+    }
+}
