@@ -87,12 +87,13 @@ final class CandidatePairs {
      * {@code nodes} has columns {@code node} (bigint, unique), {@code fp} (bigint) and
      * {@code segments} (array of bigint); the result has one row per candidate pair {@code a < b}.
      */
-    static Dataset<Row> find(Dataset<Row> nodes, Layout layout, Counters counters) {
+    static Dataset<Row> find(Dataset<Row> nodes, Layout layout, Counters counters, int partitions) {
         return nodes.select(col("node"), col("fp"), col("segments"))
                 .flatMap(new Explode(layout), Encoders.row(ENTRIES))
-                .repartition(col("table"), col("key"))
+                .repartition(partitions, col("table"), col("key"))
                 .sortWithinPartitions(col("table"), col("perm"), col("node"))
                 .mapPartitions(new CompareInBuckets(layout, counters), Encoders.row(PAIRS))
+                .repartition(partitions, col(A), col(B))
                 .dropDuplicates(A, B);
     }
 

@@ -87,10 +87,11 @@ final class ConnectedComponents {
      * node that has an edge, {@code component} being the smallest node of its component.
      * {@code checkpoint} materializes a dataset under a name and returns it read back.
      */
-    Dataset<Row> run(Dataset<Row> edges, BiFunction<Dataset<Row>, String, Dataset<Row>> checkpoint,
+    Dataset<Row> run(Dataset<Row> edges, int partitions, BiFunction<Dataset<Row>, String, Dataset<Row>> checkpoint,
                      DedupStage.Timer timer) {
         Dataset<Row> e = edges.filter(col("a").notEqual(col("b")))
                 .select(greatest(col("a"), col("b")).as(HI), least(col("a"), col("b")).as(LO))
+                .repartition(partitions, col(HI), col(LO))
                 .distinct()
                 .persist(StorageLevel.MEMORY_AND_DISK());
         release();

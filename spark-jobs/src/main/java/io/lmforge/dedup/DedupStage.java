@@ -30,6 +30,7 @@ import static io.lmforge.dedup.Fingerprints.SIMHASH;
 import static io.lmforge.dedup.Fingerprints.SKETCH;
 import static io.lmforge.dedup.Fingerprints.TOKENS;
 import static org.apache.spark.sql.functions.bit_count;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
@@ -122,40 +123,57 @@ public final class DedupStage implements Stage {
                 Dataset<Row> previous = Fingerprints.readPrevious(spark, settings.previous(), settings);
                 nodes = nodes.unionByName(previous.withColumn(NODE, lit(-1L).minus(monotonically_increasing_id())));
             }
-
-            // Exact duplicates: one representative per exact hash. Cached, this also fixes the
-            // earlier runs' node numbers.
-            Dataset<Row> ranked = cache(cached, nodes.withColumn(KEEPER,
-                    min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))));
-            Row sizes = ranked.agg(sum(when(col(NODE).geq(0), 1).otherwise(0)), sum(when(col(NODE).lt(0), 1).otherwise(0)))
-                    .first();
+            // The one pass over text. Cached, this also fixes the earlier runs' node numbers.
+            describe(spark, "fingerprints (the one pass over text)");
+            Dataset<Row> fingerprints = cache(cached, nodes);
+            Row sizes = fingerprints.agg(sum(when(col(NODE).geq(0), 1).otherwise(0)),
+                    sum(when(col(NODE).lt(0), 1).otherwise(0))).first();
             long documents = sizes.isNullAt(0) ? 0 : sizes.getLong(0);
             long previousDocuments = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
+            Sizing sizing = Sizing.of(spark, documents + previousDocuments, settings);
             timer.lap("fingerprint");
+
+            // Exact duplicates: one representative per exact hash. Materialized here, once: the
+            // candidates' concurrent branches would otherwise each build it.
+            describe(spark, "exact duplicates");
+            Dataset<Row> ranked = cache(cached, fingerprints.repartition(sizing.partitions(), col(EXACT_HI), col(EXACT_LO))
+                    .withColumn(KEEPER, min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))));
+            long representativeCount = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE))).count();
+            fingerprints.unpersist();
+            timer.lap("exact");
 
             // Near-duplicates: candidate pairs, verified, clustered. Pairs of two earlier
             // documents are left alone: earlier corpora stay as they were.
+            describe(spark, "near-duplicate candidates, verified");
             Dataset<Row> representatives = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE)))
                     .filter(col(SIMHASH).isNotNull().and(col(TOKENS).geq(settings.minTokens())));
             CandidatePairs.Counters counters = CandidatePairs.Counters.create(spark.sparkContext());
             Dataset<Row> pairs = CandidatePairs.find(representatives.select(col(NODE), col(SIMHASH).as("fp"),
                             settings.hasSegments() ? col(SEGMENTS) : lit(null).cast("array<bigint>").as(SEGMENTS)),
-                    layout, counters)
+                    layout, counters, sizing.partitions())
                     .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
-            Dataset<Row> edges = jaccard.apply(pairs, representatives.select(col(NODE), col(SKETCH)));
-            Dataset<Row> components = cc.run(edges, new Work(ctx)::save, timer);
+            Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
+            Dataset<Row> edges = jaccard.apply(pairs, sizing.fits(representativeCount, 4L * settings.sketch() + 64)
+                    ? broadcast(sketches) : sketches);
+            describe(spark, "near-duplicate clusters");
+            Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
             timer.lap("components");
 
             // One keeper per cluster; an exact duplicate follows its representative.
-            Dataset<Row> clusterKeeper = components.join(ranked, NODE)
+            describe(spark, "keepers");
+            boolean smallGraph = sizing.fits(2 * cc.edges(), 4L * settings.sketch() + 256);
+            Dataset<Row> clusterKeeper = (smallGraph ? broadcast(components) : components).join(ranked, NODE)
+                    .repartition(sizing.partitions(), col(ConnectedComponents.COMPONENT))
                     .select(col(NODE).as("rep"), min(rule.key(SKETCH)).over(Window.partitionBy(ConnectedComponents.COMPONENT))
                             .as(NEAR_KEEPER));
-            Dataset<Row> decisions = cache(cached, decide(ranked, clusterKeeper, jaccard));
+            Dataset<Row> decisions = cache(cached, decide(ranked, smallGraph ? broadcast(clusterKeeper) : clusterKeeper,
+                    jaccard));
             Dataset<Row> marks = new Work(ctx).save(decisions.filter(col(NODE).geq(0)).select(col(NODE), col(SIMHASH),
                     when(col(MOVED), col(KEEPER)).as(KEEPER), when(col(MOVED), col(REASON)).as(REASON),
                     col(Columns.DISTANCE), col(JaccardFilter.JACCARD)), "decisions");
             timer.lap("clusters");
 
+            describe(spark, "fingerprint store");
             Fingerprints.write(decisions.filter(not(col(MOVED))), ctx.layout().staged(Fingerprints.OUTPUT), settings, "zstd");
             if (!settings.previous().isEmpty() && !settings.previousWins()) {
                 decisions.filter(col(MOVED).and(col(NODE).lt(0)))
@@ -164,12 +182,44 @@ public final class DedupStage implements Stage {
                         .write().mode("overwrite").option("compression", "zstd").parquet(ctx.layout().staged(SUPERSEDED));
             }
             timer.lap("store");
+            describe(spark, "counts");
             record(decisions, documents, previousDocuments, layout, counters, cc, rule.describe(settings.keepBy(), hasSignal));
+            report.put("partitions", sizing.partitions());
             report.put("seconds", timer.laps());
             return mark(corpus, marks);
         } finally {
+            describe(spark, null);
             cc.release();
             cached.forEach(Dataset::unpersist);
+        }
+    }
+
+    /** Names the jobs that follow in Spark's UI and event log. */
+    private static void describe(SparkSession spark, String step) {
+        spark.sparkContext().setJobDescription(step == null ? null : NAME + ": " + step);
+    }
+
+    /**
+     * How the stage sizes its own shuffles, whose rows are fingerprints (about 0.7 KiB a document
+     * with the defaults), never text: about 64 MiB a partition, and at least as many partitions
+     * as the cluster has cores (up to {@code spark.sql.shuffle.partitions}). At 8,000 documents
+     * on two cores that is 2 partitions, not the session's 200. A side of a join of at most 64 MiB
+     * is broadcast.
+     */
+    record Sizing(int partitions) {
+        static final long PARTITION_BYTES = 64L << 20;
+        static final long BROADCAST_BYTES = 64L << 20;
+
+        static Sizing of(SparkSession spark, long nodes, DedupSettings settings) {
+            long perNode = 4L * settings.sketch() + 8L * settings.segmenting().maxPerDocument() + 160;
+            int cores = Math.min(spark.sparkContext().defaultParallelism(),
+                    Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions")));
+            long byBytes = nodes * perNode / PARTITION_BYTES + 1;
+            return new Sizing((int) Math.min(1 << 20, Math.max(Math.max(1, cores), byBytes)));
+        }
+
+        boolean fits(long rows, long bytesPerRow) {
+            return rows * bytesPerRow <= BROADCAST_BYTES;
         }
     }
 

@@ -109,13 +109,10 @@ public final class Fingerprinter {
     private long[] keys = new long[1024];
     private int[] counts = new int[1024];
     private int distinct;
-    private final double[] sums = new double[64];
-
-    private final long[] lanes = new long[8];
-    private final int[] ones = new int[64];
+    /** The document's votes, and the current segment's. */
+    private final Votes votes = new Votes();
+    private final Votes segmentVotes = new Votes();
     private final long[] recent = new long[MAX_SHINGLE];
-    private int inLanes;
-    private long features;
     /**
      * The smallest feature hash, mixed, decides ties (frequent in short texts). It biases no bit
      * (a plain XOR of the votes would: on a tie its bit is the parity of n/2), and like a MinHash
@@ -150,10 +147,7 @@ public final class Fingerprinter {
 
     /** Fingerprints {@code text}; read the results with the accessors. */
     public void fingerprint(CharSequence text) {
-        java.util.Arrays.fill(lanes, 0);
-        java.util.Arrays.fill(ones, 0);
-        inLanes = 0;
-        features = 0;
+        votes.clear();
         tieBreak = Long.MAX_VALUE;
         tokens = 0;
         clearCounts();
@@ -191,8 +185,7 @@ public final class Fingerprinter {
         if (wordLength > 0) {
             token(fmix64(word ^ wordLength), wordShingle, exact);
         }
-        flushLanes();
-        simHash = weighting == Weighting.TF ? signs() : weightedSigns();
+        simHash = weighting == Weighting.TF ? votes.signs(tieBreak) : weightedSigns();
         if (tokens > 0 && tokens < SKETCH_SHINGLE) {
             sketch.add(shingle((int) tokens));
         }
@@ -210,16 +203,12 @@ public final class Fingerprinter {
 
     /** The SimHash of a list of feature hashes, through the same vote counting as {@link #fingerprint}. */
     long simHashOfFeatures(long[] featureHashes) {
-        java.util.Arrays.fill(lanes, 0);
-        java.util.Arrays.fill(ones, 0);
-        inLanes = 0;
-        features = 0;
+        votes.clear();
         tieBreak = Long.MAX_VALUE;
         for (long f : featureHashes) {
             vote(f);
         }
-        flushLanes();
-        return signs();
+        return votes.signs(tieBreak);
     }
 
     /** True when the last text had at least one token, so its SimHash means something. */
@@ -262,7 +251,6 @@ public final class Fingerprinter {
     }
 
     private void count(long feature) {
-        features++;
         tieBreak = Math.min(tieBreak, feature);
         int mask = keys.length - 1;
         int slot = (int) feature & mask;
@@ -298,47 +286,17 @@ public final class Fingerprinter {
         }
     }
 
+    /** Features seen once (most of them) vote through the byte lanes; repeated ones with 1 + ln c. */
     private long weightedSigns() {
-        java.util.Arrays.fill(sums, 0);
         for (int i = 0; i < keys.length; i++) {
             int c = counts[i];
-            if (c == 0) {
-                continue;
-            }
-            addVotes(keys[i], weighting == Weighting.LOG ? 1 + Math.log(c) : 1);
-        }
-        return sumSigns(tieBreak);
-    }
-
-    private void addVotes(long feature, double w) {
-        for (int bit = 0; bit < 64; bit++) {
-            sums[bit] += ((feature >>> bit) & 1) != 0 ? w : -w;
-        }
-    }
-
-    /** Bit i is set when the weighted votes for it are positive; a tie takes a bit of the mixed smallest feature. */
-    private long sumSigns(long smallestFeature) {
-        long fp = 0;
-        long ties = fmix64(smallestFeature);
-        for (int bit = 0; bit < 64; bit++) {
-            if (sums[bit] > 1e-9 || (Math.abs(sums[bit]) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
-                fp |= 1L << bit;
+            if (c == 1 || (c > 1 && weighting == Weighting.BINARY)) {
+                votes.unit(keys[i]);
+            } else if (c > 1) {
+                votes.weighted(keys[i], 1 + Math.log(c));
             }
         }
-        return fp;
-    }
-
-    /** Bit i is set when more than half of the votes had bit i set; a tie takes a bit of the mixed {@link #tieBreak}. */
-    private long signs() {
-        long fp = 0;
-        long ties = fmix64(tieBreak);
-        for (int bit = 0; bit < 64; bit++) {
-            long twice = 2L * ones[bit];
-            if (twice > features || (twice == features && ((ties >>> bit) & 1) == 1)) {
-                fp |= 1L << bit;
-            }
-        }
-        return fp;
+        return votes.signs(tieBreak);
     }
 
     private void token(long hash, int shingle, Hasher exact) {
@@ -391,29 +349,25 @@ public final class Fingerprinter {
         int n = segmentLength;
         segmentLength = 0;
         java.util.Arrays.sort(f, 0, n);
-        java.util.Arrays.fill(sums, 0);
+        segmentVotes.clear();
         for (int i = 0; i < n; ) {
             int j = i;
             while (j < n && f[j] == f[i]) {
                 j++;
             }
             int c = j - i;
-            double w = switch (weighting) {
-                case TF -> c;
-                case LOG -> 1 + Math.log(c);
-                case BINARY -> 1;
-            };
-            addVotes(f[i], w);
+            if (c == 1 || weighting == Weighting.BINARY) {
+                segmentVotes.unit(f[i]);
+            } else {
+                segmentVotes.weighted(f[i], weighting == Weighting.TF ? c : 1 + Math.log(c));
+            }
             i = j;
-        }
-        long smallest = Long.MAX_VALUE;
-        for (int i = 0; i < n; i++) {
-            smallest = Math.min(smallest, f[i]);
         }
         if (segmentCount == segments.length) {
             segments = java.util.Arrays.copyOf(segments, 2 * segments.length);
         }
-        segments[segmentCount++] = sumSigns(smallest);
+        // Sorted: the smallest feature, which breaks ties, is the first.
+        segments[segmentCount++] = segmentVotes.signs(f[0]);
     }
 
     /**
@@ -446,25 +400,70 @@ public final class Fingerprinter {
             count(feature);
             return;
         }
-        for (int lane = 0; lane < 8; lane++) {
-            lanes[lane] += SPREAD[(int) (feature >>> (8 * lane)) & 0xFF];
-        }
-        features++;
         tieBreak = Math.min(tieBreak, feature);
-        if (++inLanes == 255) {
-            flushLanes();
-        }
+        votes.unit(feature);
     }
 
-    private void flushLanes() {
-        for (int lane = 0; lane < 8; lane++) {
-            long v = lanes[lane];
-            for (int i = 0; i < 8; i++) {
-                ones[8 * lane + i] += (int) ((v >>> (8 * i)) & 0xFF);
-            }
-            lanes[lane] = 0;
+    /**
+     * Per-bit vote sums. A vote of weight 1 (most features) is counted eight bits at a time in
+     * byte lanes through a 256-entry table, flushed into int counters every 255 votes; other
+     * weights are added bit by bit. The sign of each bit's sum is the SimHash bit.
+     */
+    private static final class Votes {
+        private final long[] lanes = new long[8];
+        private final int[] ones = new int[64];
+        private final double[] sums = new double[64];
+        private int inLanes;
+        private long units;
+
+        void clear() {
+            java.util.Arrays.fill(lanes, 0);
+            java.util.Arrays.fill(ones, 0);
+            java.util.Arrays.fill(sums, 0);
+            inLanes = 0;
+            units = 0;
         }
-        inLanes = 0;
+
+        void unit(long feature) {
+            for (int lane = 0; lane < 8; lane++) {
+                lanes[lane] += SPREAD[(int) (feature >>> (8 * lane)) & 0xFF];
+            }
+            units++;
+            if (++inLanes == 255) {
+                flush();
+            }
+        }
+
+        void weighted(long feature, double w) {
+            for (int bit = 0; bit < 64; bit++) {
+                sums[bit] += ((feature >>> bit) & 1) != 0 ? w : -w;
+            }
+        }
+
+        /** Bit i is set when its votes sum above 0; a tie takes bit i of the mixed {@code smallestFeature}. */
+        long signs(long smallestFeature) {
+            flush();
+            long fp = 0;
+            long ties = fmix64(smallestFeature);
+            for (int bit = 0; bit < 64; bit++) {
+                double sum = sums[bit] + (2.0 * ones[bit] - units);
+                if (sum > 1e-9 || (Math.abs(sum) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
+                    fp |= 1L << bit;
+                }
+            }
+            return fp;
+        }
+
+        private void flush() {
+            for (int lane = 0; lane < 8; lane++) {
+                long v = lanes[lane];
+                for (int i = 0; i < 8; i++) {
+                    ones[8 * lane + i] += (int) ((v >>> (8 * i)) & 0xFF);
+                }
+                lanes[lane] = 0;
+            }
+            inLanes = 0;
+        }
     }
 
     static final int SEPARATOR = 0;

@@ -48,11 +48,10 @@ final class JaccardFilter {
         if (minJaccard <= 0) {
             return pairs.select(col(CandidatePairs.A), col(CandidatePairs.B));
         }
-        Dataset<Row> sa = sketches.select(col("node").as("sa_node"), col("sketch").as("sa"));
-        Dataset<Row> sb = sketches.select(col("node").as("sb_node"), col("sketch").as("sb"));
-        return pairs.join(sa, col(CandidatePairs.A).equalTo(col("sa_node")))
-                .join(sb, col(CandidatePairs.B).equalTo(col("sb_node")))
-                .select(col(CandidatePairs.A), col(CandidatePairs.B), estimate(col("sa"), col("sb")).as(JACCARD))
+        // One side read twice under two aliases: Spark reuses its exchange (or broadcast).
+        return pairs.join(sketches.as("sa"), col(CandidatePairs.A).equalTo(col("sa.node")))
+                .join(sketches.as("sb"), col(CandidatePairs.B).equalTo(col("sb.node")))
+                .select(col(CandidatePairs.A), col(CandidatePairs.B), estimate(col("sa.sketch"), col("sb.sketch")).as(JACCARD))
                 .filter(col(JACCARD).geq(minJaccard))
                 .select(col(CandidatePairs.A), col(CandidatePairs.B));
     }

@@ -129,7 +129,7 @@ class CandidatePairsTest {
         }
         Dataset<Row> df = spark.createDataFrame(rows, NODES);
         Set<String> out = new HashSet<>();
-        for (Row r : CandidatePairs.find(df, layout, counters).collectAsList()) {
+        for (Row r : CandidatePairs.find(df, layout, counters, 3).collectAsList()) {
             assertTrue(out.add(r.getLong(0) + "-" + r.getLong(1)), "pair twice: " + r);
         }
         return out;

@@ -73,7 +73,7 @@ class ConnectedComponentsTest {
             rows.add(RowFactory.create(e[0], e[1]));
         }
         Dataset<Row> df = spark.createDataFrame(rows, EDGES);
-        Dataset<Row> components = cc.run(df, (d, name) -> {
+        Dataset<Row> components = cc.run(df, 2, (d, name) -> {
             String path = dir.resolve(name).toString();
             d.write().mode("overwrite").parquet(path);
             return spark.read().schema(d.schema()).parquet(path);
