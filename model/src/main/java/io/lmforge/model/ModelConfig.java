@@ -31,7 +31,7 @@ import java.util.TreeMap;
  */
 public record ModelConfig(String name, int vocabSize, int hiddenSize, int layers, int heads,
                           int intermediateSize, int maxPositions, double ropeBase, double normEps,
-                          double initStd, boolean tieEmbeddings, Moe moe) {
+                          double initStd, boolean tieEmbeddings, Moe moe) implements java.io.Serializable {
 
     /**
      * DeepSeekMoE: {@code sharedExperts} always-active experts plus {@code routedExperts} of which
@@ -44,7 +44,7 @@ public record ModelConfig(String name, int vocabSize, int hiddenSize, int layers
      *                        DeepSeekMoE's paper uses the raw softmax values (false)
      */
     public record Moe(int routedExperts, int topK, int sharedExperts, int expertIntermediateSize,
-                      int firstDenseLayers, double auxLossWeight, boolean normalizeTopK) {
+                      int firstDenseLayers, double auxLossWeight, boolean normalizeTopK) implements java.io.Serializable {
         public static Moe none() {
             return new Moe(0, 0, 0, 0, 0, 0.0, false);
         }

@@ -71,6 +71,10 @@ public final class QualityBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "untimed runs per pass first: JIT, Lingua's models (default 1)")
     int warmup;
 
+    @Option(names = "--passes", split = ",", defaultValue = "scan,clean,filter,langid,pii",
+            description = "passes besides ingest and clean+filter (default: scan,clean,filter,langid,pii)")
+    List<String> extra;
+
     /** One timed pass: what it ran on and its best time. */
     record Pass(String name, String over, long documents, long textBytes, long inputBytes, double seconds,
                 double median, int cores) {
@@ -85,6 +89,11 @@ public final class QualityBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        for (String pass : extra) {
+            if (!List.of("scan", "clean", "filter", "langid", "pii").contains(pass)) {
+                throw new IllegalArgumentException("--passes names '" + pass + "', which is not one of scan, clean, filter, langid, pii");
+            }
+        }
         CorpusConfig cfg = CorpusConfig.load(config);
         SparkSession spark = SparkSessions.create(master != null ? Optional.of(master) : cfg.master(), cfg.sparkConf());
         Path work = Files.createTempDirectory("lmforge-bench-quality");
@@ -108,16 +117,22 @@ public final class QualityBench implements Callable<Integer> {
 
             List<Pass> passes = new ArrayList<>();
             passes.add(time("ingest", "raw files", () -> ingested, documents, textBytes, inputBytes, cores));
-            passes.add(time("scan", "ingested rows (Parquet)", () -> rows, documents, textBytes, 0, cores));
+            if (extra.contains("scan")) {
+                passes.add(time("scan", "ingested rows (Parquet)", () -> rows, documents, textBytes, 0, cores));
+            }
             passes.add(time("clean+filter", "ingested rows", () -> filter.apply(clean.apply(rows, context), context),
                     documents, textBytes, 0, cores));
-            passes.add(time("clean", "ingested rows", () -> clean.apply(rows, context), documents, textBytes, 0, cores));
+            if (extra.contains("clean")) {
+                passes.add(time("clean", "ingested rows", () -> clean.apply(rows, context), documents, textBytes, 0, cores));
+            }
             Row cleanSize = cleaned.filter(Rejections.isKept())
                     .agg(count(lit(1)), coalesce(sum(octet_length(col(Columns.TEXT))), lit(0L))).first();
             for (String name : List.of("filter", "langid", "pii")) {
-                Stage s = name.equals("filter") ? filter : stage(cfg, name);
-                passes.add(time(name, "cleaned rows", () -> s.apply(cleaned, context), cleanSize.getLong(0),
-                        cleanSize.getLong(1), 0, cores));
+                if (extra.contains(name)) {
+                    Stage s = name.equals("filter") ? filter : stage(cfg, name);
+                    passes.add(time(name, "cleaned rows", () -> s.apply(cleaned, context), cleanSize.getLong(0),
+                            cleanSize.getLong(1), 0, cores));
+                }
             }
             print(passes, spark.sparkContext().master(), cores, documents, textBytes, inputBytes);
             if (out != null) {

@@ -31,7 +31,8 @@ import static org.apache.spark.sql.functions.when;
  *
  * <p>Everything is a Spark SQL built-in except NFKC and entity decoding ({@link TextUdfs}). The
  * regexes use only what the RAPIDS Accelerator transpiles: character classes, ranges,
- * quantifiers, anchors; no lookaround, backreferences or Unicode property classes.
+ * quantifiers, anchors, groups referred to in a replacement ({@code $1}); no lookaround,
+ * backreferences in patterns or Unicode property classes.
  */
 public final class CleanStage implements Stage {
     public static final String NAME = "clean";

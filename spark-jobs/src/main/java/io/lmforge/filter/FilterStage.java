@@ -138,6 +138,7 @@ public final class FilterStage implements Stage {
         views.put(TextViews.CJK_CHARS, when(prose, TextViews.cjkCharsOf(text)));
         Dataset<Row> out = corpus.withColumns(views);
 
+        Map<String, Column> shared = new LinkedHashMap<>();
         Map<String, Column> signals = new LinkedHashMap<>();
         List<Column> reasons = new ArrayList<>();
         List<Column> details = new ArrayList<>();
@@ -147,6 +148,11 @@ public final class FilterStage implements Stage {
                     ? col(Columns.CODE_LANG).isNotNull() : col(Columns.CODE_LANG).isNull());
             if (!scoped.domains().isEmpty()) {
                 applies = applies.and(coalesce(col(Columns.DOMAIN).isin(scoped.domains().toArray()), lit(false)));
+            }
+            for (Map.Entry<String, Column> e : step.shared().entrySet()) {
+                if (shared.put(e.getKey(), when(applies, e.getValue())) != null) {
+                    throw new IllegalStateException("two filter steps share column " + e.getKey());
+                }
             }
             for (Map.Entry<String, Column> e : step.signals().entrySet()) {
                 if (signals.put(e.getKey(), when(applies, e.getValue())) != null) {
@@ -159,11 +165,14 @@ public final class FilterStage implements Stage {
                 details.add(when(fails, rule.detail()));
             }
         }
-        out = out.withColumns(signals);
+        // Its own projection, so a shared column is computed once, not once per signal reading it.
+        out = out.withColumns(shared).withColumns(signals);
         if (!reasons.isEmpty()) {
             out = Rejections.reject(out, NAME, coalesce(reasons.toArray(new Column[0])),
                     coalesce(details.toArray(new Column[0])));
         }
-        return out.drop(views.keySet().toArray(new String[0]));
+        List<String> temporary = new ArrayList<>(views.keySet());
+        temporary.addAll(shared.keySet());
+        return out.drop(temporary.toArray(new String[0]));
     }
 }

@@ -24,7 +24,15 @@ public interface FilterStep {
         return Target.PROSE;
     }
 
-    /** Signal columns, by name, computed from the text and {@link TextViews}. */
+    /**
+     * Temporary columns several of the step's signals read, by name (starting with {@code _}):
+     * computed once per document before the signals, dropped after. None by default.
+     */
+    default Map<String, Column> shared() {
+        return Map.of();
+    }
+
+    /** Signal columns, by name, computed from the text, {@link TextViews} and {@link #shared()}. */
     Map<String, Column> signals();
 
     /** The step's rules, in order; each reads the signal columns. */

@@ -39,10 +39,25 @@ final class NgramRepetition {
     private NgramRepetition() {
     }
 
-    /** {@code top} true: top n-gram share; false: duplicate n-gram share. Null for empty input. */
-    static Column share(Column words, int n, boolean top) {
-        UDF1<scala.collection.Seq<String>, Double> f = seq -> seq == null ? null : measure(toArray(seq), n, top);
-        UserDefinedFunction u = udf(f, DataTypes.DoubleType);
+    /**
+     * The shares for each n of {@code ns}, in that order, as an array (null for empty input):
+     * {@code top} true: top n-gram shares; false: duplicate n-gram shares. One call per document
+     * for all n, so the words are converted, segmented and hashed once.
+     */
+    static Column shares(Column words, int[] ns, boolean top) {
+        int[] sizes = ns.clone();
+        UDF1<scala.collection.Seq<String>, Double[]> f = seq -> {
+            if (seq == null) {
+                return null;
+            }
+            Hashed hashed = Hashed.of(toArray(seq));
+            Double[] out = new Double[sizes.length];
+            for (int i = 0; i < sizes.length; i++) {
+                out[i] = measure(hashed, sizes[i], top);
+            }
+            return out;
+        };
+        UserDefinedFunction u = udf(f, DataTypes.createArrayType(DataTypes.DoubleType));
         return u.apply(words);
     }
 
@@ -84,13 +99,23 @@ final class NgramRepetition {
                 || (c >= 0xF900 && c <= 0xFAFF);
     }
 
-    static Double measure(String[] words, int n, boolean top) {
-        long totalChars = 0;
-        long[] wordHash = new long[words.length];
-        for (int i = 0; i < words.length; i++) {
-            totalChars += words[i].length();
-            wordHash[i] = hash(words[i]);
+    /** Words with their hashes and total length, computed once for every n. */
+    record Hashed(String[] words, long[] hashes, long chars) {
+        static Hashed of(String[] words) {
+            long chars = 0;
+            long[] hashes = new long[words.length];
+            for (int i = 0; i < words.length; i++) {
+                chars += words[i].length();
+                hashes[i] = hash(words[i]);
+            }
+            return new Hashed(words, hashes, chars);
         }
+    }
+
+    static Double measure(Hashed hashed, int n, boolean top) {
+        String[] words = hashed.words();
+        long[] wordHash = hashed.hashes();
+        long totalChars = hashed.chars();
         int grams = words.length - n + 1;
         if (totalChars == 0 || grams < 2) {
             return totalChars == 0 ? null : 0.0;

@@ -9,6 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.element_at;
+
 /**
  * Gopher's n-gram repetition limits, by n: {@code top-ngrams} (the most frequent 2-, 3-, 4-gram
  * may cover at most 20%, 18%, 16% of the characters) and {@code duplicate-ngrams} (repeated
@@ -56,11 +59,23 @@ record NgramSteps(boolean top, Map<Integer, Double> limits) implements FilterSte
         return top ? "top-ngrams" : "duplicate-ngrams";
     }
 
+    /** All n of the step in one pass over the words. */
+    private String sharesColumn() {
+        return top ? "_top_ngram_shares" : "_dup_ngram_shares";
+    }
+
+    @Override
+    public Map<String, Column> shared() {
+        return Map.of(sharesColumn(), NgramRepetition.shares(TextViews.words(),
+                limits.keySet().stream().mapToInt(Integer::intValue).toArray(), top));
+    }
+
     @Override
     public Map<String, Column> signals() {
         Map<String, Column> out = new LinkedHashMap<>();
+        int i = 0;
         for (int n : limits.keySet()) {
-            out.put(signal(n), NgramRepetition.share(TextViews.words(), n, top));
+            out.put(signal(n), element_at(col(sharesColumn()), ++i));
         }
         return out;
     }

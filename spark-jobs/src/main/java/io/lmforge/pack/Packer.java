@@ -109,7 +109,8 @@ final class Packer {
     static Dataset<Row> sequences(Dataset<Row> tokens, List<MixPlan> plans, long seed, Layout layout) {
         SparkSession spark = tokens.sparkSession();
         int window = plans.get(0).window();
-        Dataset<Row> starts = offsets(streamRows(tokens, plans, seed));
+        int bits = bucketBits(plans);
+        Dataset<Row> starts = offsets(streamRows(tokens, plans, seed, bits), plans, bits);
 
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         BatchSchedule[] schedules = plans.stream().map(MixPlan::schedule).toArray(BatchSchedule[]::new);
@@ -175,9 +176,17 @@ final class Packer {
 
     /** An upper bound of the pieces: each document pass and each sequence start one at most. */
     static long pieceCount(List<MixPlan> plans) {
-        long n = 0;
+        long n = documentPasses(plans);
         for (MixPlan p : plans) {
             n += p.sequences();
+        }
+        return n;
+    }
+
+    /** Rows of the streams: each document once per pass over its domain. */
+    static long documentPasses(List<MixPlan> plans) {
+        long n = 0;
+        for (MixPlan p : plans) {
             for (MixPlan.Domain d : p.domains()) {
                 n += d.documents() * d.epochs();
             }
@@ -185,18 +194,25 @@ final class Packer {
         return n;
     }
 
+    /**
+     * Top hash bits that cut streams into buckets: about 20k documents per bucket, so the driver's
+     * table stays small. The system property {@code lmforge.shards.bucket-bits} overrides it (tests).
+     */
+    static int bucketBits(List<MixPlan> plans) {
+        int bits = (int) Math.min(16, Math.max(0, Math.ceil(Math.log(documentPasses(plans) / 20_000.0 + 1) / Math.log(2))));
+        return Integer.getInteger("lmforge.shards.bucket-bits", bits);
+    }
+
     /** One row per document and pass: split and domain indexes, the pass, hash order, bucket, length. */
-    private static Dataset<Row> streamRows(Dataset<Row> tokens, List<MixPlan> plans, long seed) {
+    private static Dataset<Row> streamRows(Dataset<Row> tokens, List<MixPlan> plans, long seed, int bits) {
         SparkSession spark = tokens.sparkSession();
         List<Row> passes = new ArrayList<>();
-        long documents = 0;
         for (int s = 0; s < plans.size(); s++) {
             MixPlan plan = plans.get(s);
             for (int i = 0; i < plan.domains().size(); i++) {
                 MixPlan.Domain d = plan.domains().get(i);
                 for (int e = 0; e < d.epochs(); e++) {
                     passes.add(RowFactory.create(plan.split(), d.name(), s, i, e, d.sequences()));
-                    documents += d.documents();
                 }
             }
         }
@@ -208,27 +224,42 @@ final class Packer {
                 DataTypes.createStructField(EPOCH, DataTypes.IntegerType, false),
                 DataTypes.createStructField(LIMIT, DataTypes.LongType, false),
         });
-        // About 20k documents per bucket: the driver's table of bucket totals stays small.
-        int bits = (int) Math.min(16, Math.max(0, Math.ceil(Math.log(documents / 20_000.0 + 1) / Math.log(2))));
         Dataset<Row> order = tokens.select(DocumentTokens.DOC, DocumentTokens.SPLIT, Columns.DOMAIN, DocumentTokens.KEY, DocumentTokens.N)
                 .join(broadcast(spark.createDataFrame(passes, passSchema)), new String[]{DocumentTokens.SPLIT, Columns.DOMAIN})
                 .withColumn(ORDER, xxhash64(lit(seed), col(EPOCH), col(DocumentTokens.KEY)));
         return order.withColumn(BUCKET, bits == 0 ? lit(0L) : shiftrightunsigned(col(ORDER), 64 - bits));
     }
 
-    /** Adds each document's start offset in its stream. */
-    private static Dataset<Row> offsets(Dataset<Row> streams) {
+    /**
+     * Adds each document's start offset in its stream. With one bucket per pass, a pass's base is
+     * known on the driver (the passes before it, each the domain's whole token count); with more,
+     * the bucket totals are added up there, in stream order (pass, then bucket).
+     */
+    private static Dataset<Row> offsets(Dataset<Row> streams, List<MixPlan> plans, int bits) {
         SparkSession spark = streams.sparkSession();
         String[] bucketKey = {SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET};
-        List<Row> totals = streams.groupBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET).agg(sum(DocumentTokens.N).as("t"))
-                .orderBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET).collectAsList();
-        Map<List<Integer>, Long> running = new HashMap<>();
         List<Row> bases = new ArrayList<>();
-        for (Row r : totals) {
-            List<Integer> stream = List.of(r.getInt(0), r.getInt(1));
-            long before = running.getOrDefault(stream, 0L);
-            bases.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getInt(2), r.getLong(3), before));
-            running.put(stream, before + r.getLong(4));
+        if (bits == 0) {
+            for (int s = 0; s < plans.size(); s++) {
+                for (int i = 0; i < plans.get(s).domains().size(); i++) {
+                    MixPlan.Domain d = plans.get(s).domains().get(i);
+                    for (int e = 0; e < d.epochs(); e++) {
+                        bases.add(RowFactory.create(s, i, e, 0L, e * d.tokens()));
+                    }
+                }
+            }
+        } else {
+            List<Row> totals = new ArrayList<>(streams.groupBy(SPLIT_INDEX, DOMAIN_INDEX, EPOCH, BUCKET)
+                    .agg(sum(DocumentTokens.N).as("t")).collectAsList());
+            totals.sort(java.util.Comparator.<Row>comparingInt(r -> r.getInt(0)).thenComparingInt(r -> r.getInt(1))
+                    .thenComparingInt(r -> r.getInt(2)).thenComparingLong(r -> r.getLong(3)));
+            Map<List<Integer>, Long> running = new HashMap<>();
+            for (Row r : totals) {
+                List<Integer> stream = List.of(r.getInt(0), r.getInt(1));
+                long before = running.getOrDefault(stream, 0L);
+                bases.add(RowFactory.create(r.getInt(0), r.getInt(1), r.getInt(2), r.getLong(3), before));
+                running.put(stream, before + r.getLong(4));
+            }
         }
         StructType baseSchema = new StructType(new StructField[]{
                 DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),

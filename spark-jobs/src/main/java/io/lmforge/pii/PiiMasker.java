@@ -162,11 +162,15 @@ public final class PiiMasker implements Serializable {
                 // number (2147483647 is a "valid" US number): require the way people write
                 // numbers, + or separators, except for Chinese mobiles, often written bare.
                 boolean written = raw.startsWith("+") || raw.matches(".*\\d[ ().-]+\\d.*") || raw.startsWith("(");
-                // Not a number inside a number: "+35236450.6", "1500 - 1599" ranges over lines.
+                // Not a number inside a number: "+35236450.6", the digits of "3.14159265359",
+                // "1500 - 1599" ranges over lines.
                 boolean inside = raw.indexOf('\n') >= 0 || (m.end() + 1 < text.length() && text.charAt(m.end()) == '.'
                         && Character.isDigit(text.charAt(m.end() + 1)))
-                        || (m.start() > 0 && (Character.isLetterOrDigit(text.charAt(m.start() - 1)) || text.charAt(m.start() - 1) == '\''));
-                if (!inside && (written || CN_MOBILE.matcher(raw).matches())) {
+                        || (m.start() > 0 && (Character.isLetterOrDigit(text.charAt(m.start() - 1)) || text.charAt(m.start() - 1) == '\''))
+                        || (m.start() > 1 && (text.charAt(m.start() - 1) == '.' || text.charAt(m.start() - 1) == ',')
+                        && Character.isDigit(text.charAt(m.start() - 2)));
+                boolean catalogue = BOOK_NUMBER.matcher(text.substring(Math.max(0, m.start() - 12), m.start())).find();
+                if (!inside && !catalogue && (written || CN_MOBILE.matcher(raw).matches())) {
                     out.add(new Find(m.start(), m.end(), PiiKind.PHONE, PiiKind.PHONE.placeholder()));
                 }
             }
@@ -188,6 +192,9 @@ public final class PiiMasker implements Serializable {
         }
         return false;
     }
+
+    /** Book and serial numbers are written like phone numbers ("ISBN 3-927551-27-9" in a wiki's literature list). */
+    private static final Pattern BOOK_NUMBER = Pattern.compile("(?i)\\b(isbn|issn)(-1[03])?\\W{0,3}$");
 
     private static final Pattern IP_CONTEXT = Pattern.compile("(?i)(ip|addr|address|host|server|client|from|地址)\\W{0,3}$");
 

@@ -199,13 +199,16 @@ class ShardsTest {
 
     @Test
     void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
-        // The first run broadcast its pieces; this one joins them by shuffling the ids instead.
+        // The first run (a small corpus) broadcast its pieces and had one bucket per pass; this one
+        // joins them by shuffling the ids and cuts each pass into 8 buckets.
         List<Seq> again;
         System.setProperty("lmforge.shards.broadcast-pieces", "0");
+        System.setProperty("lmforge.shards.bucket-bits", "3");
         try {
             again = rebuild("seed = 7", "again");
         } finally {
             System.clearProperty("lmforge.shards.broadcast-pieces");
+            System.clearProperty("lmforge.shards.bucket-bits");
         }
         assertEquals(splits.get("train").size(), again.size());
         for (int i = 0; i < again.size(); i++) {

@@ -36,7 +36,11 @@ class PiiMaskerTest {
     void checksumsAndAddressRangesRejectLookalikes() {
         String text = "Order 4111 1111 1111 1112 (bad Luhn), id 110105194912310021 (bad check), "
                 + "local 192.168.1.10 and 127.0.0.1, see section 8.2.4.44, x@self.weight, a::b, "
-                + "MAX = 2147483647, version 1.2.3.4, server.sendmail('soothsayer@example.org', 'jcaesar@mail.example.com')";
+                + "MAX = 2147483647, version 1.2.3.4, server.sendmail('soothsayer@example.org', 'jcaesar@mail.example.com'), "
+                // Python's tutorial: the digits of a decimal fraction look like a Chinese mobile number.
+                + ">>> '3.14159265359'.zfill(5), "
+                // German Wikipedia's literature list (the sample corpus): book numbers, not phones.
+                + "Berlin Handbuch - Das Lexikon der Bundeshauptstadt; Berlin 1992, (ISBN 3-927551-27-9), ISBN-13: 978-3-927551-27-3";
         PiiMasker.Result r = masker.mask(text);
         assertEquals(text, r.text(), String.valueOf(r.counts()));
         assertTrue(Checksums.chineseId("11010519491231002X"));

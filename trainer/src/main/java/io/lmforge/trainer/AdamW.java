@@ -23,7 +23,7 @@ import java.util.Map;
 public final class AdamW {
 
     /** β₁, β₂, ε and the decoupled weight decay λ. */
-    public record Hyper(double beta1, double beta2, double eps, double weightDecay) {
+    public record Hyper(double beta1, double beta2, double eps, double weightDecay) implements java.io.Serializable {
         public static final Hyper DEFAULT = new Hyper(0.9, 0.95, 1e-8, 0.1);
     }
 

@@ -117,6 +117,13 @@ public final class Checkpoints {
         }
     }
 
+    /** Deletes every checkpoint (a run started with --fresh). */
+    public void deleteAll() {
+        for (Path p : list()) {
+            deleteQuietly(p);
+        }
+    }
+
     /** Removes temporary directories left by a process killed while writing. */
     public void removeIncomplete() {
         if (!Files.isDirectory(dir)) {

@@ -3,16 +3,20 @@ package io.lmforge.trainer;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.trainer.dist.DistributedSettings;
 
 import java.io.File;
+import java.io.Serializable;
 import java.util.Set;
 
 /**
  * A training run's settings, read from HOCON with strict keys (see {@code conf/train-tiny.conf}):
- * {@code model}, {@code train}, {@code optimizer}, {@code eval}, {@code checkpoint}, {@code metrics}.
+ * {@code model}, {@code train}, {@code optimizer}, {@code eval}, {@code checkpoint}, {@code metrics},
+ * and {@code distributed} (data parallelism; one rank by default). Serializable: a data-parallel
+ * run ships it to the executors.
  */
 public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
-                          Checkpoint checkpoint, Metrics metrics) {
+                          Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed) implements Serializable {
 
     /**
      * @param microBatch       sequences per forward pass (per rank)
@@ -23,22 +27,23 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
      * @param threads          libtorch intra-op threads; 0 keeps libtorch's default
      */
     public record Run(long seed, long maxSteps, int microBatch, int gradAccumulation, int contextLength,
-                      double labelSmoothing, boolean maskDocuments, String device, int threads) {
+                      double labelSmoothing, boolean maskDocuments, String device, int threads) implements Serializable {
     }
 
     /** AdamW, the schedule and clipping. {@code decaySteps} 0 means "until max-steps". */
-    public record Optimizer(double lr, double minLr, int warmupSteps, int decaySteps, AdamW.Hyper adam, double gradClip) {
+    public record Optimizer(double lr, double minLr, int warmupSteps, int decaySteps, AdamW.Hyper adam, double gradClip)
+            implements Serializable {
     }
 
     /** @param maxSequences validation samples per evaluation (0: the whole split); patience 0: no early stop */
-    public record Eval(int every, long maxSequences, int patience, double minDelta) {
+    public record Eval(int every, long maxSequences, int patience, double minDelta) implements Serializable {
     }
 
-    public record Checkpoint(int every, int keep) {
+    public record Checkpoint(int every, int keep) implements Serializable {
     }
 
     /** @param prometheusPort 0 for an ephemeral port, negative to switch the endpoint off */
-    public record Metrics(int logEvery, int prometheusPort, String prometheusHost) {
+    public record Metrics(int logEvery, int prometheusPort, String prometheusHost) implements Serializable {
     }
 
     public static TrainConfig load(File file) {
@@ -100,8 +105,9 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
                 m.string("prometheus-host", "0.0.0.0"));
         m.requireNoUnknownKeys();
 
+        DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
         root.requireNoUnknownKeys();
-        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics);
+        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed);
     }
 
     /** Sequences per optimizer step over all ranks. */

@@ -17,6 +17,7 @@ import io.lmforge.trainer.data.DataPosition;
 import io.lmforge.trainer.data.ShardManifest;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TrainingStream;
+import io.lmforge.trainer.data.UnigramEntropy;
 import io.lmforge.trainer.metrics.EvalReport;
 import io.lmforge.trainer.metrics.StepReport;
 import io.lmforge.trainer.metrics.TrainingMetrics;
@@ -45,6 +46,8 @@ import java.util.Optional;
  */
 public final class Trainer {
     private static final int MAX_CONSECUTIVE_SKIPS = 20;
+    /** Tokens counted for the unigram entropy baseline (the first blocks of a larger split). */
+    private static final long UNIGRAM_SAMPLE_TOKENS = 20_000_000;
 
     private final TrainConfig config;
     private final ShardManifest shards;
@@ -108,6 +111,10 @@ public final class Trainer {
             long resumedFrom = -1;
             if (sync.rank() == 0) {
                 checkpoints.removeIncomplete();
+                if (!options.resume()) {
+                    // A fresh run must not leave older checkpoints behind for a later resume to pick.
+                    checkpoints.deleteAll();
+                }
             }
             Optional<Checkpoints.Loaded> restored = options.resume() ? checkpoints.loadLatest(manager) : Optional.empty();
             if (restored.isPresent()) {
@@ -126,9 +133,12 @@ public final class Trainer {
             long stopAt = options.stopAtStep() > 0 ? Math.min(options.stopAtStep(), run.maxSteps()) : run.maxSteps();
 
             try (TrainingStream data = new TrainingStream(trainSplit, run.seed(), sync.rank(), sync.worldSize(), position);
-                 TrainingMetrics metrics = TrainingMetrics.open(config, runDir, sync.rank() == 0, Math.max(step, 0),
+                 TrainingMetrics metrics = TrainingMetrics.open(config, runDir, sync.rank() == 0, resumedFrom,
                          options.console())) {
-                metrics.started(step, modelConfig, context, trainSplit, valSplit, sync.worldSize(), resumedFrom);
+                metrics.started(step, modelConfig, context, trainSplit, valSplit, sync.worldSize(), resumedFrom, device);
+                if (sync.rank() == 0) {
+                    metrics.unigramEntropy(step, UnigramEntropy.of(trainSplit, shards.vocabSize(), UNIGRAM_SAMPLE_TOKENS));
+                }
                 if (valSplit.samples() == 0) {
                     metrics.warning(step, "the val split has no samples: no validation, no early stopping");
                 }

@@ -50,6 +50,24 @@ class TrainConfigTest {
     }
 
     @Test
+    void theDistributedSectionBelongsToTheTrainingConfig() throws Exception {
+        TrainConfig c = TrainerTest.config("distributed { ranks = 2, timeout = 30s }");
+        assertEquals(2, c.distributed().ranks());
+        assertEquals(1, TrainerTest.config("").distributed().ranks());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> TrainerTest.config("distributed { rank = 2 }"));
+        assertTrue(e.getMessage().contains("distributed.rank"), e.getMessage());
+        // Executors receive the config with the barrier task.
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(c);
+        }
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            assertEquals(c, in.readObject());
+        }
+    }
+
+    @Test
     void anExplicitVocabularyIsRemembered() {
         assertTrue(TrainerTest.config("model { vocab-size = 70000 }").vocabSizeExplicit());
     }

@@ -66,10 +66,14 @@ class TrainerTest {
     }
 
     static Trainer.Result train(String hocon, Path out, long stopAt) throws IOException {
+        return train(hocon, out, stopAt, true);
+    }
+
+    static Trainer.Result train(String hocon, Path out, long stopAt, boolean resume) throws IOException {
         ShardManifest manifest = ShardManifest.load(shards.toString(), new Configuration());
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         return new Trainer(config(hocon), manifest, out, GradientSync.singleProcess(),
-                new Trainer.Options(stopAt, true, quiet)).run();
+                new Trainer.Options(stopAt, resume, quiet)).run();
     }
 
     @Test
@@ -83,6 +87,13 @@ class TrainerTest {
         double last = steps.get(7).get("loss").getAsDouble();
         assertTrue(last < first - 0.3, "loss should fall: " + first + " -> " + last);
         assertTrue(steps.get(0).get("balance_loss").getAsDouble() > 0, "MoE balance loss is part of the objective");
+        double imbalance = steps.get(7).get("expert_load_max_over_mean").getAsDouble();
+        assertTrue(imbalance >= 1 && imbalance <= 4.0 / 2, "between balance and collapse onto one of 4 experts: " + imbalance);
+
+        JsonObject unigram = log.stream().filter(o -> o.has("event") && o.get("event").getAsString().equals("unigram_entropy"))
+                .findFirst().orElseThrow();
+        assertTrue(unigram.get("nats").getAsDouble() > 1 && unigram.get("nats").getAsDouble() < Math.log(64));
+        assertEquals(3 * 12 * 17, unigram.get("tokens").getAsLong(), "every token of the 36 training windows");
 
         List<JsonObject> evals = log.stream().filter(o -> o.get("type").getAsString().equals("eval")).toList();
         assertEquals(2, evals.size(), "eval at step 4 and 8");
@@ -109,6 +120,17 @@ class TrainerTest {
         assertSameTensors(uninterrupted, out, 8);
         // The log reads as one run: one line per step.
         assertEquals(8, log(out).stream().filter(o -> o.get("type").getAsString().equals("train")).count());
+    }
+
+    @Test
+    void aFreshRunForgetsTheCheckpointsAndLogOfTheLastOne() throws IOException {
+        Path out = shared.resolve("fresh");
+        train(CONFIG, out, 4);
+        Trainer.Result again = train(CONFIG, out, 2, false);
+        assertEquals(-1, again.resumedFrom());
+        assertEquals(List.of("step-00000002"),
+                new Checkpoints(out).list().stream().map(p -> p.getFileName().toString()).toList());
+        assertEquals(2, log(out).stream().filter(o -> o.get("type").getAsString().equals("train")).count());
     }
 
     @Test

@@ -40,6 +40,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "ignore existing checkpoints in --out (they are overwritten as training goes)")
     boolean fresh;
 
+    @Option(names = "--threads", description = "override train.threads (libtorch intra-op threads; 1 is best on a busy shared machine)")
+    Integer threads;
+
     @Option(names = "--prometheus-port", description = "override metrics.prometheus-port (0: any free port, -1: off)")
     Integer prometheusPort;
 
@@ -71,15 +74,17 @@ public final class TrainCommand implements Callable<Integer> {
 
     private TrainConfig override(TrainConfig c) {
         TrainConfig.Run run = c.run();
-        if (maxSteps != null) {
-            run = new TrainConfig.Run(run.seed(), maxSteps, run.microBatch(), run.gradAccumulation(), run.contextLength(),
-                    run.labelSmoothing(), run.maskDocuments(), run.device(), run.threads());
+        if (maxSteps != null || threads != null) {
+            run = new TrainConfig.Run(run.seed(), maxSteps != null ? maxSteps : run.maxSteps(), run.microBatch(),
+                    run.gradAccumulation(), run.contextLength(), run.labelSmoothing(), run.maskDocuments(), run.device(),
+                    threads != null ? threads : run.threads());
         }
         TrainConfig.Metrics m = c.metrics();
         if (prometheusPort != null) {
             m = new TrainConfig.Metrics(m.logEvery(), prometheusPort, m.prometheusHost());
         }
-        return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m);
+        return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m,
+                c.distributed());
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */

@@ -17,9 +17,12 @@ public final class ConsoleProgress {
                 duration(r.etaSeconds()), r.skipped() ? " | SKIPPED (non-finite gradients)" : "");
     }
 
-    public void eval(EvalReport r) {
-        StringBuilder s = new StringBuilder(String.format("eval step %d | val loss %.4f | ppl %.2f%s",
-                r.step(), r.loss(), r.perplexity(), r.improved() ? " (best)" : ""));
+    /** @param unigramEntropy the training tokens' unigram entropy, printed beside the loss (NaN: unknown) */
+    public void eval(EvalReport r, double unigramEntropy) {
+        StringBuilder s = new StringBuilder(String.format("eval step %d | val loss %.4f | ppl %.2f%s%s",
+                r.step(), r.loss(), r.perplexity(),
+                Double.isNaN(unigramEntropy) ? "" : String.format(" | unigram entropy %.4f", unigramEntropy),
+                r.improved() ? " (best)" : ""));
         for (Map.Entry<String, EvalReport.Domain> d : r.domains().entrySet()) {
             s.append(String.format(" | %s %.4f", d.getKey(), d.getValue().loss()));
         }

@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * {@code RUN/metrics.jsonl}: one JSON object per line, {@code "type": "train" | "eval" | "event"},
  * flushed per line so a crashed run keeps its log. On resume, lines after the resumed step are
- * dropped first, so the log reads as one run.
+ * dropped first, so the log reads as one run; a new run (resumed step -1) starts an empty log.
  */
 public final class MetricsLog implements AutoCloseable {
     private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
@@ -39,7 +39,8 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
-    public void step(StepReport r) {
+    /** @param expertLoadImbalance the busiest routed expert's load over the mean (NaN for a dense model) */
+    public void step(StepReport r, double expertLoadImbalance) {
         Map<String, Object> m = record("train", r.step());
         m.put("loss", r.loss());
         m.put("cross_entropy", r.crossEntropy());
@@ -49,6 +50,9 @@ public final class MetricsLog implements AutoCloseable {
         m.put("tokens", r.tokensSeen());
         m.put("tokens_per_sec", r.tokensPerSec());
         m.put("elapsed_s", r.elapsedSeconds());
+        if (!Double.isNaN(expertLoadImbalance)) {
+            m.put("expert_load_max_over_mean", expertLoadImbalance);
+        }
         if (r.skipped()) {
             m.put("skipped", true);
         }

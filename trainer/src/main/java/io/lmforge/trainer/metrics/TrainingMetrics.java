@@ -18,6 +18,7 @@ public final class TrainingMetrics implements AutoCloseable {
     private final MetricsLog log;
     private final PrometheusEndpoint prometheus;
     private final ConsoleProgress console;
+    private double unigram = Double.NaN;
 
     private TrainingMetrics(MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
         this.log = log;
@@ -25,6 +26,7 @@ public final class TrainingMetrics implements AutoCloseable {
         this.console = console;
     }
 
+    /** @param resumedStep the checkpoint step this run continues from, -1 for a new run (the log starts empty) */
     public static TrainingMetrics open(TrainConfig config, Path runDir, boolean leader, long resumedStep, PrintStream out) {
         if (!leader) {
             return new TrainingMetrics(null, null, null);
@@ -41,14 +43,14 @@ public final class TrainingMetrics implements AutoCloseable {
     }
 
     public void started(long step, ModelConfig model, int context, ShardSplit train, ShardSplit val, int worldSize,
-                        long resumedFrom) {
+                        long resumedFrom, ai.djl.Device device) {
         if (log == null) {
             return;
         }
         ModelSize size = ModelSize.of(model);
         console.message(size.describe(context).stripTrailing());
-        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s)%s%s",
-                train.samples(), val.samples(), context, worldSize,
+        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s) on %s%s%s",
+                train.samples(), val.samples(), context, worldSize, device,
                 resumedFrom >= 0 ? "; resuming at step " + resumedFrom : "",
                 prometheus != null ? "; metrics on :" + prometheus.port() + "/metrics" : ""));
         Map<String, Object> d = new LinkedHashMap<>();
@@ -60,19 +62,45 @@ public final class TrainingMetrics implements AutoCloseable {
         d.put("train_samples", train.samples());
         d.put("val_samples", val.samples());
         d.put("world_size", worldSize);
+        d.put("device", device.toString());
         d.put("resumed_from", resumedFrom);
         log.event(step, "start", d);
     }
 
+    /**
+     * @param expertCounts tokens per routed expert in each layer's last forward (null rows for
+     *                     dense layers), summarised as the busiest expert's load over the mean:
+     *                     1.0 is perfect balance, routed-experts / top-k is collapse onto one
+     */
     public void step(StepReport r, int[][] expertCounts) {
         if (log == null) {
             return;
         }
-        log.step(r);
+        log.step(r, expertLoadImbalance(expertCounts));
         if (prometheus != null) {
             prometheus.step(r);
         }
         console.step(r);
+    }
+
+    static double expertLoadImbalance(int[][] counts) {
+        double worst = Double.NaN;
+        for (int[] layer : counts == null ? new int[0][] : counts) {
+            if (layer == null || layer.length == 0) {
+                continue;
+            }
+            long total = 0;
+            int max = 0;
+            for (int c : layer) {
+                total += c;
+                max = Math.max(max, c);
+            }
+            if (total > 0) {
+                double ratio = max / ((double) total / layer.length);
+                worst = Double.isNaN(worst) ? ratio : Math.max(worst, ratio);
+            }
+        }
+        return worst;
     }
 
     public void eval(EvalReport r) {
@@ -83,7 +111,18 @@ public final class TrainingMetrics implements AutoCloseable {
         if (prometheus != null) {
             prometheus.eval(r);
         }
-        console.eval(r);
+        console.eval(r, unigram);
+    }
+
+    /** The context-free baseline the validation loss is compared with. */
+    public void unigramEntropy(long step, io.lmforge.trainer.data.UnigramEntropy h) {
+        if (log == null) {
+            return;
+        }
+        unigram = h.nats();
+        log.event(step, "unigram_entropy", Map.of("nats", h.nats(), "tokens", h.tokens(), "whole_split", h.wholeSplit()));
+        console.message(String.format("unigram entropy of the training tokens: %.4f nats (perplexity %.1f) over %,d tokens%s",
+                h.nats(), Math.exp(h.nats()), h.tokens(), h.wholeSplit() ? "" : " (the first blocks)"));
     }
 
     public void warning(long step, String message) {
