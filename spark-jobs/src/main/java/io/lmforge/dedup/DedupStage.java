@@ -144,7 +144,7 @@ public final class DedupStage implements Stage {
 
             // Near-duplicates: candidate pairs, verified, clustered. Pairs of two earlier
             // documents are left alone: earlier corpora stay as they were.
-            describe(spark, "near-duplicate candidates, verified");
+            describe(spark, "near-duplicate candidates, verified, clustered");
             Dataset<Row> representatives = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE)))
                     .filter(col(SIMHASH).isNotNull().and(col(TOKENS).geq(settings.minTokens())));
             CandidatePairs.Counters counters = CandidatePairs.Counters.create(spark.sparkContext());
@@ -155,7 +155,6 @@ public final class DedupStage implements Stage {
             Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
             Dataset<Row> edges = jaccard.apply(pairs, sizing.fits(representativeCount, 4L * settings.sketch() + 64)
                     ? broadcast(sketches) : sketches);
-            describe(spark, "near-duplicate clusters");
             Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
             timer.lap("components");
 
@@ -291,6 +290,10 @@ public final class DedupStage implements Stage {
         report.put("segment_layout", settings.hasSegments() ? layout.segments().describe() : "no segments");
         report.put("min_jaccard", settings.minJaccard());
         report.put("expected_candidates_per_document", tables.expectedCandidatesPerDocument(documents + previous));
+        // Up to s segments a document, each against every other document's s: s^2 chances per pair.
+        int s = settings.hasSegments() ? settings.segmenting().maxPerDocument() : 0;
+        report.put("expected_segment_candidates_per_document",
+                (double) s * s * layout.segments().expectedCandidatesPerDocument(documents + previous));
         report.put("comparisons", counters.comparisons().value());
         report.put("verified_pairs", cc.edges());
         report.put("giant_buckets", counters.giantBuckets().value());

@@ -141,6 +141,16 @@ public final class Fingerprints {
         for (String p : paths) {
             JsonNode meta = readMeta(hadoop, p);
             String format = meta.path("format").asText("");
+            int version = version(format);
+            if (version > 0 && version < Fingerprinter.VERSION) {
+                throw new InvalidConfigException("dedup.previous: the fingerprints at " + p + " are format v" + version
+                        + " (written by an earlier lmforge: '" + format + "'), this version reads v" + Fingerprinter.VERSION
+                        + " only: it verifies candidate pairs with the segment SimHashes and MinHash sketches that v"
+                        + version + " lacks, and they cannot be made without the old text. Rebuild the store: run the "
+                        + "earlier corpus's documents/ through this version (a corpus run with format = parquet over "
+                        + "OUT/documents and stages = [dedup] writes v" + Fingerprinter.VERSION
+                        + " fingerprints), then name its OUT/fingerprints here; or leave dedup.previous out");
+            }
             if (!format.equals(settings.fingerprintFormat())) {
                 throw new InvalidConfigException("dedup.previous: the fingerprints at " + p + " were made as '"
                         + format + "', this run makes '" + settings.fingerprintFormat()
@@ -150,6 +160,12 @@ public final class Fingerprints {
             all = all == null ? one : all.unionByName(one);
         }
         return all;
+    }
+
+    /** The N of a format named "simhash64 vN, ..."; 0 when it is not one. */
+    static int version(String format) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^simhash64 v(\\d+)\\b").matcher(format);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     private static JsonNode readMeta(Configuration hadoop, String dir) {

@@ -14,20 +14,26 @@ import java.util.Arrays;
  * elements (short documents). One comparison per shingle once the sketch is full: the hot
  * path costs a branch, not k hash functions.
  *
+ * <p>Values below the current k-th smallest are appended to a buffer of 2k, which is sorted,
+ * deduplicated and cut back to k when full: one comparison per shingle, and a sort of 2k values
+ * only every k accepted ones (a shingle is accepted about k ln(n / k) times in n shingles).
+ *
  * <p>Not thread-safe; {@link #reset} between documents.
  */
 public final class MinHashSketch {
     private final int k;
-    /** A max-heap of the smallest values seen (as unsigned ints stored in longs), {@code size} of them. */
-    private final long[] heap;
+    /** Candidate values (unsigned ints stored in longs); after {@link #compact} the first {@code size} are the sketch, sorted. */
+    private final long[] buffer;
     private int size;
+    /** The k-th smallest distinct value once k are known: nothing at or above it can enter. */
+    private long threshold = Long.MAX_VALUE;
 
     public MinHashSketch(int k) {
         if (k < 1 || k > 4096) {
             throw new IllegalArgumentException("sketch size must be in [1, 4096], got " + k);
         }
         this.k = k;
-        this.heap = new long[k];
+        this.buffer = new long[2 * k];
     }
 
     public int k() {
@@ -36,42 +42,48 @@ public final class MinHashSketch {
 
     public void reset() {
         size = 0;
+        threshold = Long.MAX_VALUE;
     }
 
     /** Adds a 64-bit shingle hash (only its high 32 bits are kept). */
     public void add(long hash) {
         long v = hash >>> 32;
-        if (size == k) {
-            if (v >= heap[0]) {
-                return;
-            }
-            if (contains(v)) {
-                return;
-            }
-            heap[0] = v;
-            siftDown();
+        if (v >= threshold) {
             return;
         }
-        if (contains(v)) {
-            return;
+        buffer[size++] = v;
+        if (size == buffer.length) {
+            compact();
         }
-        heap[size] = v;
-        siftUp(size++);
     }
 
     /** The sketch as sorted big-endian unsigned 32-bit values. */
     public byte[] toBytes() {
-        long[] sorted = Arrays.copyOf(heap, size);
-        Arrays.sort(sorted);
+        compact();
         byte[] out = new byte[4 * size];
         for (int i = 0; i < size; i++) {
-            long v = sorted[i];
+            long v = buffer[i];
             out[4 * i] = (byte) (v >>> 24);
             out[4 * i + 1] = (byte) (v >>> 16);
             out[4 * i + 2] = (byte) (v >>> 8);
             out[4 * i + 3] = (byte) v;
         }
         return out;
+    }
+
+    /** Sorts and deduplicates the buffer and keeps its k smallest values. */
+    private void compact() {
+        Arrays.sort(buffer, 0, size);
+        int distinct = 0;
+        for (int i = 0; i < size; i++) {
+            if (distinct == 0 || buffer[i] != buffer[distinct - 1]) {
+                buffer[distinct++] = buffer[i];
+            }
+        }
+        size = Math.min(distinct, k);
+        if (size == k) {
+            threshold = buffer[k - 1];
+        }
     }
 
     /**
@@ -111,47 +123,5 @@ public final class MinHashSketch {
     private static long value(byte[] s, int i) {
         return ((s[4 * i] & 0xFFL) << 24) | ((s[4 * i + 1] & 0xFFL) << 16) | ((s[4 * i + 2] & 0xFFL) << 8)
                 | (s[4 * i + 3] & 0xFFL);
-    }
-
-    private boolean contains(long v) {
-        for (int i = 0; i < size; i++) {
-            if (heap[i] == v) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private void siftUp(int i) {
-        long v = heap[i];
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (heap[parent] >= v) {
-                break;
-            }
-            heap[i] = heap[parent];
-            i = parent;
-        }
-        heap[i] = v;
-    }
-
-    private void siftDown() {
-        long v = heap[0];
-        int i = 0;
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= size) {
-                break;
-            }
-            if (child + 1 < size && heap[child + 1] > heap[child]) {
-                child++;
-            }
-            if (heap[child] <= v) {
-                break;
-            }
-            heap[i] = heap[child];
-            i = child;
-        }
-        heap[i] = v;
     }
 }

@@ -45,6 +45,34 @@ class MinHashSketchTest {
         return out;
     }
 
+    /** The sketch is exactly the k smallest distinct high halves, whatever the order and the repeats. */
+    @Test
+    void theSketchIsTheKSmallestDistinctValues() {
+        Random random = new Random(11);
+        MinHashSketch s = new MinHashSketch(32);
+        for (int n : new int[]{0, 1, 31, 32, 33, 64, 65, 96, 1000}) {
+            java.util.List<Long> stream = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long x = random.nextLong();
+                stream.add(x);
+                if (i % 3 == 0) {
+                    stream.add(x ^ 0xFFFFL);   // the same high half: one value
+                }
+            }
+            java.util.Collections.shuffle(stream, random);
+            s.reset();
+            stream.forEach(s::add);
+            long[] expected = stream.stream().mapToLong(x -> x >>> 32).distinct().sorted().limit(32).toArray();
+            byte[] bytes = s.toBytes();
+            long[] got = new long[bytes.length / 4];
+            for (int i = 0; i < got.length; i++) {
+                got[i] = java.nio.ByteBuffer.wrap(bytes, 4 * i, 4).getInt() & 0xFFFFFFFFL;
+            }
+            assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(got), "n = " + n);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(bytes, s.toBytes(), "read twice, n = " + n);
+        }
+    }
+
     @Test
     void smallSetsAreComparedExactly() {
         MinHashSketch s = new MinHashSketch(128);
