@@ -153,8 +153,7 @@ public final class DedupStage implements Stage {
                     layout, counters, sizing.partitions())
                     .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
             Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
-            Dataset<Row> edges = jaccard.apply(pairs, sizing.fits(representativeCount, 4L * settings.sketch() + 64)
-                    ? broadcast(sketches) : sketches);
+            Dataset<Row> edges = jaccard.apply(pairs, sketches, sizing.fits(representativeCount, 4L * settings.sketch() + 64));
             Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
             timer.lap("components");
 
