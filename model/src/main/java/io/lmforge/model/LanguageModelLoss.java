@@ -35,12 +35,33 @@ public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
      * @param balanceLoss  scalar MoE balance loss, or null
      */
     public Value compute(NDArray logits, NDArray targets, NDArray balanceLoss) {
-        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
-        NDArray perToken = tokenLosses(logits, targets, labelSmoothing).mul(valid);
-        NDArray count = valid.sum().maximum(1);
-        NDArray crossEntropy = perToken.sum().div(count);
+        NDArray count = targets.neq(ignoreIndex).toType(logits.getDataType(), false).sum().maximum(1);
+        NDArray crossEntropy = crossEntropySum(logits, targets).div(count);
         NDArray total = balanceLoss == null ? crossEntropy : crossEntropy.add(balanceLoss);
         return new Value(total, crossEntropy);
+    }
+
+    /**
+     * Σ_{t: y_t ≠ ignore} ℓ_t, not yet divided by the number of scored targets: a training step
+     * divides by the count over all its micro-batches and ranks, so that the step's objective is
+     * the mean over every scored token, however they are split (see {@link #scoredTargets}).
+     */
+    public NDArray crossEntropySum(NDArray logits, NDArray targets) {
+        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
+        return tokenLosses(logits, targets, labelSmoothing).mul(valid).sum();
+    }
+
+    /** The targets the loss scores (those not equal to the ignore index), counted on the host. */
+    public long scoredTargets(int[][] targets) {
+        long n = 0;
+        for (int[] row : targets) {
+            for (int t : row) {
+                if (t != ignoreIndex) {
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 
     /**

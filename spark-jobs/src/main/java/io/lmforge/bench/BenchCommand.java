@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 io.lmforge.trainer.dist.AllReduceBench.class,
                 io.lmforge.trainer.cli.TrainBenchCommand.class,
+                io.lmforge.trainer.dist.spark.DataParallelBench.class,
                 IngestBench.class,
                 DedupBench.class,
                 PiiBench.class,

@@ -1,6 +1,7 @@
 package io.lmforge.trainer;
 
 import io.lmforge.trainer.data.DataPosition;
+import io.lmforge.trainer.dist.DynamicLossScaler;
 
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,9 @@ import java.util.Map;
  *
  * @param dataPositions one per rank, in rank order
  * @param model         the model config, to refuse resuming with a different architecture
+ * @param lossScale     the dynamic loss scaler's state, null when the run does not scale the loss
  */
 public record CheckpointState(long step, long tokensSeen, List<DataPosition> dataPositions, long seed,
                               double bestValidationLoss, long bestStep, int evaluationsWithoutImprovement,
-                              long optimizerStep, Map<String, Object> model) {
+                              long optimizerStep, Map<String, Object> model, DynamicLossScaler.State lossScale) {
 }

@@ -71,10 +71,15 @@ public final class Checkpoints {
     public record Loaded(Path path, CheckpointState state, NDList model, NDList optimizer) {
     }
 
+    /** The directory of the checkpoint of {@code step}. */
+    public Path pathOf(long step) {
+        return dir.resolve(String.format("step-%08d", step));
+    }
+
     /** Writes a checkpoint atomically and returns its directory. */
     public Path save(CheckpointState state, NDList model, NDList optimizer) {
-        String name = String.format("step-%08d", state.step());
-        Path target = dir.resolve(name);
+        Path target = pathOf(state.step());
+        String name = target.getFileName().toString();
         Path temp = dir.resolve(TEMP_PREFIX + name + "-" + ProcessHandle.current().pid());
         try {
             Files.createDirectories(dir);

@@ -36,6 +36,19 @@ public interface GradientSync extends AutoCloseable {
     /** Every rank's value in rank order (rank 0 reports each rank's throughput). */
     double[] gather(double value);
 
+    /**
+     * Makes every rank's tensors equal to rank 0's, in place (a fresh run's initial weights, so
+     * that replicas start identical whatever each rank's random generator did). Same keys and
+     * shapes on every rank.
+     */
+    default void replicate(Map<String, NDArray> tensors) {
+    }
+
+    /** Wall time this rank has spent in collectives so far, waiting for slower ranks included. */
+    default long communicationNanos() {
+        return 0;
+    }
+
     @Override
     default void close() {
     }

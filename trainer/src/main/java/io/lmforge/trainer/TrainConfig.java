@@ -4,6 +4,7 @@ import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.trainer.dist.DistributedSettings;
+import io.lmforge.trainer.dist.DynamicLossScaler;
 
 import java.io.File;
 import java.io.Serializable;
@@ -25,9 +26,40 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
      * @param maskDocuments    keep attention inside each packed document (the shards' doc_starts)
      * @param device           "cpu" or "gpu"
      * @param threads          libtorch intra-op threads; 0 keeps libtorch's default
+     * @param precision        fp32, or fp16 compute with fp32 master weights, and loss scaling
      */
     public record Run(long seed, long maxSteps, int microBatch, int gradAccumulation, int contextLength,
-                      double labelSmoothing, boolean maskDocuments, String device, int threads) implements Serializable {
+                      double labelSmoothing, boolean maskDocuments, String device, int threads, Precision precision)
+            implements Serializable {
+
+        public Run withMaxSteps(long steps) {
+            return new Run(seed, steps, microBatch, gradAccumulation, contextLength, labelSmoothing, maskDocuments, device,
+                    threads, precision);
+        }
+
+        public Run withMicroBatch(int sequences) {
+            if (sequences < 1) {
+                throw new InvalidConfigException("train.micro-batch must be at least 1: " + sequences);
+            }
+            return new Run(seed, maxSteps, sequences, gradAccumulation, contextLength, labelSmoothing, maskDocuments, device,
+                    threads, precision);
+        }
+
+        public Run withThreads(int n) {
+            return new Run(seed, maxSteps, microBatch, gradAccumulation, contextLength, labelSmoothing, maskDocuments, device,
+                    n, precision);
+        }
+    }
+
+    /**
+     * {@code train.precision} and {@code train.loss-scale}.
+     *
+     * @param fp16       fp16 compute with fp32 master weights (see {@code MixedPrecision}); false: fp32 throughout
+     * @param lossScaling dynamic loss scaling; on by default with fp16, off with fp32
+     * @param lossScale  the scaler's settings (PyTorch GradScaler's defaults)
+     */
+    public record Precision(boolean fp16, boolean lossScaling, DynamicLossScaler.Config lossScale) implements Serializable {
+        public static final Precision FP32 = new Precision(false, false, DynamicLossScaler.Config.defaults());
     }
 
     /** AdamW, the schedule and clipping. {@code decaySteps} 0 means "until max-steps". */
@@ -66,7 +98,8 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
                 t.inRange("label-smoothing", t.decimal("label-smoothing", 0.0), 0, 0.99),
                 t.bool("mask-documents", false),
                 t.oneOf("device", t.string("device", "cpu"), Set.of("cpu", "gpu")),
-                (int) atLeast(t, "threads", t.integer("threads", 0), 0));
+                (int) atLeast(t, "threads", t.integer("threads", 0), 0),
+                precision(t));
         t.requireNoUnknownKeys();
 
         Settings o = root.section("optimizer");
@@ -108,6 +141,29 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
         DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
         root.requireNoUnknownKeys();
         return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed);
+    }
+
+    private static Precision precision(Settings t) {
+        boolean fp16 = t.oneOf("precision", t.string("precision", "fp32"), Set.of("fp32", "fp16")).equals("fp16");
+        Settings s = t.section("loss-scale");
+        String enabled = s.oneOf("enabled", s.string("enabled", "auto"), Set.of("auto", "true", "false"));
+        DynamicLossScaler.Config d = DynamicLossScaler.Config.defaults();
+        DynamicLossScaler.Config config;
+        try {
+            config = new DynamicLossScaler.Config(
+                    (float) s.decimal("initial", d.initialScale()),
+                    (float) s.decimal("growth-factor", d.growthFactor()),
+                    (float) s.decimal("backoff-factor", d.backoffFactor()),
+                    (int) positive(s, "growth-interval", s.integer("growth-interval", d.growthInterval())),
+                    (float) s.decimal("min", d.minScale()),
+                    (float) s.decimal("max", d.maxScale()),
+                    (int) positive(s, "max-overflows-at-min", s.integer("max-overflows-at-min", d.maxOverflowsAtMinimum())));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(s.path() + ": " + e.getMessage(), e);
+        }
+        s.requireNoUnknownKeys();
+        boolean scaling = enabled.equals("auto") ? fp16 : Boolean.parseBoolean(enabled);
+        return new Precision(fp16, scaling, config);
     }
 
     /** Sequences per optimizer step over all ranks. */

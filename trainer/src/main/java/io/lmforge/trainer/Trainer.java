@@ -18,7 +18,9 @@ import io.lmforge.trainer.data.ShardManifest;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TrainingStream;
 import io.lmforge.trainer.data.UnigramEntropy;
+import io.lmforge.trainer.dist.DynamicLossScaler;
 import io.lmforge.trainer.metrics.EvalReport;
+import io.lmforge.trainer.metrics.RankPace;
 import io.lmforge.trainer.metrics.StepReport;
 import io.lmforge.trainer.metrics.TrainingMetrics;
 import org.apache.hadoop.conf.Configuration;
@@ -29,20 +31,22 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 
 /**
  * The training loop, top to bottom:
  *
  * <pre>
- *   restore the newest checkpoint, if any
- *   for each step:
- *     for each micro-batch:  forward → loss (cross-entropy + MoE balance) → collector.backward(loss / accumulation)
- *     sync.averageGradients(…)          ← the all-reduce of data-parallel training goes here
- *     clip to the global norm, AdamW update at the scheduled learning rate, zero the gradients
- *     every N steps: validate (early stopping), checkpoint, log
+ *   restore the newest checkpoint (the one rank 0 picks), or start every rank from rank 0's initial weights
+ *   for each step:                                                       (see TrainingStep)
+ *     for each micro-batch:  forward → loss (cross-entropy + MoE balance) → backward
+ *     sync.averageGradients(…)          ← the all-reduce of data-parallel training
+ *     unscale, clip to the global norm, AdamW update at the scheduled learning rate, zero the gradients
+ *     every N steps: log (rank 0, with every rank's pace), validate (early stopping), checkpoint (rank 0)
  * </pre>
  *
- * One instance is one rank's run; a single process passes {@link GradientSync#singleProcess()}.
+ * One instance is one rank's run; a single process passes {@link GradientSync#singleProcess()},
+ * a data-parallel rank a sync backed by a collective (see {@code dist/spark/DistributedTraining}).
  */
 public final class Trainer {
     private static final int MAX_CONSECUTIVE_SKIPS = 20;
@@ -59,15 +63,28 @@ public final class Trainer {
      * @param stopAtStep stop after this step as if interrupted (a later run resumes); 0 for none
      * @param resume     continue from the newest checkpoint in the run directory, if there is one
      */
-    public record Options(long stopAtStep, boolean resume, java.io.PrintStream console) {
+    public record Options(long stopAtStep, boolean resume, java.io.PrintStream console, int gpu) {
+        /** @param gpu the CUDA device when {@code train.device = gpu} */
+        public Options {
+        }
+
+        public Options(long stopAtStep, boolean resume, java.io.PrintStream console) {
+            this(stopAtStep, resume, console, 0);
+        }
+
         public static Options defaults() {
             return new Options(0, true, System.out);
         }
     }
 
-    /** How a run ended. */
+    /**
+     * How a run ended.
+     *
+     * @param tokensPerSecond    this rank's trained tokens per second over the steps of this run
+     * @param communicationShare this rank's share of those steps spent in collectives
+     */
     public record Result(long step, long tokensSeen, double lastLoss, EvalReport lastEval, boolean stoppedEarly,
-                         Path lastCheckpoint, long resumedFrom) {
+                         Path lastCheckpoint, long resumedFrom, double tokensPerSecond, double communicationShare) {
     }
 
     public Trainer(TrainConfig config, ShardManifest shards, Path runDir, GradientSync sync, Options options) {
@@ -90,16 +107,15 @@ public final class Trainer {
         // the engine, and a Spark task thread may be another one.
         JniUtils.setGradMode(false);
 
-        Device device = "gpu".equals(run.device()) ? Device.gpu() : Device.cpu();
+        Device device = "gpu".equals(run.device()) ? Device.gpu(options.gpu()) : Device.cpu();
         try (NDManager manager = NDManager.newBaseManager(device)) {
-            DeepSeekModel model = new DeepSeekModel(modelConfig).initialize(manager, DataType.FLOAT32, run.seed());
-            Map<String, Parameter> parameters = model.namedParameters();
+            MixedPrecision models = MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
+            DeepSeekModel model = models.master();
+            Map<String, Parameter> parameters = models.masterParameters();
             ParameterStore ps = new ParameterStore(manager, false);
             AdamW optimizer = new AdamW(config.optimizer().adam(), parameters, manager);
             LearningRateSchedule schedule = config.schedule();
-            TrainingStep trainingStep = new TrainingStep(model, manager, optimizer,
-                    new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), sync,
-                    config.optimizer().gradClip(), run.gradAccumulation(), run.maskDocuments());
+            DynamicLossScaler scaler = run.precision().lossScaling() ? new DynamicLossScaler(run.precision().lossScale()) : null;
             LanguageModelLoss validationLoss = new LanguageModelLoss(shards.ignoreIndex(), 0);
             EarlyStopping stopping = new EarlyStopping(config.eval().patience(), config.eval().minDelta());
             Checkpoints checkpoints = new Checkpoints(runDir);
@@ -116,14 +132,23 @@ public final class Trainer {
                     checkpoints.deleteAll();
                 }
             }
-            Optional<Checkpoints.Loaded> restored = options.resume() ? checkpoints.loadLatest(manager) : Optional.empty();
+            Optional<Checkpoints.Loaded> restored = options.resume() ? agreedCheckpoint(checkpoints, manager) : Optional.empty();
             if (restored.isPresent()) {
                 CheckpointState s = restore(restored.get(), modelConfig, parameters, optimizer, stopping);
                 step = s.step();
                 tokensSeen = s.tokensSeen();
                 position = s.dataPositions().get(sync.rank());
                 resumedFrom = step;
+                if (scaler != null && s.lossScale() != null) {
+                    scaler = DynamicLossScaler.restore(run.precision().lossScale(), s.lossScale());
+                }
+            } else {
+                sync.replicate(arrays(parameters));
             }
+            models.copyMasterToCompute();
+            TrainingStep trainingStep = new TrainingStep(models, manager, optimizer,
+                    new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), sync,
+                    config.optimizer().gradClip(), run.gradAccumulation(), run.maskDocuments(), scaler);
 
             Configuration hadoop = new Configuration();
             ShardSplit trainSplit = ShardSplit.open(shards, "train", context, hadoop);
@@ -139,6 +164,10 @@ public final class Trainer {
                 if (sync.rank() == 0) {
                     metrics.unigramEntropy(step, UnigramEntropy.of(trainSplit, shards.vocabSize(), UNIGRAM_SAMPLE_TOKENS));
                 }
+                if (models.fp16() && !device.isGpu()) {
+                    metrics.warning(step, "train.precision = fp16 on the CPU: libtorch emulates fp16 there, slower than fp32; "
+                            + "fp16 is for GPUs");
+                }
                 if (valSplit.samples() == 0) {
                     metrics.warning(step, "the val split has no samples: no validation, no early stopping");
                 }
@@ -150,28 +179,37 @@ public final class Trainer {
                 Pace pace = new Pace();
 
                 while (step < stopAt) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        // Spark interrupts a rank whose stage is being cancelled (a sibling failed).
+                        throw new CancellationException("rank " + sync.rank() + ": interrupted before step " + (step + 1));
+                    }
                     // 1. one optimizer step: forward/backward per micro-batch, all-reduce, clip, AdamW
                     long started = System.nanoTime();
+                    long communicationBefore = sync.communicationNanos();
                     double lr = schedule.at(step);
                     TrainingStep.Outcome outcome = trainingStep.run(() -> new Batch(data.next(run.microBatch()), context), lr);
                     tokensSeen += outcome.tokens() * sync.worldSize();
                     step++;
                     consecutiveSkips = outcome.skipped() ? consecutiveSkips + 1 : 0;
-                    if (consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
+                    // With loss scaling, overflow skips are expected and the scaler decides when to give up.
+                    if (scaler == null && consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
                         throw new IllegalStateException("training diverged: " + consecutiveSkips
                                 + " steps in a row had non-finite gradients (last loss " + outcome.loss() + "); lower optimizer.lr");
                     }
                     lastLoss = outcome.loss();
 
                     // 2. report, validate, checkpoint
-                    pace.record(System.nanoTime() - started, (long) run.microBatch() * run.gradAccumulation() * context
-                            * sync.worldSize());
+                    pace.record(System.nanoTime() - started, outcome.tokens(), sync.worldSize(),
+                            sync.communicationNanos() - communicationBefore);
                     boolean last = step == stopAt;
+                    // Every rank decides alike (skips are decided on identical all-reduced gradients), so all
+                    // ranks join the gather of their pace.
                     if (step % config.metrics().logEvery() == 0 || last || outcome.skipped()) {
+                        RankPace ranks = sync.worldSize() > 1 ? pace.gather(sync) : null;
                         metrics.step(new StepReport(step, run.maxSteps(), outcome.loss(), outcome.crossEntropy(),
                                 outcome.balanceLoss(), lr, outcome.gradNorm(), tokensSeen, pace.tokensPerSecond(),
-                                pace.elapsedSeconds(), pace.secondsPerStep() * (run.maxSteps() - step), outcome.skipped()),
-                                model.lastExpertCounts());
+                                pace.elapsedSeconds(), pace.secondsPerStep() * (run.maxSteps() - step), outcome.skipped(),
+                                scaler == null ? 0f : outcome.lossScale(), ranks), models.compute().lastExpertCounts());
                     }
                     if ((step % config.eval().every() == 0 || last) && valSplit.samples() > 0) {
                         EvalReport report = validation.run(model, ps, manager, validationLoss, run.maskDocuments(), sync,
@@ -183,7 +221,7 @@ public final class Trainer {
                     }
                     if (step % config.checkpoint().every() == 0 || last || stoppedEarly) {
                         lastCheckpoint = checkpoint(checkpoints, step, tokensSeen, data.position(), model, parameters,
-                                optimizer, stopping, metrics);
+                                optimizer, stopping, scaler, metrics);
                     }
                     if (stoppedEarly) {
                         metrics.event(step, "early_stop", Map.of("best_step", stopping.bestStep(),
@@ -192,7 +230,8 @@ public final class Trainer {
                     }
                 }
                 metrics.finished(step, tokensSeen, lastLoss, lastEval, trainSplit.badRows() + valSplit.badRows());
-                return new Result(step, tokensSeen, lastLoss, lastEval, stoppedEarly, lastCheckpoint, resumedFrom);
+                return new Result(step, tokensSeen, lastLoss, lastEval, stoppedEarly, lastCheckpoint, resumedFrom,
+                        pace.rankTokensPerSecondOverall(), pace.communicationShareOverall());
             }
         }
     }
@@ -218,6 +257,34 @@ public final class Trainer {
                     + " exceeds the shards' seq_len " + shards.seqLen());
         }
         return context;
+    }
+
+    /**
+     * The checkpoint every rank resumes from: rank 0 picks the newest one that verifies and the
+     * others load that same step, so a checkpoint that one node cannot read (or one written while
+     * they looked) never splits the ranks. The exchange also keeps the others from looking before
+     * rank 0 has cleared incomplete or (with --fresh) old checkpoints.
+     */
+    private Optional<Checkpoints.Loaded> agreedCheckpoint(Checkpoints checkpoints, NDManager manager) {
+        Optional<Checkpoints.Loaded> chosen = sync.rank() == 0 ? checkpoints.loadLatest(manager) : Optional.empty();
+        long step = (long) sync.gather(chosen.map(c -> (double) c.state().step()).orElse(-1.0))[0];
+        if (sync.rank() == 0 || step < 0) {
+            return chosen;
+        }
+        Path path = checkpoints.pathOf(step);
+        try {
+            return Optional.of(checkpoints.load(path, manager));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalStateException("rank " + sync.rank() + " cannot read the checkpoint " + path
+                    + " that rank 0 resumes from (" + e.getMessage() + "); the run directory must be on a filesystem "
+                    + "every executor sees", e);
+        }
+    }
+
+    private static Map<String, NDArray> arrays(Map<String, Parameter> parameters) {
+        Map<String, NDArray> out = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> out.put(name, p.getArray()));
+        return out;
     }
 
     private CheckpointState restore(Checkpoints.Loaded loaded, ModelConfig modelConfig, Map<String, Parameter> parameters,
@@ -253,7 +320,7 @@ public final class Trainer {
 
     private Path checkpoint(Checkpoints checkpoints, long step, long tokensSeen, DataPosition position, DeepSeekModel model,
                             Map<String, Parameter> parameters, AdamW optimizer, EarlyStopping stopping,
-                            TrainingMetrics metrics) {
+                            DynamicLossScaler scaler, TrainingMetrics metrics) {
         List<DataPosition> positions = new ArrayList<>();
         double[] all = sync.gather(position.epoch());
         double[] slots = sync.gather(position.slot());
@@ -270,25 +337,58 @@ public final class Trainer {
             tensors.add(a);
         }
         CheckpointState state = new CheckpointState(step, tokensSeen, positions, config.run().seed(), stopping.best(),
-                stopping.bestStep(), stopping.evaluationsWithoutImprovement(), optimizer.step(), model.config().toMap());
+                stopping.bestStep(), stopping.evaluationsWithoutImprovement(), optimizer.step(), model.config().toMap(),
+                scaler == null ? null : scaler.state());
         Path path = checkpoints.save(state, tensors, optimizer.state());
         checkpoints.prune(config.checkpoint().keep(), stopping.bestStep());
         metrics.event(step, "checkpoint", Map.of("path", path.toString()));
         return path;
     }
 
-    /** Step times and throughput, over the whole run and the recent steps. */
+    /** Step times, throughput and communication, over the whole run and the recent steps. */
     private static final class Pace {
         private final long start = System.nanoTime();
         private double recentSecondsPerStep = Double.NaN;
         private double recentTokensPerSecond = Double.NaN;
+        private double recentRankTokensPerSecond = Double.NaN;
+        private double recentCommunicationShare = Double.NaN;
+        private long stepNanos;
+        private long rankTokens;
+        private long communicationNanos;
 
-        void record(long nanos, long tokens) {
+        /** @param rankTokens this rank's tokens in the step; {@code communication} its nanoseconds in collectives */
+        void record(long nanos, long rankTokens, int worldSize, long communication) {
             double seconds = nanos / 1e9;
-            double rate = tokens / seconds;
-            // An exponential average: smooth, and forgets the slow first steps (allocation, warm-up).
-            recentSecondsPerStep = Double.isNaN(recentSecondsPerStep) ? seconds : 0.8 * recentSecondsPerStep + 0.2 * seconds;
-            recentTokensPerSecond = Double.isNaN(recentTokensPerSecond) ? rate : 0.8 * recentTokensPerSecond + 0.2 * rate;
+            stepNanos += nanos;
+            this.rankTokens += rankTokens;
+            communicationNanos += communication;
+            // Exponential averages: smooth, and forget the slow first steps (allocation, warm-up).
+            recentSecondsPerStep = smooth(recentSecondsPerStep, seconds);
+            recentTokensPerSecond = smooth(recentTokensPerSecond, rankTokens * worldSize / seconds);
+            recentRankTokensPerSecond = smooth(recentRankTokensPerSecond, rankTokens / seconds);
+            recentCommunicationShare = smooth(recentCommunicationShare, (double) communication / nanos);
+        }
+
+        private static double smooth(double average, double value) {
+            return Double.isNaN(average) ? value : 0.8 * average + 0.2 * value;
+        }
+
+        /** Every rank's recent pace, on every rank (one small collective). */
+        RankPace gather(GradientSync sync) {
+            int n = sync.worldSize();
+            double[] mine = new double[2 * n];
+            mine[sync.rank()] = recentRankTokensPerSecond;
+            mine[n + sync.rank()] = recentCommunicationShare;
+            double[] all = sync.sum(mine);
+            return new RankPace(java.util.Arrays.copyOfRange(all, 0, n), java.util.Arrays.copyOfRange(all, n, 2 * n));
+        }
+
+        double rankTokensPerSecondOverall() {
+            return stepNanos == 0 ? Double.NaN : rankTokens / (stepNanos / 1e9);
+        }
+
+        double communicationShareOverall() {
+            return stepNanos == 0 ? Double.NaN : (double) communicationNanos / stepNanos;
         }
 
         double tokensPerSecond() {

@@ -1,41 +1,48 @@
 package io.lmforge.trainer;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.Scalars;
 import io.lmforge.trainer.data.Batch;
+import io.lmforge.trainer.dist.DynamicLossScaler;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * One optimizer step:
+ * One optimizer step, on each of W ranks with A micro-batches each:
  *
  * <pre>
- *   for each of the A micro-batches:
- *       logits, L_bal = model(tokens)
- *       collector.backward((CE(logits, targets) + L_bal) / A)        gradients accumulate
- *   sync.averageGradients(g)                                        all-reduce seam (data parallel)
- *   ‖g‖ = clip_global_norm(g, max)
- *   AdamW update at learning rate η (skipped if ‖g‖ is not finite)
+ *   N = Σ over ranks and micro-batches of the scored targets         (one small all-reduce)
+ *   for each micro-batch:
+ *       logits, L_bal = model(tokens)                                 (fp16 or fp32 compute)
+ *       backward(s · (Σ_t CE_t / (N / W) + L_bal / A))                  s: the loss scale, 1 without scaling
+ *   g ← mean over ranks of g                                          the all-reduce (fp32)
+ *   g ← g / s;   ‖g‖ = clip_global_norm(g, max)
+ *   if ‖g‖ is finite: AdamW update at learning rate η                 (else skip; the scaler halves s)
  *   g ← 0
  * </pre>
+ *
+ * The objective is therefore Σ CE over every scored token of the step / N + the mean balance
+ * loss over the step's micro-batches: the same whatever the split into ranks and micro-batches,
+ * also when padding (the ignore index) makes micro-batches score different numbers of tokens
+ * (a mean of per-micro-batch means would weight a padded micro-batch's tokens more). So W ranks
+ * with micro-batch B take the same step as one rank with micro-batch W·B on the same samples,
+ * except for the balance loss, which is a statistic of each micro-batch (as in DeepSeekMoE and
+ * Megatron), not a sum over tokens.
  */
 public final class TrainingStep {
-    private final DeepSeekModel model;
-    private final Map<String, Parameter> parameters;
+    private final MixedPrecision models;
     private final ParameterStore store;
     private final NDManager manager;
     private final AdamW optimizer;
@@ -44,11 +51,19 @@ public final class TrainingStep {
     private final double maxGradNorm;
     private final int accumulation;
     private final boolean maskDocuments;
+    private final DynamicLossScaler scaler;
 
+    /** An fp32 step without loss scaling. */
     public TrainingStep(DeepSeekModel model, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
                         GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments) {
-        this.model = model;
-        this.parameters = model.namedParameters();
+        this(MixedPrecision.fp32(model, manager), manager, optimizer, objective, sync, maxGradNorm, accumulation,
+                maskDocuments, null);
+    }
+
+    /** @param scaler dynamic loss scaling, or null for none (a non-finite gradient then skips the step) */
+    TrainingStep(MixedPrecision models, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
+                 GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments, DynamicLossScaler scaler) {
+        this.models = models;
         this.store = new ParameterStore(manager, false);
         this.manager = manager;
         this.optimizer = optimizer;
@@ -57,52 +72,88 @@ public final class TrainingStep {
         this.maxGradNorm = maxGradNorm;
         this.accumulation = accumulation;
         this.maskDocuments = maskDocuments;
+        this.scaler = scaler;
     }
 
     /**
-     * What a step measured: the objective and its parts (means over the micro-batches), the
-     * gradient norm before clipping, the tokens this rank trained on.
+     * What a step measured, the same on every rank: the objective and its parts over all ranks'
+     * micro-batches, the gradient norm before clipping (after unscaling), this rank's tokens, whether
+     * the update was skipped, and the loss scale it ran with (1 without scaling).
      */
     public record Outcome(double loss, double crossEntropy, double balanceLoss, double gradNorm, long tokens,
-                          boolean skipped) {
+                          boolean skipped, float lossScale) {
     }
 
     public Outcome run(Supplier<Batch> batches, double learningRate) {
-        double loss = 0;
-        double crossEntropy = 0;
-        long tokens = 0;
-        for (int micro = 0; micro < accumulation; micro++) {
+        // 1. The step's micro-batches, and how many targets they score over all ranks.
+        List<Batch> microBatches = new ArrayList<>(accumulation);
+        long scored = 0;
+        for (int i = 0; i < accumulation; i++) {
             Batch batch = batches.get();
-            try (NDScope scope = new NDScope();
-                 GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            microBatches.add(batch);
+            scored += objective.scoredTargets(batch.targetIds());
+        }
+        double allScored = Math.max(1, sync.sum(new double[]{scored})[0]);
+        double perRank = allScored / sync.worldSize();
+        float scale = scaler == null ? 1f : scaler.scale();
+
+        // 2. Forward and backward per micro-batch; gradients accumulate.
+        DeepSeekModel model = models.compute();
+        double crossEntropySum = 0;
+        double balanceSum = 0;
+        long tokens = 0;
+        for (Batch batch : microBatches) {
+            try (NDScope scope = new NDScope(); Autograd autograd = Autograd.record()) {
                 scope.suppressNotUsedWarning();
                 NDArray documents = maskDocuments ? batch.documentIds(manager) : null;
                 NDList out = model.forward(store, batch.inputs(manager), documents, true);
-                LanguageModelLoss.Value value = objective.compute(out.get(0), batch.targets(manager), out.get(1));
-                collector.backward(Scalars.dividedBy(value.total(), accumulation));
-                loss += scalar(value.total()) / accumulation;
-                crossEntropy += scalar(value.crossEntropy()) / accumulation;
+                NDArray crossEntropy = objective.crossEntropySum(models.toFloat32(out.get(0)), batch.targets(manager));
+                NDArray balance = models.toFloat32(out.get(1));
+                NDArray share = Scalars.dividedBy(crossEntropy, perRank).add(Scalars.dividedBy(balance, accumulation));
+                autograd.backward(scale == 1f ? share : Scalars.times(share, scale));
+                crossEntropySum += scalar(crossEntropy);
+                balanceSum += scalar(balance);
             }
             tokens += batch.tokens();
         }
 
+        // 3. Average over ranks, unscale, clip, update (or skip).
         double gradNorm;
         boolean skipped;
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
+            models.gradientsToMaster();
             Map<String, NDArray> gradients = new LinkedHashMap<>();
-            parameters.forEach((name, p) -> gradients.put(name, p.getArray().getGradient()));
+            models.masterParameters().forEach((name, p) -> gradients.put(name, p.getArray().getGradient()));
             sync.averageGradients(gradients);
+            if (scale != 1f) {
+                float inverse = 1f / scale;                 // a power of two: exact
+                for (NDArray g : gradients.values()) {
+                    g.muli(inverse);
+                }
+            }
+            // The all-reduced gradients have the same bits on every rank, so every rank reaches the
+            // same norm, the same overflow verdict and the same update without another exchange.
             gradNorm = GradientClipping.clipGlobalNorm(gradients.values(), maxGradNorm);
-            skipped = !Double.isFinite(gradNorm);
+            boolean finite = Double.isFinite(gradNorm);
+            skipped = scaler == null ? !finite : !scaler.update(finite);
             if (!skipped) {
-                optimizer.update(parameters, learningRate);
+                optimizer.update(models.masterParameters(), learningRate);
+                models.copyMasterToCompute();
             }
         }
-        for (Parameter p : parameters.values()) {
-            JniUtils.zeroGrad((PtNDArray) p.getArray());
-        }
-        return new Outcome(loss, crossEntropy, loss - crossEntropy, gradNorm, tokens, skipped);
+        models.zeroGradients();
+
+        // 4. The step's objective over all ranks, for the log.
+        double[] sums = sync.sum(new double[]{crossEntropySum, balanceSum});
+        double crossEntropy = sums[0] / allScored;
+        double balance = sums[1] / ((double) accumulation * sync.worldSize());
+        return new Outcome(crossEntropy + balance, crossEntropy, balance, gradNorm, tokens, skipped, scale);
+    }
+
+    /** The parameters the optimizer updates (fp32). */
+    Map<String, Parameter> parameters() {
+        return models.masterParameters();
     }
 
     private static double scalar(NDArray a) {

@@ -22,7 +22,7 @@ class CheckpointsTest {
 
     private static CheckpointState state(long step) {
         return new CheckpointState(step, step * 100, List.of(new DataPosition(0, step * 4)), 1, 2.5, step, 0, step,
-                Map.of("hidden-size", 8));
+                Map.of("hidden-size", 8), null);
     }
 
     private static NDList tensors(NDManager m, float value) {

@@ -54,6 +54,16 @@ public final class TestShards {
      */
     public static Path write(Path dir, int seqLen, int vocab, int trainFiles, int trainRowsPerFile, int valRows, long seed)
             throws IOException {
+        return write(dir, seqLen, vocab, trainFiles, trainRowsPerFile, valRows, seed, 0);
+    }
+
+    /**
+     * As above, with the ends of windows padded: a window gets a random number in
+     * [0, maxPadding] of trailing {@code pad} (2) tokens, as the last window of a packed corpus
+     * has, so micro-batches score different numbers of targets.
+     */
+    public static Path write(Path dir, int seqLen, int vocab, int trainFiles, int trainRowsPerFile, int valRows, long seed,
+                             int maxPadding) throws IOException {
         Random random = new Random(seed);
         Map<String, Object> splits = new LinkedHashMap<>();
         List<String> trainNames = new ArrayList<>();
@@ -61,6 +71,10 @@ public final class TestShards {
         for (int f = 0; f < trainFiles; f++) {
             String name = String.format("part-%05d.zstd.parquet", f);
             List<Row> rows = rows(random, trainRowsPerFile, seqLen, vocab);
+            for (Row r : rows) {
+                int pad = maxPadding == 0 ? 0 : random.nextInt(maxPadding + 1);
+                java.util.Arrays.fill(r.tokens(), r.tokens().length - pad, r.tokens().length, 2);
+            }
             writeFile(dir.resolve("train").resolve(name), SPARK_SCHEMA, rows);
             trainNames.add(name);
             trainTokens += (long) rows.size() * seqLen;

@@ -50,6 +50,17 @@ class TrainConfigTest {
     }
 
     @Test
+    void theMicroBatchOverrideKeepsEverythingElse() {
+        TrainConfig.Run run = TrainerTest.config("train { micro-batch = 8, grad-accumulation = 3, threads = 1 }").run();
+        TrainConfig.Run changed = run.withMicroBatch(16);
+        assertEquals(16, changed.microBatch());
+        assertEquals(new TrainConfig.Run(run.seed(), run.maxSteps(), 16, run.gradAccumulation(), run.contextLength(),
+                run.labelSmoothing(), run.maskDocuments(), run.device(), run.threads(), run.precision()), changed);
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> run.withMicroBatch(0));
+        assertTrue(e.getMessage().contains("train.micro-batch"), e.getMessage());
+    }
+
+    @Test
     void theDistributedSectionBelongsToTheTrainingConfig() throws Exception {
         TrainConfig c = TrainerTest.config("distributed { ranks = 2, timeout = 30s }");
         assertEquals(2, c.distributed().ranks());

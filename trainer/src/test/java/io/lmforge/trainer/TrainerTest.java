@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** End-to-end runs of the trainer on hand-written shards with a very small MoE model. */
-class TrainerTest {
+public class TrainerTest {
     static final String CONFIG = """
             model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 64
                     moe { routed-experts = 4, top-k = 2, shared-experts = 1, expert-intermediate-size = 16 } }
@@ -61,7 +61,7 @@ class TrainerTest {
         uninterruptedResult = train(CONFIG, uninterrupted, 0);
     }
 
-    static TrainConfig config(String hocon) {
+    public static TrainConfig config(String hocon) {
         return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
     }
 
@@ -211,13 +211,13 @@ class TrainerTest {
         }
     }
 
-    static List<JsonObject> log(Path run) throws IOException {
+    public static List<JsonObject> log(Path run) throws IOException {
         return Files.readAllLines(run.resolve("metrics.jsonl")).stream()
                 .map(l -> JsonParser.parseString(l).getAsJsonObject()).toList();
     }
 
     /** The final checkpoints of two runs hold bit-identical parameters and optimizer moments. */
-    static void assertSameTensors(Path a, Path b, long step) throws IOException {
+    public static void assertSameTensors(Path a, Path b, long step) throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
             Checkpoints.Loaded x = new Checkpoints(a).load(a.resolve(String.format("checkpoints/step-%08d", step)), m);
             Checkpoints.Loaded y = new Checkpoints(b).load(b.resolve(String.format("checkpoints/step-%08d", step)), m);
@@ -232,7 +232,7 @@ class TrainerTest {
         }
     }
 
-    private static Map<String, float[]> tensors(NDList... lists) {
+    public static Map<String, float[]> tensors(NDList... lists) {
         Map<String, float[]> out = new LinkedHashMap<>();
         for (NDList l : lists) {
             for (NDArray a : l) {

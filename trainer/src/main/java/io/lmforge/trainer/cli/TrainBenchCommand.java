@@ -126,8 +126,13 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     private Batch batch(SplittableRandom random, int vocab) {
-        List<TokenWindow> windows = new ArrayList<>(microBatch);
-        for (int b = 0; b < microBatch; b++) {
+        return randomBatch(random, microBatch, context, vocab);
+    }
+
+    /** {@code sequences} windows of uniformly random tokens (throughput does not depend on the text). */
+    public static Batch randomBatch(SplittableRandom random, int sequences, int context, int vocab) {
+        List<TokenWindow> windows = new ArrayList<>(sequences);
+        for (int b = 0; b < sequences; b++) {
             int[] t = new int[context + 1];
             for (int i = 0; i < t.length; i++) {
                 t[i] = random.nextInt(vocab);
@@ -158,7 +163,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         return best;
     }
 
-    static String loadAverage() {
+    public static String loadAverage() {
         try {
             String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

@@ -5,6 +5,9 @@ import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.trainer.data.ShardFormatException;
 import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.trainer.dist.spark.DistributedTraining;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,9 +18,14 @@ import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.Callable;
 
-/** {@code lmforge train --config FILE --data DIR/shards --out RUN}: single-process training. */
+/**
+ * {@code lmforge train --config FILE --data DIR/shards --out RUN [--distributed N]}: one process,
+ * or N data-parallel ranks in a Spark barrier stage (embedded {@code local[N]}, or the cluster's
+ * under spark-submit).
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Trains the configured model on token shards; resumes from RUN/checkpoints when present.")
 public final class TrainCommand implements Callable<Integer> {
@@ -34,6 +42,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-steps", description = "override train.max-steps")
     Long maxSteps;
 
+    @Option(names = "--micro-batch", description = "override train.micro-batch (sequences per forward pass, per rank)")
+    Integer microBatch;
+
     @Option(names = "--stop-at", description = "stop after this step as if interrupted; run again to resume")
     long stopAt;
 
@@ -45,6 +56,13 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--prometheus-port", description = "override metrics.prometheus-port (0: any free port, -1: off)")
     Integer prometheusPort;
+
+    @Option(names = "--distributed", paramLabel = "N", description = "data-parallel training on N ranks, the tasks of a "
+            + "Spark barrier stage (overrides distributed.ranks; a config with ranks > 1 is distributed without it)")
+    Integer distributed;
+
+    @Option(names = "--master", description = "Spark master for a distributed run; default: spark-submit's, else local[N]")
+    String master;
 
     @Override
     public Integer call() throws Exception {
@@ -59,6 +77,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         Files.copy(config.toPath(), out.resolve("train.conf"), StandardCopyOption.REPLACE_EXISTING);
+        if (distributed != null || cfg.distributed().ranks() > 1) {
+            return trainDistributed(cfg);
+        }
         try {
             Trainer.Result r = new Trainer(cfg, shards, out, GradientSync.singleProcess(),
                     new Trainer.Options(stopAt, !fresh, System.out)).run();
@@ -72,19 +93,58 @@ public final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    private int trainDistributed(TrainConfig cfg) {
+        int ranks = cfg.distributed().ranks();
+        SparkConf conf = new SparkConf().setAppName("lmforge train");   // spark-submit's settings come as properties
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[" + ranks + "]");                       // one task slot per rank
+        }
+        long before = System.currentTimeMillis();
+        SparkContext sc = SparkContext.getOrCreate(conf);
+        boolean ours = sc.startTime() >= before;                           // else a context this JVM already runs (tests)
+        try {
+            List<DistributedTraining.RankReport> reports = DistributedTraining.run(sc, cfg, data, out, stopAt, fresh);
+            System.out.printf("%-5s %-9s %-24s %8s %8s %12s %14s %14s%n", "rank", "executor", "host", "pid", "attempt",
+                    "steps", "tokens/s", "communication");
+            for (DistributedTraining.RankReport r : reports) {
+                System.out.printf("%-5d %-9s %-24s %8d %8d %12d %,14.0f %13.1f%%%n", r.rank(), r.executorId(), r.host(),
+                        r.pid(), r.stageAttempt(), r.step(), r.tokensPerSecond(), 100 * r.communicationShare());
+            }
+            DistributedTraining.RankReport chief = reports.get(0);
+            if (chief.resumedFrom() >= 0) {
+                System.out.printf("stage attempt %d resumed from the checkpoint of step %d%n", chief.stageAttempt(),
+                        chief.resumedFrom());
+            }
+            if (chief.lastCheckpoint() != null) {
+                System.out.println("last checkpoint: " + chief.lastCheckpoint());
+            }
+            return 0;
+        } finally {
+            if (ours) {
+                sc.stop();
+            }
+        }
+    }
+
     private TrainConfig override(TrainConfig c) {
         TrainConfig.Run run = c.run();
-        if (maxSteps != null || threads != null) {
-            run = new TrainConfig.Run(run.seed(), maxSteps != null ? maxSteps : run.maxSteps(), run.microBatch(),
-                    run.gradAccumulation(), run.contextLength(), run.labelSmoothing(), run.maskDocuments(), run.device(),
-                    threads != null ? threads : run.threads());
+        if (maxSteps != null) {
+            run = run.withMaxSteps(maxSteps);
+        }
+        if (threads != null) {
+            run = run.withThreads(threads);
+        }
+        if (microBatch != null) {
+            run = run.withMicroBatch(microBatch);
         }
         TrainConfig.Metrics m = c.metrics();
         if (prometheusPort != null) {
             m = new TrainConfig.Metrics(m.logEvery(), prometheusPort, m.prometheusHost());
         }
         return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m,
-                c.distributed());
+                distributed != null ? c.distributed().withRanks(distributed) : c.distributed());
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */

@@ -29,6 +29,11 @@ public record Batch(List<TokenWindow> windows, int length) {
         return manager.create(slice(1));
     }
 
+    /** The (B, T) target ids on the host (to count the scored ones before the forward pass). */
+    public int[][] targetIds() {
+        return slice(1);
+    }
+
     /** (B, T) document numbers for the document attention mask. */
     public NDArray documentIds(NDManager manager) {
         int[][] ids = new int[windows.size()][];

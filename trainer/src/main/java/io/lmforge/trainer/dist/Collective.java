@@ -65,6 +65,29 @@ public interface Collective extends Closeable {
         return out;
     }
 
+    /**
+     * Element-wise sums in double (validation loss sums, token counts): every rank's values are
+     * gathered and added in rank order, so counts are exact and every rank gets the same bits.
+     * For small arrays; gradients go through {@link #allReduce}.
+     */
+    default double[] sumInDouble(double[] values) {
+        ByteBuffer mine = ByteBuffer.allocate(values.length * Double.BYTES);
+        mine.asDoubleBuffer().put(values);
+        List<byte[]> all = allGather(mine.array());
+        double[] total = new double[values.length];
+        for (int r = 0; r < all.size(); r++) {
+            if (all.get(r).length != mine.capacity()) {
+                throw new CollectiveException(rank(), "rank " + r + " summed " + all.get(r).length / Double.BYTES
+                        + " values where this rank summed " + values.length, null);
+            }
+            java.nio.DoubleBuffer theirs = ByteBuffer.wrap(all.get(r)).asDoubleBuffer();
+            for (int i = 0; i < total.length; i++) {
+                total[i] += theirs.get(i);
+            }
+        }
+        return total;
+    }
+
     /** Returns once every rank has called it. */
     void barrier();
 

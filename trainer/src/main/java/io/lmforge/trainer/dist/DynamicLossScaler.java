@@ -24,7 +24,7 @@ public final class DynamicLossScaler {
      *                              has diverged; skipping forever would only waste the cluster)
      */
     public record Config(float initialScale, float growthFactor, float backoffFactor, int growthInterval,
-                         float minScale, float maxScale, int maxOverflowsAtMinimum) {
+                         float minScale, float maxScale, int maxOverflowsAtMinimum) implements java.io.Serializable {
         public Config {
             if (!(minScale > 0 && minScale <= initialScale && initialScale <= maxScale && Float.isFinite(maxScale))) {
                 throw new IllegalArgumentException("loss scale bounds must satisfy 0 < min <= initial <= max < inf: min "

@@ -12,9 +12,20 @@ public final class ConsoleProgress {
     }
 
     public void step(StepReport r) {
-        out.printf("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s | ETA %s%s%n",
+        out.printf("step %d/%d | loss %.4f | lr %.2e | grad norm %.3f | %,.0f tok/s%s%s | ETA %s%s%n",
                 r.step(), r.maxSteps(), r.loss(), r.learningRate(), r.gradNorm(), r.tokensPerSec(),
+                r.ranks() == null ? "" : ranks(r.ranks()),
+                r.lossScale() > 0 ? String.format(" | loss scale %.0f", r.lossScale()) : "",
                 duration(r.etaSeconds()), r.skipped() ? " | SKIPPED (non-finite gradients)" : "");
+    }
+
+    /** Every rank's own rate, so a straggler shows: " (ranks 1,210 + 1,190 tok/s, 4% in communication)". */
+    static String ranks(RankPace pace) {
+        StringBuilder s = new StringBuilder(" (ranks ");
+        for (int i = 0; i < pace.tokensPerSec().length; i++) {
+            s.append(i == 0 ? "" : " + ").append(String.format("%,.0f", pace.tokensPerSec()[i]));
+        }
+        return s.append(String.format(" tok/s, %.0f%% in communication)", 100 * pace.meanCommunicationShare())).toString();
     }
 
     /** @param unigramEntropy the training tokens' unigram entropy, printed beside the loss (NaN: unknown) */

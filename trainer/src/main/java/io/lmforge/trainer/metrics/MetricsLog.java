@@ -53,6 +53,14 @@ public final class MetricsLog implements AutoCloseable {
         if (!Double.isNaN(expertLoadImbalance)) {
             m.put("expert_load_max_over_mean", expertLoadImbalance);
         }
+        if (r.lossScale() > 0) {
+            m.put("loss_scale", r.lossScale());
+        }
+        if (r.ranks() != null) {
+            m.put("communication_share", r.ranks().meanCommunicationShare());
+            m.put("rank_tokens_per_sec", r.ranks().tokensPerSec());
+            m.put("rank_communication_share", r.ranks().communicationShare());
+        }
         if (r.skipped()) {
             m.put("skipped", true);
         }

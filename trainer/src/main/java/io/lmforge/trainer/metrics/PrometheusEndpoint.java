@@ -11,7 +11,8 @@ import java.io.UncheckedIOException;
  * The run's Prometheus endpoint ({@code http://HOST:PORT/metrics}), on its own registry so two
  * runs in one JVM (tests) do not collide. Gauges: {@code training_loss}, {@code learning_rate},
  * {@code tokens_per_sec}, {@code grad_norm}, {@code training_step}, {@code validation_loss} and
- * {@code validation_loss_by_domain{domain}}.
+ * {@code validation_loss_by_domain{domain}}; with loss scaling {@code loss_scale}; in a data-parallel
+ * run {@code rank_tokens_per_sec{rank}} and {@code communication_share{rank}}.
  */
 public final class PrometheusEndpoint implements AutoCloseable {
     private final HTTPServer server;
@@ -22,6 +23,9 @@ public final class PrometheusEndpoint implements AutoCloseable {
     private final Gauge step;
     private final Gauge validationLoss;
     private final Gauge validationByDomain;
+    private final Gauge lossScale;
+    private final Gauge rankTokensPerSec;
+    private final Gauge communicationShare;
 
     public PrometheusEndpoint(String host, int port) {
         PrometheusRegistry registry = new PrometheusRegistry();
@@ -33,6 +37,12 @@ public final class PrometheusEndpoint implements AutoCloseable {
         validationLoss = Gauge.builder().name("validation_loss").help("validation cross-entropy").register(registry);
         validationByDomain = Gauge.builder().name("validation_loss_by_domain").help("validation cross-entropy per domain")
                 .labelNames("domain").register(registry);
+        lossScale = Gauge.builder().name("loss_scale").help("dynamic loss scale of the last step (fp16)").register(registry);
+        rankTokensPerSec = Gauge.builder().name("rank_tokens_per_sec").help("each rank's own trained tokens per second")
+                .labelNames("rank").register(registry);
+        communicationShare = Gauge.builder().name("communication_share")
+                .help("share of each rank's step time spent in collectives (waiting included)").labelNames("rank")
+                .register(registry);
         try {
             server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
         } catch (IOException e) {
@@ -51,6 +61,15 @@ public final class PrometheusEndpoint implements AutoCloseable {
         tokensPerSec.set(r.tokensPerSec());
         gradNorm.set(r.gradNorm());
         step.set(r.step());
+        if (r.lossScale() > 0) {
+            lossScale.set(r.lossScale());
+        }
+        if (r.ranks() != null) {
+            for (int i = 0; i < r.ranks().ranks(); i++) {
+                rankTokensPerSec.labelValues(Integer.toString(i)).set(r.ranks().tokensPerSec()[i]);
+                communicationShare.labelValues(Integer.toString(i)).set(r.ranks().communicationShare()[i]);
+            }
+        }
     }
 
     public void eval(EvalReport r) {

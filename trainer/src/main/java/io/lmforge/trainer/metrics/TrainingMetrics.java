@@ -20,7 +20,10 @@ public final class TrainingMetrics implements AutoCloseable {
     private final ConsoleProgress console;
     private double unigram = Double.NaN;
 
-    private TrainingMetrics(MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
+    private final TrainConfig config;
+
+    private TrainingMetrics(TrainConfig config, MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
+        this.config = config;
         this.log = log;
         this.prometheus = prometheus;
         this.console = console;
@@ -29,12 +32,12 @@ public final class TrainingMetrics implements AutoCloseable {
     /** @param resumedStep the checkpoint step this run continues from, -1 for a new run (the log starts empty) */
     public static TrainingMetrics open(TrainConfig config, Path runDir, boolean leader, long resumedStep, PrintStream out) {
         if (!leader) {
-            return new TrainingMetrics(null, null, null);
+            return new TrainingMetrics(config, null, null, null);
         }
         MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"), resumedStep);
         int port = config.metrics().prometheusPort();
         PrometheusEndpoint prometheus = port >= 0 ? new PrometheusEndpoint(config.metrics().prometheusHost(), port) : null;
-        return new TrainingMetrics(log, prometheus, new ConsoleProgress(out));
+        return new TrainingMetrics(config, log, prometheus, new ConsoleProgress(out));
     }
 
     /** The Prometheus port actually bound (useful with port 0), or -1. */
@@ -49,8 +52,13 @@ public final class TrainingMetrics implements AutoCloseable {
         }
         ModelSize size = ModelSize.of(model);
         console.message(size.describe(context).stripTrailing());
-        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s) on %s%s%s",
-                train.samples(), val.samples(), context, worldSize, device,
+        TrainConfig.Precision precision = config.run().precision();
+        String arithmetic = (precision.fp16() ? "fp16 compute, fp32 master weights" : "fp32")
+                + (precision.lossScaling() ? ", dynamic loss scaling" : "");
+        console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s) on %s (%s); "
+                        + "global batch %d × %d × %d = %d sequences%s%s",
+                train.samples(), val.samples(), context, worldSize, device, arithmetic, config.run().microBatch(),
+                config.run().gradAccumulation(), worldSize, config.globalBatch(worldSize),
                 resumedFrom >= 0 ? "; resuming at step " + resumedFrom : "",
                 prometheus != null ? "; metrics on :" + prometheus.port() + "/metrics" : ""));
         Map<String, Object> d = new LinkedHashMap<>();
@@ -62,6 +70,9 @@ public final class TrainingMetrics implements AutoCloseable {
         d.put("train_samples", train.samples());
         d.put("val_samples", val.samples());
         d.put("world_size", worldSize);
+        d.put("global_batch_sequences", config.globalBatch(worldSize));
+        d.put("precision", precision.fp16() ? "fp16" : "fp32");
+        d.put("loss_scaling", precision.lossScaling());
         d.put("device", device.toString());
         d.put("resumed_from", resumedFrom);
         log.event(step, "start", d);

@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
 import static org.bytedeco.cuda.global.cudart.cudaErrorNotReady;
 import static org.bytedeco.cuda.global.cudart.cudaFree;
 import static org.bytedeco.cuda.global.cudart.cudaGetErrorString;
@@ -48,6 +49,8 @@ import static org.bytedeco.cuda.global.nccl.ncclCommInitRank;
 import static org.bytedeco.cuda.global.nccl.ncclFloat;
 import static org.bytedeco.cuda.global.nccl.ncclGetErrorString;
 import static org.bytedeco.cuda.global.nccl.ncclGetUniqueId;
+import static org.bytedeco.cuda.global.nccl.ncclGroupEnd;
+import static org.bytedeco.cuda.global.nccl.ncclGroupStart;
 import static org.bytedeco.cuda.global.nccl.ncclMax;
 import static org.bytedeco.cuda.global.nccl.ncclMin;
 import static org.bytedeco.cuda.global.nccl.ncclSuccess;
@@ -169,6 +172,38 @@ public final class NcclCollective implements Collective {
         String doing = "all-reduce #" + (++seq) + " of " + count + " floats on the GPU (" + op + ")";
         begin(doing);
         nccl(rank, ncclAllReduce(data, data, count, ncclFloat, ncclOp(op), comm, stream), doing);
+        await(doing);
+    }
+
+    /**
+     * Reduces many device buffers in place as one NCCL group (one launch, fused by NCCL, instead
+     * of a round trip per tensor): a model's gradients, each at its {@code data_ptr()}. Waits for
+     * work already queued on the device (libtorch's backward kernels run on libtorch's stream,
+     * NCCL's on this collective's) before starting.
+     */
+    public void allReduceDevice(List<Pointer> data, long[] counts, ReduceOp op) {
+        long floats = java.util.Arrays.stream(counts).sum();
+        String doing = "all-reduce #" + (++seq) + " of " + data.size() + " tensors, " + floats + " floats on the GPU (" + op + ")";
+        begin(doing);
+        cuda(rank, cudaDeviceSynchronize(), "waiting for the gradients before " + doing);
+        nccl(rank, ncclGroupStart(), doing);
+        for (int i = 0; i < data.size(); i++) {
+            nccl(rank, ncclAllReduce(data.get(i), data.get(i), counts[i], ncclFloat, ncclOp(op), comm, stream), doing);
+        }
+        nccl(rank, ncclGroupEnd(), doing);
+        await(doing);
+    }
+
+    /** Copies rank {@code root}'s device buffers into every rank's, as one NCCL group (initial weights). */
+    public void broadcastDevice(List<Pointer> data, long[] counts, int root) {
+        String doing = "broadcast #" + (++seq) + " of " + data.size() + " tensors from rank " + root + " on the GPU";
+        begin(doing);
+        cuda(rank, cudaDeviceSynchronize(), "waiting for the tensors before " + doing);
+        nccl(rank, ncclGroupStart(), doing);
+        for (int i = 0; i < data.size(); i++) {
+            nccl(rank, ncclBroadcast(data.get(i), data.get(i), counts[i], ncclFloat, root, comm, stream), doing);
+        }
+        nccl(rank, ncclGroupEnd(), doing);
         await(doing);
     }
 

@@ -38,9 +38,9 @@ public final class SharedLibtorch {
         }
         System.setProperty("PYTORCH_LIBRARY_PATH", folder.toString());
         System.setProperty("PYTORCH_VERSION", "2.7.1");
-        if (System.getenv("PYTORCH_FLAVOR") == null && System.getProperty("PYTORCH_FLAVOR") == null
-                && !Files.exists(folder.resolve("libtorch_cuda.so"))) {
-            System.setProperty("PYTORCH_FLAVOR", "cpu");
+        if (System.getenv("PYTORCH_FLAVOR") == null && System.getProperty("PYTORCH_FLAVOR") == null) {
+            // DJL picks its JNI library by flavour; its pytorch-jni jar carries cpu and cu128 builds for 2.7.1.
+            System.setProperty("PYTORCH_FLAVOR", Files.exists(folder.resolve("libtorch_cuda.so")) ? "cu128" : "cpu");
         }
         dir = folder;
         return folder;

@@ -25,6 +25,27 @@ public record RankContext(int rank, int worldSize, Collective collective, int st
     }
 
     /**
+     * The CUDA device index of this rank: the first GPU address Spark assigned (a cluster with
+     * {@code gpus-per-task}), else the rank itself (local mode, where Spark assigns no GPUs and all
+     * ranks share the machine's GPUs: rank r uses GPU r).
+     */
+    public int cudaDevice() {
+        return cudaDevice(rank, gpus);
+    }
+
+    static int cudaDevice(int rank, List<String> gpus) {
+        if (gpus.isEmpty()) {
+            return rank;
+        }
+        try {
+            return Integer.parseInt(gpus.get(0));
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("the GPU address Spark assigned, '" + gpus.get(0)
+                    + "', is not a CUDA device index (check the GPU discovery script)", e);
+        }
+    }
+
+    /**
      * Throws Spark's TaskKilledException when Spark has killed this task (a sibling rank failed
      * and the stage is being retried). Collectives notice by themselves; call this once per step
      * so that a rank busy computing also stops promptly. On the task's own thread only.

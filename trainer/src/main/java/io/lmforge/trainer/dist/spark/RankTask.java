@@ -59,21 +59,9 @@ final class RankTask<R extends Serializable> extends AbstractFunction1<Iterator<
         return switch (settings.backend()) {
             case TCP -> rendezvous.worldSize() == 1 ? new io.lmforge.trainer.dist.SoloCollective()
                     : TcpRingCollective.connect(rendezvous, host, options);
-            case NCCL -> io.lmforge.trainer.dist.nccl.NcclCollective.connect(rendezvous, options, cudaDevice(gpus));
+            case NCCL -> io.lmforge.trainer.dist.nccl.NcclCollective.connect(rendezvous, options,
+                    RankContext.cudaDevice(rendezvous.rank(), gpus));
         };
-    }
-
-    /** The CUDA device index for this task: Spark's assigned GPU address, or rank-local device 0. */
-    private static int cudaDevice(List<String> gpus) {
-        if (gpus.isEmpty()) {
-            return 0;
-        }
-        try {
-            return Integer.parseInt(gpus.get(0));
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException("the GPU address Spark assigned, '" + gpus.get(0)
-                    + "', is not a CUDA device index (check the GPU discovery script)", e);
-        }
     }
 
     private static List<String> gpus(BarrierTaskContext ctx) {

@@ -6,8 +6,6 @@ import io.lmforge.trainer.dist.InProcessRendezvous;
 import io.lmforge.trainer.dist.ReduceOp;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The NCCL backend on real GPUs: one rank per visible GPU, as threads. Runs only where a GPU,
@@ -26,27 +23,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the reason.
  */
 class NcclCollectiveTest {
-    /** The number of visible GPUs; skips the test (with the reason) where NCCL cannot run. */
-    private static int requireGpuAndNccl() {
-        int gpus = 0;
-        assumeTrue(Files.exists(Path.of("/dev/nvidia0")) || Files.exists(Path.of("/dev/nvidiactl")),
-                "skipped: no NVIDIA GPU on this machine (no /dev/nvidia0)");
-        try {
-            Class.forName("org.bytedeco.cuda.global.nccl", true, NcclCollectiveTest.class.getClassLoader());
-            int[] count = new int[1];
-            org.bytedeco.cuda.global.cudart.cudaGetDeviceCount(count);
-            gpus = count[0];
-        } catch (Throwable e) {
-            assumeTrue(false, "skipped: the bytedeco CUDA natives or libnccl.so.2 cannot be loaded (build with -Pgpu and "
-                    + "install NCCL): " + e);
-        }
-        assumeTrue(gpus >= 1, "skipped: CUDA sees no device");
-        return gpus;
-    }
-
     @Test
     void allReduceBroadcastAndGatherOnEveryVisibleGpu() throws Exception {
-        int n = requireGpuAndNccl(); // NCCL wants one rank per GPU
+        int n = GpuRequirements.gpusWithNccl(); // NCCL wants one rank per GPU
         InProcessRendezvous rv = new InProcessRendezvous(n, "nccl-test", Duration.ofSeconds(60));
         CollectiveOptions opts = CollectiveOptions.defaults().withTimeout(Duration.ofSeconds(60));
         ExecutorService pool = Executors.newFixedThreadPool(n);
