@@ -69,8 +69,11 @@ public final class DedupBench implements Callable<Integer> {
     @Option(names = "--scales", split = ",", description = "corpus multiples for the scaling run (default: 1,2,4)")
     List<Integer> scales = List.of(1, 2, 4);
 
-    @Option(names = "--no-minhash", negatable = true, description = "run MLlib MinHashLSH on the 1x corpus (default: true)")
+    @Option(names = "--no-minhash", negatable = true, description = "run MLlib MinHashLSH (default: true; at the multiples of --minhash-at)")
     boolean minhash = true;
+
+    @Option(names = "--minhash-at", split = ",", description = "corpus multiples MinHashLSH runs at too (default: 1)")
+    List<Integer> minhashScales = List.of(1);
 
     @Option(names = "--dedup", description = "dedup settings in HOCON, e.g. 'k = 4'")
     String dedup = "";
@@ -86,6 +89,15 @@ public final class DedupBench implements Callable<Integer> {
 
     @Option(names = "--master", description = "Spark master (default: local[*])")
     String master;
+
+    @Option(names = "--warmup", description = "original documents of the untimed warm-up run of both methods, with a "
+            + "sixth as many planted copies (default: ${DEFAULT-VALUE}, about the 1x corpus; the stage's Spark jobs keep "
+            + "getting faster for several runs of a smaller slice)")
+    int warmup = 7000;
+
+    @Option(names = "--spark-stages", description = "print the Spark stages of the stage's last run at the first scale: "
+            + "time, tasks, shuffle bytes, job description (where the time goes)")
+    boolean sparkStages;
 
     @Override
     public Integer call() {
@@ -107,9 +119,14 @@ public final class DedupBench implements Callable<Integer> {
         SparkSession spark = SparkSessions.create(Optional.ofNullable(master), Map.of(
                 "spark.ui.enabled", "false", "spark.sql.shuffle.partitions", "16"));
         spark.sparkContext().setLogLevel("WARN");
+        SparkStageLog stageLog = new SparkStageLog();
+        if (sparkStages) {
+            spark.sparkContext().addSparkListener(stageLog);
+        }
         try {
-            // Warm-up: class loading and JIT for both methods, on a small slice.
-            NearDupSet small = NearDupSet.build(withPages.subList(0, 300), 100, 5);
+            // Warm-up, untimed and alike for both methods: class loading, JIT and Spark's code
+            // generation on a slice large enough for the hot loops to be compiled.
+            NearDupSet small = NearDupSet.build(withPages.subList(0, Math.min(warmup, withPages.size())), warmup / 6, 5);
             Dataset<Row> warm = Evaluation.corpus(spark, small.docs(), work + "/warm-corpus");
             Evaluation.removals(new DedupStage(settings), warm, work + "/warm", "warm");
             if (minhash) {
@@ -117,6 +134,7 @@ public final class DedupBench implements Callable<Integer> {
             }
 
             Map<Integer, Double> seconds = new TreeMap<>();
+            Map<Integer, Double> cpuSeconds = new TreeMap<>();
             Map<String, Object> results = new LinkedHashMap<>();
             for (int scale : scales) {
                 List<Doc> scaled = replicate(set.docs(), scale);
@@ -124,50 +142,114 @@ public final class DedupBench implements Callable<Integer> {
                 DedupStage stage = new DedupStage(settings);
                 Map<String, String> why = new HashMap<>();
                 Map<String, String> removals = null;
-                double s = Double.MAX_VALUE;
+                List<Double> runs = new ArrayList<>();
+                List<Double> cpu = new ArrayList<>();
                 for (int run = 0; run < repeat; run++) {
+                    stageLog.clear();
                     long t = System.nanoTime();
+                    long c = cpuNanos();
                     removals = Evaluation.removals(stage, corpus, work + "/out-" + scale, "bench", why);
-                    s = Math.min(s, (System.nanoTime() - t) / 1e9);
+                    runs.add((System.nanoTime() - t) / 1e9);
+                    cpu.add((cpuNanos() - c) / 1e9);
                 }
+                double s = fastest(runs);
+                cpuSeconds.put(scale, fastest(cpu));
                 seconds.put(scale, s);
                 NearDupSet.Score score = set.score(firstReplica(removals));
                 set.wrongRemovals(firstReplica(removals), scale == scales.get(0) ? showWrong : 0)
                         .forEach(w -> System.out.println(w.replaceFirst(" ", " (" + why.get(w.substring(0, w.indexOf(' '))) + ") ")));
-                System.out.printf("simhash  %dx: %7d docs  %8.1f s (fastest of %d)  %s%n", scale, scaled.size(), s, repeat,
-                        score.summary());
+                System.out.printf("simhash  %dx: %7d docs  %8.1f s (fastest of %s), cpu %.1f s (%s)  %s%n", scale, scaled.size(), s,
+                        runs(runs), fastest(cpu), runs(cpu), score.summary());
                 if (scale == scales.get(0)) {
-                    System.out.printf("  recall by level %s%n  recall(J>=0.8) by kind %s%n  stage %s%n",
-                            score.recallByLevel(), score.recallByKind(), stage.report(null).get("seconds"));
+                    System.out.printf("  recall by level %s%n  recall(J>=0.8) by kind %s%n",
+                            score.recallByLevel(), score.recallByKind());
                     results.put("simhash", score);
+                    stageLog.print();
                 }
-                if (minhash && scale == 1) {
+                Map<String, Object> report = stage.report(null);
+                System.out.printf("  stage seconds %s; comparisons %s, verified pairs %s, partitions %s%n", report.get("seconds"),
+                        report.get("comparisons"), report.get("verified_pairs"), report.get("partitions"));
+                if (minhash && minhashScales.contains(scale)) {
                     List<String[]> pairs = null;
-                    double m = Double.MAX_VALUE;
+                    List<Double> mruns = new ArrayList<>();
+                    List<Double> mcpu = new ArrayList<>();
                     for (int run = 0; run < repeat; run++) {
                         long t = System.nanoTime();
+                        long c = cpuNanos();
                         pairs = minHashPairs(corpus);
-                        m = Math.min(m, (System.nanoTime() - t) / 1e9);
+                        mruns.add((System.nanoTime() - t) / 1e9);
+                        mcpu.add((cpuNanos() - c) / 1e9);
                     }
+                    double m = fastest(mruns);
                     NearDupSet.Score mscore = set.score(clusters(pairs));
-                    System.out.printf("minhash  1x: %7d docs  %8.1f s (fastest of %d)  %s%n", scaled.size(), m, repeat,
+                    System.out.printf("minhash  %dx: %7d docs  %8.1f s (fastest of %s), cpu %.1f s (%s)  %s%n", scale, scaled.size(), m,
+                            runs(mruns), fastest(mcpu), runs(mcpu),
                         mscore.summary());
                     System.out.printf("  recall by level %s%n  recall(J>=0.8) by kind %s%n",
                             mscore.recallByLevel(), mscore.recallByKind());
-                    System.out.printf("speed-up at 1x: MinHashLSH %.1f s / SimHash %.1f s = %.1fx%n", m, s, m / s);
+                    System.out.printf("speed-up at %dx: MinHashLSH %.1f s / SimHash %.1f s = %.1fx (cpu time %.1f / %.1f = %.1fx)%n", scale,
+                            m, s, m / s, fastest(mcpu), cpuSeconds.get(scale), fastest(mcpu) / cpuSeconds.get(scale));
                 }
             }
             Integer previous = null;
             for (int scale : seconds.keySet()) {
                 if (previous != null) {
-                    System.out.printf("scaling %dx -> %dx: time x%.2f%n", previous, scale,
-                            seconds.get(scale) / seconds.get(previous));
+                    System.out.printf("scaling %dx -> %dx: time x%.2f, cpu time x%.2f%n", previous, scale,
+                            seconds.get(scale) / seconds.get(previous), cpuSeconds.get(scale) / cpuSeconds.get(previous));
                 }
                 previous = scale;
             }
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    /**
+     * CPU time of this process (all threads: Spark's local executors run in it). On a shared
+     * machine wall time depends on what else runs; CPU time much less so.
+     */
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static double fastest(List<Double> runs) {
+        return runs.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    private static String runs(List<Double> runs) {
+        return runs.stream().map(r -> String.format("%.1f", r)).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** Spark stages as they complete: where a run's time goes, job by job. */
+    static final class SparkStageLog extends org.apache.spark.scheduler.SparkListener {
+        private final List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        private final Map<Integer, String> descriptions = new java.util.concurrent.ConcurrentHashMap<>();
+
+        void clear() {
+            lines.clear();
+        }
+
+        void print() {
+            synchronized (lines) {
+                lines.forEach(l -> System.out.println("    " + l));
+            }
+        }
+
+        @Override
+        public void onStageSubmitted(org.apache.spark.scheduler.SparkListenerStageSubmitted e) {
+            String d = e.properties() == null ? null : e.properties().getProperty("spark.job.description");
+            descriptions.put(e.stageInfo().stageId(), d == null ? "-" : d);
+        }
+
+        @Override
+        public void onStageCompleted(org.apache.spark.scheduler.SparkListenerStageCompleted e) {
+            org.apache.spark.scheduler.StageInfo i = e.stageInfo();
+            long ms = (long) i.completionTime().get() - (long) i.submissionTime().get();
+            lines.add(String.format("%6d ms %4d tasks  shuffle write %9d read %9d  %-45s %s", ms, i.numTasks(),
+                    i.taskMetrics().shuffleWriteMetrics().bytesWritten(), i.taskMetrics().shuffleReadMetrics().totalBytesRead(),
+                    descriptions.getOrDefault(i.stageId(), "-"), i.name().replaceAll("\\s+", " ")));
         }
     }
 

@@ -13,9 +13,17 @@ import java.util.Set;
  *
  * <pre>
  * dedup {
- *   k = 3                     # Hamming-distance threshold of near-duplicates (64-bit SimHash)
+ *   k = 3                     # candidates: document SimHashes (64 bits) within this Hamming distance
  *   blocks = 6                # permuted-table layout: C(blocks, blocks - k) tables; default k + 3
- *   word-shingle = 1          # features: word n-grams ...
+ *   segments {                # candidates too: documents sharing a content-defined segment's SimHash
+ *     min-tokens = 12, mean-tokens = 40, max-tokens = 100
+ *     max-per-document = 16   # a consistent sample of a long document's segments; 0: no segments
+ *     k = 0                   # segment SimHashes within this distance (0: equal; tables as for k)
+ *     boilerplate = 64        # a segment that more documents share is boilerplate: only 64 of them are paired
+ *   }
+ *   min-jaccard = 0.7         # a candidate pair is a duplicate when its estimated word 5-gram Jaccard is this or more
+ *   sketch = 128              # MinHash (bottom-k) values per document for that estimate
+ *   word-shingle = 1          # SimHash features: word n-grams ...
  *   cjk-shingle = 2           # ... and character n-grams for scripts written without spaces
  *   weighting = log           # a shingle counted c times weighs 1 + ln c (tf: c; binary: 1)
  *   min-tokens = 10           # shorter documents are only checked for exact duplicates
@@ -26,7 +34,9 @@ import java.util.Set;
  * }
  * </pre>
  */
-public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, Fingerprinter.Weighting weighting,
+public record DedupSettings(int k, int blocks, Fingerprinter.Segmenting segmenting, int segmentK, int boilerplate,
+                            double minJaccard, int sketch,
+                            int wordShingle, int cjkShingle, Fingerprinter.Weighting weighting,
                             int minTokens, int bucketWindow,
                             String keepBy, boolean keepHighest, List<String> previous, boolean previousWins)
         implements Serializable {
@@ -51,6 +61,21 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
             throw new InvalidConfigException(s.name("blocks") + " = " + blocks + " with k = " + k + " needs "
                     + binomial(blocks, blocks - k) + " tables; use fewer blocks");
         }
+        Settings seg = s.section("segments");
+        int segMin = (int) seg.inRange("min-tokens", seg.integer("min-tokens", 12), 1, 100_000);
+        int segMean = (int) seg.inRange("mean-tokens", seg.integer("mean-tokens", 40), segMin + 1, 100_000);
+        int segMax = (int) seg.inRange("max-tokens", seg.integer("max-tokens", 100), segMean, 100_000);
+        int perDocument = (int) seg.inRange("max-per-document", seg.integer("max-per-document", 16), 0, 1024);
+        int segmentK = (int) seg.inRange("k", seg.integer("k", 0), 0, k);
+        int boilerplate = (int) seg.inRange("boilerplate", seg.integer("boilerplate", 64), 2, 100_000);
+        seg.requireNoUnknownKeys();
+        double minJaccard = s.inRange("min-jaccard", s.decimal("min-jaccard", 0.7), 0, 1);
+        if (minJaccard == 0 && perDocument > 0) {
+            throw new InvalidConfigException(s.name("min-jaccard") + " = 0 accepts every candidate pair, and documents "
+                    + "that share one segment are candidates: set " + seg.name("max-per-document")
+                    + " = 0 too (plain SimHash within k), or a threshold above 0");
+        }
+        int sketch = (int) s.inRange("sketch", s.integer("sketch", 128), 16, 1024);
         int wordShingle = (int) s.inRange("word-shingle", s.integer("word-shingle", 1), 1, 8);
         int cjkShingle = (int) s.inRange("cjk-shingle", s.integer("cjk-shingle", 2), 1, 8);
         String weight = s.oneOf("weighting", s.string("weighting", "log"), Set.of("log", "tf", "binary"));
@@ -67,23 +92,36 @@ public record DedupSettings(int k, int blocks, int wordShingle, int cjkShingle, 
         }
         boolean previousWins = s.bool("previous-wins", true);
         s.requireNoUnknownKeys();
-        return new DedupSettings(k, blocks, wordShingle, cjkShingle,
+        return new DedupSettings(k, blocks, new Fingerprinter.Segmenting(segMin, segMean, segMax, perDocument),
+                segmentK, boilerplate, minJaccard, sketch, wordShingle, cjkShingle,
                 Fingerprinter.Weighting.valueOf(weight.toUpperCase(java.util.Locale.ROOT)), minTokens, window, by,
                 prefer.equals("highest"), previous, previousWins);
     }
 
+    /** The tables of the documents' SimHashes. */
     public PermutationTables tables() {
         return new PermutationTables(k, blocks);
     }
 
+    /** The tables of the segments' SimHashes: k + 3 blocks, as the documents' default; one table of 64 bits for k = 0. */
+    public PermutationTables segmentTables() {
+        return new PermutationTables(segmentK, segmentK + 3);
+    }
+
+    public boolean hasSegments() {
+        return segmenting.maxPerDocument() > 0;
+    }
+
     public Fingerprinter fingerprinter() {
-        return new Fingerprinter(wordShingle, cjkShingle, weighting);
+        return new Fingerprinter(wordShingle, cjkShingle, weighting, segmenting, sketch);
     }
 
     /** What must match between the fingerprints of two runs for them to be compared. */
     public String fingerprintFormat() {
         return "simhash64 v" + Fingerprinter.VERSION + ", word-shingle " + wordShingle + ", cjk-shingle " + cjkShingle
-                + ", weighting " + weighting.name().toLowerCase(java.util.Locale.ROOT);
+                + ", weighting " + weighting.name().toLowerCase(java.util.Locale.ROOT)
+                + ", segments " + segmenting.min() + "/" + segmenting.mean() + "/" + segmenting.max()
+                + " tokens, at most " + segmenting.maxPerDocument() + ", sketch bottom-" + sketch + " of 5-grams";
     }
 
     private static long binomial(int n, int r) {

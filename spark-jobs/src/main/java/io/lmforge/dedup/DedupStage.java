@@ -10,9 +10,12 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.storage.StorageLevel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static io.lmforge.corpus.Columns.ID;
@@ -22,41 +25,50 @@ import static io.lmforge.dedup.Fingerprints.EXACT_HI;
 import static io.lmforge.dedup.Fingerprints.EXACT_LO;
 import static io.lmforge.dedup.Fingerprints.QUALITY;
 import static io.lmforge.dedup.Fingerprints.RUN_ID;
+import static io.lmforge.dedup.Fingerprints.SEGMENTS;
 import static io.lmforge.dedup.Fingerprints.SIMHASH;
+import static io.lmforge.dedup.Fingerprints.SKETCH;
 import static io.lmforge.dedup.Fingerprints.TOKENS;
 import static org.apache.spark.sql.functions.bit_count;
+import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
+import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
- * The {@code dedup} stage: exact duplicates, then SimHash near-duplicates, removed across the
- * whole corpus and, on a refresh, against the fingerprints of earlier runs.
+ * The {@code dedup} stage: exact duplicates, then near-duplicates, removed across the whole
+ * corpus and, on a refresh, against the fingerprints of earlier runs.
  *
  * <ol>
- *   <li>Fingerprint every kept document (the only pass over text): exact hash and SimHash.</li>
+ *   <li>Fingerprint every kept document (the only pass over text): exact hash, SimHash, segment
+ *       SimHashes and a MinHash sketch ({@link Fingerprinter}).</li>
  *   <li>Nodes: this run's documents ({@code node = _uid >= 0}) and earlier runs' stored
  *       fingerprints ({@code node < 0}).</li>
  *   <li>Exact duplicates: nodes with the same exact hash; the {@link KeepRule} picks one.</li>
- *   <li>Near-duplicates among the remaining representatives: {@link CandidatePairs} within
- *       distance k, clusters by {@link ConnectedComponents}, the {@link KeepRule} picks one per
- *       cluster.</li>
+ *   <li>Near-duplicates among the remaining representatives: {@link CandidatePairs} (SimHashes
+ *       within k, or a shared segment), kept when their estimated word 5-gram Jaccard similarity
+ *       passes ({@link JaccardFilter}); clusters by {@link ConnectedComponents}; the
+ *       {@link KeepRule} picks one per cluster.</li>
  *   <li>Removed documents get reason {@code exact_duplicate} or {@code near_duplicate},
- *       {@code duplicate_of} (the kept document's id; {@code detail} names its source, and its
- *       run when it is an earlier run's) and {@code distance} (Hamming distance of the SimHashes).
- *       Documents keep a {@code simhash} signal column.</li>
+ *       {@code duplicate_of} (the kept document's id; {@code detail} names its source, its run
+ *       when it is an earlier run's, and the estimated similarity) and {@code distance} (Hamming
+ *       distance of the two documents' SimHashes). Documents keep a {@code simhash} signal column.</li>
  *   <li>The fingerprints of every document still kept, earlier runs' included, go to
  *       {@code OUT/fingerprints/}; with {@code previous-wins = false}, earlier documents that a
  *       better new one replaced are listed in {@code OUT/superseded/}.</li>
  * </ol>
- * Every intermediate is small (no text) and written to {@code OUT/_work/dedup}, so no step is
- * computed twice and no lineage grows across connected-component rounds.
+ * Intermediates are small (no text) and cached in memory (spilling to disk) for the few steps
+ * that read them; only the decisions the returned corpus is joined with are written to
+ * {@code OUT/_work/dedup}, because the runner reads them after this method returns.
  */
 public final class DedupStage implements Stage {
     public static final String NAME = "dedup";
@@ -66,7 +78,9 @@ public final class DedupStage implements Stage {
 
     private static final String NODE = KeepRule.NODE;
     private static final String KEEPER = "keeper";
+    private static final String NEAR_KEEPER = "near_keeper";
     private static final String REASON = "reason";
+    private static final String MOVED = "moved";
 
     private final DedupSettings settings;
     private final Map<String, Object> report = new LinkedHashMap<>();
@@ -92,126 +106,198 @@ public final class DedupStage implements Stage {
     @Override
     public Dataset<Row> apply(Dataset<Row> corpus, StageContext ctx) {
         SparkSession spark = ctx.spark();
-        Work work = new Work(ctx);
         boolean hasSignal = Arrays.asList(corpus.columns()).contains(settings.keepBy());
         Column signal = hasSignal ? col(settings.keepBy()) : lit(null);
         KeepRule rule = new KeepRule(settings.previousWins(), settings.keepHighest());
-        PermutationTables tables = settings.tables();
-
-        Timer timer = new Timer();
-        Dataset<Row> computed = work.save(Fingerprints.compute(corpus.filter(Rejections.isKept()), signal, settings),
-                "fingerprints");
-        timer.lap("fingerprint");
-        Dataset<Row> nodes = computed.select(col(UID).as(NODE), col(ID), col(SOURCE), lit(ctx.runId()).as(RUN_ID),
-                col(SIMHASH), col(EXACT_HI), col(EXACT_LO), col(TOKENS), col(QUALITY));
-        if (!settings.previous().isEmpty()) {
-            Dataset<Row> previous = Fingerprints.readPrevious(spark, settings.previous(), settings);
-            nodes = nodes.unionByName(previous.withColumn(NODE, lit(-1L).minus(monotonically_increasing_id())));
-        }
-
-        // Exact duplicates: one representative per exact hash. Saved once, this also fixes the
-        // earlier runs' node numbers.
-        Dataset<Row> ranked = work.save(nodes.withColumn(KEEPER,
-                min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))), "nodes");
-        nodes = ranked.drop(KEEPER);
-        Dataset<Row> exactMoves = ranked.filter(col(KEEPER + "." + NODE).notEqual(col(NODE)))
-                .select(col(NODE), col(KEEPER));
-        Dataset<Row> representatives = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE)))
-                .filter(col(SIMHASH).isNotNull().and(col(TOKENS).geq(settings.minTokens())))
-                .select(col(NODE), col(SIMHASH).as("fp"));
-        timer.lap("exact");
-
-        // Near-duplicates: pairs within k, clusters, one keeper per cluster. Pairs of two earlier
-        // documents are left alone: earlier corpora stay as they were.
-        CandidatePairs.Counters counters = new CandidatePairs.Counters(
-                spark.sparkContext().longAccumulator("dedup comparisons"),
-                spark.sparkContext().longAccumulator("dedup giant buckets"),
-                spark.sparkContext().longAccumulator("dedup fingerprints in giant buckets"));
-        Dataset<Row> pairs = CandidatePairs.find(representatives, tables, settings.bucketWindow(), counters)
-                .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
+        CandidatePairs.Layout layout = new CandidatePairs.Layout(settings.tables(), settings.segmentTables(),
+                settings.bucketWindow(), settings.boilerplate());
+        JaccardFilter jaccard = new JaccardFilter(settings.minJaccard(), settings.sketch());
+        List<Dataset<Row>> cached = new ArrayList<>();
         ConnectedComponents cc = new ConnectedComponents();
-        Dataset<Row> components = cc.run(pairs, work::save, timer);
-        timer.lap("components");
-        Dataset<Row> members = components.join(nodes, NODE);
-        Dataset<Row> nearMoves = work.save(members
-                .withColumn(KEEPER, min(rule.key()).over(Window.partitionBy(ConnectedComponents.COMPONENT)))
-                .filter(col(KEEPER + "." + NODE).notEqual(col(NODE)))
-                .select(col(NODE), col(KEEPER),
-                        bit_count(col(SIMHASH).bitwiseXOR(col(KEEPER + "." + SIMHASH))).cast("int").as(Columns.DISTANCE)),
-                "near");
+        try {
+            Timer timer = new Timer();
+            Dataset<Row> nodes = Fingerprints.compute(corpus.filter(Rejections.isKept()), signal, settings)
+                    .select(col(UID).as(NODE), col(ID), col(SOURCE), lit(ctx.runId()).as(RUN_ID), col(SIMHASH),
+                            col(EXACT_HI), col(EXACT_LO), col(TOKENS), col(QUALITY), col(SEGMENTS), col(SKETCH));
+            if (!settings.previous().isEmpty()) {
+                Dataset<Row> previous = Fingerprints.readPrevious(spark, settings.previous(), settings);
+                nodes = nodes.unionByName(previous.withColumn(NODE, lit(-1L).minus(monotonically_increasing_id())));
+            }
+            // The one pass over text. Cached, this also fixes the earlier runs' node numbers.
+            describe(spark, "fingerprints (the one pass over text)");
+            Dataset<Row> fingerprints = cache(cached, nodes);
+            Row sizes = fingerprints.agg(sum(when(col(NODE).geq(0), 1).otherwise(0)),
+                    sum(when(col(NODE).lt(0), 1).otherwise(0))).first();
+            long documents = sizes.isNullAt(0) ? 0 : sizes.getLong(0);
+            long previousDocuments = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
+            Sizing sizing = Sizing.of(spark, documents + previousDocuments, settings);
+            timer.lap("fingerprint");
 
-        // An exact duplicate follows its representative when that one is removed as a near-duplicate.
-        Dataset<Row> x = exactMoves.alias("x");
-        Dataset<Row> n = nearMoves.alias("n");
-        Column repRemoved = col("n." + NODE).isNotNull()
-                .and(col("n." + NODE).geq(0).or(col("n." + KEEPER + "." + NODE).geq(0)));
-        Dataset<Row> exactResolved = x.join(n, col("x." + KEEPER + "." + NODE).equalTo(col("n." + NODE)), "left")
-                .select(col("x." + NODE).as(NODE),
-                        when(repRemoved, col("n." + KEEPER)).otherwise(col("x." + KEEPER)).as(KEEPER),
-                        when(repRemoved, lit(NEAR)).otherwise(lit(EXACT)).as(REASON),
-                        when(repRemoved, col("n." + Columns.DISTANCE)).otherwise(lit(0)).as(Columns.DISTANCE));
-        // Moves that take effect: this run's removed documents, and earlier ones a new document replaced.
-        Dataset<Row> moves = work.save(nearMoves.withColumn(REASON, lit(NEAR))
-                .select(col(NODE), col(KEEPER), col(REASON), col(Columns.DISTANCE))
-                .unionByName(exactResolved)
-                .filter(col(NODE).geq(0).or(col(KEEPER + "." + NODE).geq(0))), "moves");
-        timer.lap("clusters");
+            // Exact duplicates: one representative per exact hash. Materialized here, once: the
+            // candidates' concurrent branches would otherwise each build it.
+            describe(spark, "exact duplicates");
+            Dataset<Row> ranked = cache(cached, fingerprints.repartition(sizing.partitions(), col(EXACT_HI), col(EXACT_LO))
+                    .withColumn(KEEPER, min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))));
+            long representativeCount = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE))).count();
+            fingerprints.unpersist();
+            timer.lap("exact");
 
-        Fingerprints.write(nodes.join(moves.select(NODE), nodes.col(NODE).equalTo(moves.col(NODE)), "left_anti"),
-                ctx.layout().staged(Fingerprints.OUTPUT), settings, "zstd");
-        long superseded = 0;
-        if (!settings.previous().isEmpty() && !settings.previousWins()) {
-            Dataset<Row> replaced = moves.filter(col(NODE).lt(0)).join(nodes, NODE)
-                    .select(col(ID), col(SOURCE), col(RUN_ID), col(KEEPER + "." + ID).as("replaced_by"),
-                            col(KEEPER + "." + SOURCE).as("replaced_by_source"), col(REASON), col(Columns.DISTANCE));
-            replaced.write().mode("overwrite").option("compression", "zstd").parquet(ctx.layout().staged(SUPERSEDED));
-            superseded = spark.read().parquet(ctx.layout().staged(SUPERSEDED)).count();
+            // Near-duplicates: candidate pairs, verified, clustered. Pairs of two earlier
+            // documents are left alone: earlier corpora stay as they were.
+            describe(spark, "near-duplicate candidates, verified, clustered");
+            Dataset<Row> representatives = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE)))
+                    .filter(col(SIMHASH).isNotNull().and(col(TOKENS).geq(settings.minTokens())));
+            CandidatePairs.Counters counters = CandidatePairs.Counters.create(spark.sparkContext());
+            Dataset<Row> pairs = CandidatePairs.find(representatives.select(col(NODE), col(SIMHASH).as("fp"),
+                            settings.hasSegments() ? col(SEGMENTS) : lit(null).cast("array<bigint>").as(SEGMENTS)),
+                    layout, counters, sizing.partitions())
+                    .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
+            Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
+            Dataset<Row> edges = jaccard.apply(pairs, sketches, sizing.fits(representativeCount, 4L * settings.sketch() + 64));
+            Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
+            timer.lap("components");
+
+            // One keeper per cluster; an exact duplicate follows its representative.
+            describe(spark, "keepers");
+            boolean smallGraph = sizing.fits(2 * cc.edges(), 4L * settings.sketch() + 256);
+            Dataset<Row> clusterKeeper = (smallGraph ? broadcast(components) : components).join(ranked, NODE)
+                    .repartition(sizing.partitions(), col(ConnectedComponents.COMPONENT))
+                    .select(col(NODE).as("rep"), min(rule.key(SKETCH)).over(Window.partitionBy(ConnectedComponents.COMPONENT))
+                            .as(NEAR_KEEPER));
+            Dataset<Row> decisions = cache(cached, decide(ranked, smallGraph ? broadcast(clusterKeeper) : clusterKeeper,
+                    jaccard));
+            Dataset<Row> marks = new Work(ctx).save(decisions.filter(col(NODE).geq(0)).select(col(NODE), col(SIMHASH),
+                    when(col(MOVED), col(KEEPER)).as(KEEPER), when(col(MOVED), col(REASON)).as(REASON),
+                    col(Columns.DISTANCE), col(JaccardFilter.JACCARD)), "decisions");
+            timer.lap("clusters");
+
+            describe(spark, "fingerprint store");
+            Fingerprints.write(decisions.filter(not(col(MOVED))), ctx.layout().staged(Fingerprints.OUTPUT), settings, "zstd");
+            if (!settings.previous().isEmpty() && !settings.previousWins()) {
+                decisions.filter(col(MOVED).and(col(NODE).lt(0)))
+                        .select(col(ID), col(SOURCE), col(RUN_ID), col(KEEPER + "." + ID).as("replaced_by"),
+                                col(KEEPER + "." + SOURCE).as("replaced_by_source"), col(REASON), col(Columns.DISTANCE))
+                        .write().mode("overwrite").option("compression", "zstd").parquet(ctx.layout().staged(SUPERSEDED));
+            }
+            timer.lap("store");
+            describe(spark, "counts");
+            record(decisions, documents, previousDocuments, layout, counters, cc, rule.describe(settings.keepBy(), hasSignal));
+            report.put("partitions", sizing.partitions());
+            report.put("seconds", timer.laps());
+            return mark(corpus, marks);
+        } finally {
+            describe(spark, null);
+            cc.release();
+            cached.forEach(Dataset::unpersist);
+        }
+    }
+
+    /** Names the jobs that follow in Spark's UI and event log. */
+    private static void describe(SparkSession spark, String step) {
+        spark.sparkContext().setJobDescription(step == null ? null : NAME + ": " + step);
+    }
+
+    /**
+     * How the stage sizes its own shuffles, whose rows are fingerprints (about 0.7 KiB a document
+     * with the defaults), never text: about 64 MiB a partition, and at least as many partitions
+     * as the cluster has cores (up to {@code spark.sql.shuffle.partitions}). At 8,000 documents
+     * on two cores that is 2 partitions, not the session's 200. A side of a join of at most 64 MiB
+     * is broadcast.
+     */
+    record Sizing(int partitions) {
+        static final long PARTITION_BYTES = 64L << 20;
+        static final long BROADCAST_BYTES = 64L << 20;
+
+        static Sizing of(SparkSession spark, long nodes, DedupSettings settings) {
+            long perNode = 4L * settings.sketch() + 8L * settings.segmenting().maxPerDocument() + 160;
+            int cores = Math.min(spark.sparkContext().defaultParallelism(),
+                    Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions")));
+            long byBytes = nodes * perNode / PARTITION_BYTES + 1;
+            return new Sizing((int) Math.min(1 << 20, Math.max(Math.max(1, cores), byBytes)));
         }
 
-        timer.lap("store");
-        record(nodes, moves, tables, counters, cc, rule.describe(settings.keepBy(), hasSignal), superseded);
-        report.put("seconds", timer.laps());
-        return mark(corpus, nodes.filter(col(NODE).geq(0)), moves.filter(col(NODE).geq(0)));
+        boolean fits(long rows, long bytesPerRow) {
+            return rows * bytesPerRow <= BROADCAST_BYTES;
+        }
+    }
+
+    private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> rows) {
+        Dataset<Row> c = rows.persist(StorageLevel.MEMORY_AND_DISK());
+        cached.add(c);
+        return c;
+    }
+
+    /**
+     * Every node with its keeper: its exact representative's cluster keeper when the
+     * representative is in a cluster, else the representative (itself, if it is one). A removed
+     * node's reason is {@code near_duplicate} when the cluster keeper is not its exact
+     * representative; {@code moved} says whether the removal takes effect (this run's documents,
+     * and earlier ones a new document replaced).
+     */
+    private static Dataset<Row> decide(Dataset<Row> ranked, Dataset<Row> clusterKeeper, JaccardFilter jaccard) {
+        Dataset<Row> joined = ranked.join(clusterKeeper, col(KEEPER + "." + NODE).equalTo(col("rep")), "left");
+        Column nearKeeper = col(NEAR_KEEPER);
+        Column finalKeeper = coalesce(nearKeeper.dropFields(scala.jdk.javaapi.CollectionConverters.asScala(List.of(SKETCH)).toSeq()),
+                col(KEEPER));
+        Column removed = finalKeeper.getField(NODE).notEqual(col(NODE));
+        Column near = nearKeeper.isNotNull().and(nearKeeper.getField(NODE).notEqual(col(KEEPER + "." + NODE)));
+        return joined.select(col(NODE), col(ID), col(SOURCE), col(RUN_ID), col(SIMHASH), col(EXACT_HI), col(EXACT_LO),
+                col(TOKENS), col(QUALITY), col(SEGMENTS), col(SKETCH), finalKeeper.as(KEEPER),
+                when(removed, when(near, lit(NEAR)).otherwise(lit(EXACT))).as(REASON),
+                removed.and(col(NODE).geq(0).or(finalKeeper.getField(NODE).geq(0))).as(MOVED),
+                coalesce(bit_count(col(SIMHASH).bitwiseXOR(finalKeeper.getField(SIMHASH))).cast("int"), lit(0))
+                        .as(Columns.DISTANCE),
+                when(removed.and(near), jaccard.estimate(col(SKETCH), nearKeeper.getField(SKETCH)))
+                        .as(JaccardFilter.JACCARD));
     }
 
     /** Joins the decisions onto the corpus by {@code _uid}: one row out for each row in. */
-    private static Dataset<Row> mark(Dataset<Row> corpus, Dataset<Row> newNodes, Dataset<Row> removed) {
-        Dataset<Row> marks = newNodes.select(col(NODE).as("_dd_uid"), col(SIMHASH).as("_dd_simhash"))
-                .join(removed.select(col(NODE).as("_dd_uid"), col(KEEPER).as("_dd_keeper"), col(REASON).as("_dd_reason"),
-                        col(Columns.DISTANCE).as("_dd_distance")), "_dd_uid", "left");
-        Dataset<Row> joined = corpus.join(marks, corpus.col(UID).equalTo(marks.col("_dd_uid")), "left");
+    private static Dataset<Row> mark(Dataset<Row> corpus, Dataset<Row> marks) {
+        Dataset<Row> m = marks.select(col(NODE).as("_dd_uid"), col(SIMHASH).as("_dd_simhash"), col(KEEPER).as("_dd_keeper"),
+                col(REASON).as("_dd_reason"), col(Columns.DISTANCE).as("_dd_distance"), col(JaccardFilter.JACCARD).as("_dd_jaccard"));
+        Dataset<Row> joined = corpus.join(m, corpus.col(UID).equalTo(m.col("_dd_uid")), "left");
         Column keeper = col("_dd_keeper");
         Column detail = concat(lit("kept document is in source '"), keeper.getField(SOURCE), lit("'"),
-                when(keeper.getField(NODE).lt(0), concat(lit(", from run "), keeper.getField(RUN_ID))).otherwise(lit("")));
+                when(keeper.getField(NODE).lt(0), concat(lit(", from run "), keeper.getField(RUN_ID))).otherwise(lit("")),
+                when(col("_dd_jaccard").isNotNull(), concat(lit("; estimated word 5-gram Jaccard similarity "),
+                        format_number(col("_dd_jaccard"), 2))).otherwise(lit("")));
         // coalesce: never null under the when, but the rejection schema's reason is declared non-null.
         Column rejection = when(col("_dd_reason").isNotNull(), struct(
                 lit(NAME).as(Columns.STAGE), coalesce(col("_dd_reason"), lit(NEAR)).as(Columns.REASON), detail.as(Columns.DETAIL),
                 keeper.getField(ID).as(Columns.DUPLICATE_OF), col("_dd_distance").as(Columns.DISTANCE)));
         return Rejections.withRejection(joined, rejection)
                 .withColumn(SIMHASH, col("_dd_simhash"))
-                .drop("_dd_uid", "_dd_simhash", "_dd_keeper", "_dd_reason", "_dd_distance");
+                .drop("_dd_uid", "_dd_simhash", "_dd_keeper", "_dd_reason", "_dd_distance", "_dd_jaccard");
     }
 
-    private void record(Dataset<Row> nodes, Dataset<Row> moves, PermutationTables tables,
-                        CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule, long superseded) {
-        long documents = nodes.filter(col(NODE).geq(0)).count();
-        long previous = nodes.filter(col(NODE).lt(0)).count();
-        Map<String, Long> byReason = new LinkedHashMap<>();
-        for (Row r : moves.filter(col(NODE).geq(0)).groupBy(REASON).agg(count("*")).collectAsList()) {
-            byReason.put(r.getString(0), r.getLong(1));
+    private void record(Dataset<Row> decisions, long documents, long previous, CandidatePairs.Layout layout,
+                        CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
+        Map<String, Long> moved = new LinkedHashMap<>();
+        for (Row r : decisions.filter(col(MOVED)).groupBy(when(col(NODE).geq(0), col(REASON)).otherwise(lit(SUPERSEDED)))
+                .agg(count("*")).collectAsList()) {
+            moved.put(r.getString(0), r.getLong(1));
         }
+        PermutationTables tables = layout.documents();
         report.clear();
         report.put("documents", documents);
         report.put("previous_documents", previous);
-        report.put(EXACT, byReason.getOrDefault(EXACT, 0L));
-        report.put(NEAR, byReason.getOrDefault(NEAR, 0L));
-        report.put(SUPERSEDED, superseded);
+        report.put(EXACT, moved.getOrDefault(EXACT, 0L));
+        report.put(NEAR, moved.getOrDefault(NEAR, 0L));
+        report.put(SUPERSEDED, moved.getOrDefault(SUPERSEDED, 0L));
         report.put("k", tables.k());
         report.put("layout", tables.describe());
+        report.put("segment_layout", settings.hasSegments() ? layout.segments().describe() : "no segments");
+        report.put("min_jaccard", settings.minJaccard());
         report.put("expected_candidates_per_document", tables.expectedCandidatesPerDocument(documents + previous));
+        // Up to s segments a document, each against every other document's s: s^2 chances per pair.
+        int s = settings.hasSegments() ? settings.segmenting().maxPerDocument() : 0;
+        report.put("expected_segment_candidates_per_document",
+                (double) s * s * layout.segments().expectedCandidatesPerDocument(documents + previous));
         report.put("comparisons", counters.comparisons().value());
+        report.put("verified_pairs", cc.edges());
         report.put("giant_buckets", counters.giantBuckets().value());
         report.put("fingerprints_in_giant_buckets", counters.inGiantBuckets().value());
+        report.put("boilerplate_segments_skipped", counters.boilerplateSkipped().value());
         report.put("bucket_window", settings.bucketWindow());
         report.put("component_rounds", cc.rounds());
         report.put("keep_rule", keepRule);

@@ -26,12 +26,31 @@ import com.google.common.hash.Hashing;
  * and whitespace. A text without tokens is hashed from its raw characters instead and gets no
  * SimHash.
  *
+ * <p>Two more things come out of the same pass, for finding copies that share only part of
+ * their text:
+ * <ul>
+ *   <li><b>Segment SimHashes.</b> The token stream is cut into content-defined segments: a
+ *   segment ends after a token where a hash of the last three tokens is 0 modulo
+ *   {@code mean - min}, once it has {@code min} tokens, or at {@code max} tokens. Boundaries
+ *   depend only on nearby words, so an insertion or deletion moves only the boundaries near it,
+ *   and the untouched parts of an edited copy cut into the same segments as the original. Each
+ *   segment gets a SimHash of its own features, weighted as the document's. A tail shorter than
+ *   {@code min} is dropped (the document's SimHash covers it), repeated segments count once, and
+ *   a document with more than {@code maxPerDocument} segments keeps those with the smallest
+ *   mixed fingerprint, a consistent sample: two copies of a long text keep mostly the same ones.</li>
+ *   <li><b>A MinHash sketch</b> ({@link MinHashSketch}, bottom-k) of the document's word 5-grams
+ *   (character 5-grams in Chinese; the whole token sequence when it is shorter than five), from
+ *   which the Jaccard similarity of two documents is estimated without their text.</li>
+ * </ul>
+ *
  * <p>Not thread-safe: one instance per task. Changing anything here changes every fingerprint,
  * so fingerprints stored by earlier runs would no longer compare: bump {@link #VERSION}.
  */
 public final class Fingerprinter {
     /** Stored beside fingerprints; a refresh refuses fingerprints made by another version or settings. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** Tokens per shingle of the MinHash sketch: the word 5-grams. */
+    public static final int SKETCH_SHINGLE = 5;
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
@@ -59,20 +78,41 @@ public final class Fingerprinter {
         BINARY
     }
 
+    /**
+     * Content-defined segments, in tokens: at least {@code min}, {@code mean} on average (the
+     * length after {@code min} is geometric), at most {@code max}; at most {@code maxPerDocument}
+     * per document (0: no segments).
+     */
+    public record Segmenting(int min, int mean, int max, int maxPerDocument) implements java.io.Serializable {
+        public static final Segmenting NONE = new Segmenting(1, 2, 2, 0);
+
+        public Segmenting {
+            if (min < 1 || mean <= min || max < mean || maxPerDocument < 0) {
+                throw new IllegalArgumentException("segments need 1 <= min < mean <= max and maxPerDocument >= 0, got "
+                        + min + ", " + mean + ", " + max + ", " + maxPerDocument);
+            }
+        }
+    }
+
     private final int wordShingle;
     private final int cjkShingle;
     private final Weighting weighting;
+    private final Segmenting segmenting;
+    private final MinHashSketch sketch;
+    /** The features of the current segment, and the document's segment fingerprints. */
+    private long[] segmentFeatures = new long[256];
+    private int segmentLength;
+    private long[] segments = new long[16];
+    private int segmentCount;
+    private long[] selected = new long[0];
     /** Distinct shingles and their counts (open addressing), for the weightings other than TF. */
     private long[] keys = new long[1024];
     private int[] counts = new int[1024];
     private int distinct;
-    private final double[] sums = new double[64];
-
-    private final long[] lanes = new long[8];
-    private final int[] ones = new int[64];
+    /** The document's votes, and the current segment's. */
+    private final Votes votes = new Votes();
+    private final Votes segmentVotes = new Votes();
     private final long[] recent = new long[MAX_SHINGLE];
-    private int inLanes;
-    private long features;
     /**
      * The smallest feature hash, mixed, decides ties (frequent in short texts). It biases no bit
      * (a plain XOR of the votes would: on a tie its bit is the parity of n/2), and like a MinHash
@@ -86,8 +126,18 @@ public final class Fingerprinter {
     private long exactHi;
     private long exactLo;
 
+    /** Document SimHash, exact hash and a 128-value sketch; no segments. */
     public Fingerprinter(int wordShingle, int cjkShingle, Weighting weighting) {
+        this(wordShingle, cjkShingle, weighting, Segmenting.NONE, 128);
+    }
+
+    public Fingerprinter(int wordShingle, int cjkShingle, Weighting weighting, Segmenting segmenting, int sketchSize) {
         this.weighting = weighting;
+        this.segmenting = segmenting;
+        this.sketch = new MinHashSketch(sketchSize);
+        if (segmenting.max() > segmentFeatures.length) {
+            segmentFeatures = new long[segmenting.max()];
+        }
         if (wordShingle < 1 || wordShingle > MAX_SHINGLE || cjkShingle < 1 || cjkShingle > MAX_SHINGLE) {
             throw new IllegalArgumentException("shingle sizes must be in [1, " + MAX_SHINGLE + "]");
         }
@@ -97,13 +147,13 @@ public final class Fingerprinter {
 
     /** Fingerprints {@code text}; read the results with the accessors. */
     public void fingerprint(CharSequence text) {
-        java.util.Arrays.fill(lanes, 0);
-        java.util.Arrays.fill(ones, 0);
-        inLanes = 0;
-        features = 0;
+        votes.clear();
         tieBreak = Long.MAX_VALUE;
         tokens = 0;
         clearCounts();
+        sketch.reset();
+        segmentLength = 0;
+        segmentCount = 0;
         Hasher exact = Hashing.murmur3_128().newHasher();
 
         long word = FNV_OFFSET;
@@ -135,8 +185,14 @@ public final class Fingerprinter {
         if (wordLength > 0) {
             token(fmix64(word ^ wordLength), wordShingle, exact);
         }
-        flushLanes();
-        simHash = weighting == Weighting.TF ? signs() : weightedSigns();
+        simHash = weighting == Weighting.TF ? votes.signs(tieBreak) : weightedSigns();
+        if (tokens > 0 && tokens < SKETCH_SHINGLE) {
+            sketch.add(shingle((int) tokens));
+        }
+        if (segmentLength >= segmenting.min()) {
+            endSegment();
+        }
+        selectSegments();
         if (tokens == 0) {
             exact.putUnencodedChars(text);
         }
@@ -147,16 +203,12 @@ public final class Fingerprinter {
 
     /** The SimHash of a list of feature hashes, through the same vote counting as {@link #fingerprint}. */
     long simHashOfFeatures(long[] featureHashes) {
-        java.util.Arrays.fill(lanes, 0);
-        java.util.Arrays.fill(ones, 0);
-        inLanes = 0;
-        features = 0;
+        votes.clear();
         tieBreak = Long.MAX_VALUE;
         for (long f : featureHashes) {
             vote(f);
         }
-        flushLanes();
-        return signs();
+        return votes.signs(tieBreak);
     }
 
     /** True when the last text had at least one token, so its SimHash means something. */
@@ -176,6 +228,16 @@ public final class Fingerprinter {
         return exactLo;
     }
 
+    /** The last text's segment SimHashes (distinct, none equal to {@link #simHash()}); a fresh array. */
+    public long[] segments() {
+        return selected.clone();
+    }
+
+    /** The last text's MinHash sketch of its 5-token shingles ({@link MinHashSketch#toBytes()}). */
+    public byte[] sketch() {
+        return sketch.toBytes();
+    }
+
     /** Tokens in the last text (words plus characters of unspaced scripts). */
     public long tokens() {
         return tokens;
@@ -189,7 +251,6 @@ public final class Fingerprinter {
     }
 
     private void count(long feature) {
-        features++;
         tieBreak = Math.min(tieBreak, feature);
         int mask = keys.length - 1;
         int slot = (int) feature & mask;
@@ -225,40 +286,17 @@ public final class Fingerprinter {
         }
     }
 
+    /** Features seen once (most of them) vote through the byte lanes; repeated ones with 1 + ln c. */
     private long weightedSigns() {
-        java.util.Arrays.fill(sums, 0);
         for (int i = 0; i < keys.length; i++) {
             int c = counts[i];
-            if (c == 0) {
-                continue;
-            }
-            double w = weighting == Weighting.LOG ? 1 + Math.log(c) : 1;
-            long f = keys[i];
-            for (int bit = 0; bit < 64; bit++) {
-                sums[bit] += ((f >>> bit) & 1) != 0 ? w : -w;
+            if (c == 1 || (c > 1 && weighting == Weighting.BINARY)) {
+                votes.unit(keys[i]);
+            } else if (c > 1) {
+                votes.weighted(keys[i], 1 + Math.log(c));
             }
         }
-        long fp = 0;
-        long ties = fmix64(tieBreak);
-        for (int bit = 0; bit < 64; bit++) {
-            if (sums[bit] > 1e-9 || (Math.abs(sums[bit]) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
-                fp |= 1L << bit;
-            }
-        }
-        return fp;
-    }
-
-    /** Bit i is set when more than half of the votes had bit i set; a tie takes a bit of the mixed {@link #tieBreak}. */
-    private long signs() {
-        long fp = 0;
-        long ties = fmix64(tieBreak);
-        for (int bit = 0; bit < 64; bit++) {
-            long twice = 2L * ones[bit];
-            if (twice > features || (twice == features && ((ties >>> bit) & 1) == 1)) {
-                fp |= 1L << bit;
-            }
-        }
-        return fp;
+        return votes.signs(tieBreak);
     }
 
     private void token(long hash, int shingle, Hasher exact) {
@@ -266,8 +304,23 @@ public final class Fingerprinter {
         recent[(int) (tokens % MAX_SHINGLE)] = hash;
         tokens++;
         // A shingle of the last `shingle` tokens (fewer at the start of the text).
-        int size = (int) Math.min(shingle, tokens);
-        long feature = hash;
+        long feature = shingle((int) Math.min(shingle, tokens));
+        vote(feature);
+        if (tokens >= SKETCH_SHINGLE) {
+            sketch.add(shingle(SKETCH_SHINGLE));
+        }
+        if (segmenting.maxPerDocument() > 0) {
+            segmentFeatures[segmentLength++] = feature;
+            if (segmentLength >= segmenting.max()
+                    || (segmentLength >= segmenting.min() && isBoundary())) {
+                endSegment();
+            }
+        }
+    }
+
+    /** The hash of the last {@code size} tokens (the token's own hash when size is 1). */
+    private long shingle(int size) {
+        long feature = recent[(int) ((tokens - 1) % MAX_SHINGLE)];
         if (size > 1) {
             feature = 0;
             for (int back = size - 1; back >= 0; back--) {
@@ -275,7 +328,71 @@ public final class Fingerprinter {
             }
             feature = fmix64(feature + size);
         }
-        vote(feature);
+        return feature;
+    }
+
+    /** A segment ends where a hash of the last three tokens is 0 modulo (mean - min): content decides. */
+    private boolean isBoundary() {
+        long h = recent[(int) ((tokens - 1) % MAX_SHINGLE)];
+        if (tokens >= 2) {
+            h ^= Long.rotateLeft(recent[(int) ((tokens - 2) % MAX_SHINGLE)], 21);
+        }
+        if (tokens >= 3) {
+            h ^= Long.rotateLeft(recent[(int) ((tokens - 3) % MAX_SHINGLE)], 42);
+        }
+        return Long.remainderUnsigned(fmix64(h ^ 0x2545F4914F6CDD1DL), segmenting.mean() - segmenting.min()) == 0;
+    }
+
+    /** The SimHash of the current segment's features, weighted as the document's are. */
+    private void endSegment() {
+        long[] f = segmentFeatures;
+        int n = segmentLength;
+        segmentLength = 0;
+        java.util.Arrays.sort(f, 0, n);
+        segmentVotes.clear();
+        for (int i = 0; i < n; ) {
+            int j = i;
+            while (j < n && f[j] == f[i]) {
+                j++;
+            }
+            int c = j - i;
+            if (c == 1 || weighting == Weighting.BINARY) {
+                segmentVotes.unit(f[i]);
+            } else {
+                segmentVotes.weighted(f[i], weighting == Weighting.TF ? c : 1 + Math.log(c));
+            }
+            i = j;
+        }
+        if (segmentCount == segments.length) {
+            segments = java.util.Arrays.copyOf(segments, 2 * segments.length);
+        }
+        // Sorted: the smallest feature, which breaks ties, is the first.
+        segments[segmentCount++] = segmentVotes.signs(f[0]);
+    }
+
+    /**
+     * Distinct segment fingerprints other than the document's; when more than the limit, the
+     * ones with the smallest mixed value, so that near-copies keep mostly the same sample.
+     */
+    private void selectSegments() {
+        long[] mixed = new long[segmentCount];
+        int n = 0;
+        for (int i = 0; i < segmentCount; i++) {
+            if (segments[i] != simHash) {
+                mixed[n++] = fmix64(segments[i]);
+            }
+        }
+        java.util.Arrays.sort(mixed, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (i == 0 || mixed[i] != mixed[i - 1]) {
+                mixed[distinct++] = mixed[i];
+            }
+        }
+        selected = new long[Math.min(distinct, segmenting.maxPerDocument())];
+        for (int i = 0; i < selected.length; i++) {
+            selected[i] = unmix64(mixed[i]);
+        }
     }
 
     private void vote(long feature) {
@@ -283,25 +400,70 @@ public final class Fingerprinter {
             count(feature);
             return;
         }
-        for (int lane = 0; lane < 8; lane++) {
-            lanes[lane] += SPREAD[(int) (feature >>> (8 * lane)) & 0xFF];
-        }
-        features++;
         tieBreak = Math.min(tieBreak, feature);
-        if (++inLanes == 255) {
-            flushLanes();
-        }
+        votes.unit(feature);
     }
 
-    private void flushLanes() {
-        for (int lane = 0; lane < 8; lane++) {
-            long v = lanes[lane];
-            for (int i = 0; i < 8; i++) {
-                ones[8 * lane + i] += (int) ((v >>> (8 * i)) & 0xFF);
-            }
-            lanes[lane] = 0;
+    /**
+     * Per-bit vote sums. A vote of weight 1 (most features) is counted eight bits at a time in
+     * byte lanes through a 256-entry table, flushed into int counters every 255 votes; other
+     * weights are added bit by bit. The sign of each bit's sum is the SimHash bit.
+     */
+    private static final class Votes {
+        private final long[] lanes = new long[8];
+        private final int[] ones = new int[64];
+        private final double[] sums = new double[64];
+        private int inLanes;
+        private long units;
+
+        void clear() {
+            java.util.Arrays.fill(lanes, 0);
+            java.util.Arrays.fill(ones, 0);
+            java.util.Arrays.fill(sums, 0);
+            inLanes = 0;
+            units = 0;
         }
-        inLanes = 0;
+
+        void unit(long feature) {
+            for (int lane = 0; lane < 8; lane++) {
+                lanes[lane] += SPREAD[(int) (feature >>> (8 * lane)) & 0xFF];
+            }
+            units++;
+            if (++inLanes == 255) {
+                flush();
+            }
+        }
+
+        void weighted(long feature, double w) {
+            for (int bit = 0; bit < 64; bit++) {
+                sums[bit] += ((feature >>> bit) & 1) != 0 ? w : -w;
+            }
+        }
+
+        /** Bit i is set when its votes sum above 0; a tie takes bit i of the mixed {@code smallestFeature}. */
+        long signs(long smallestFeature) {
+            flush();
+            long fp = 0;
+            long ties = fmix64(smallestFeature);
+            for (int bit = 0; bit < 64; bit++) {
+                double sum = sums[bit] + (2.0 * ones[bit] - units);
+                if (sum > 1e-9 || (Math.abs(sum) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
+                    fp |= 1L << bit;
+                }
+            }
+            return fp;
+        }
+
+        private void flush() {
+            for (int lane = 0; lane < 8; lane++) {
+                long v = lanes[lane];
+                for (int i = 0; i < 8; i++) {
+                    ones[8 * lane + i] += (int) ((v >>> (8 * i)) & 0xFF);
+                }
+                lanes[lane] = 0;
+            }
+            inLanes = 0;
+        }
     }
 
     static final int SEPARATOR = 0;
@@ -332,6 +494,16 @@ public final class Fingerprinter {
         k *= 0xff51afd7ed558ccdL;
         k ^= k >>> 33;
         k *= 0xc4ceb9fe1a85ec53L;
+        k ^= k >>> 33;
+        return k;
+    }
+
+    /** The inverse of {@link #fmix64}. */
+    static long unmix64(long k) {
+        k ^= k >>> 33;
+        k *= 0x9cb4b2f8129337dbL;
+        k ^= k >>> 33;
+        k *= 0x4f74430c22a54005L;
         k ^= k >>> 33;
         return k;
     }

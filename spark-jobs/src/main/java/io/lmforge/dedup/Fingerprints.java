@@ -38,7 +38,7 @@ import static org.apache.spark.sql.functions.col;
  *
  * <p>The store holds one row per document kept so far (this run's and, on a refresh, the
  * earlier ones it was given): {@code id, source, run_id, simhash, exact_hi, exact_lo, tokens,
- * quality}, plus {@code _lmforge_dedup.json} naming the fingerprint format, which a later run
+ * quality, segments, sketch} (about 650 bytes a document with the default settings), plus {@code _lmforge_dedup.json} naming the fingerprint format, which a later run
  * checks before comparing.
  */
 public final class Fingerprints {
@@ -49,6 +49,8 @@ public final class Fingerprints {
     public static final String EXACT_LO = "exact_lo";
     public static final String TOKENS = "tokens";
     public static final String QUALITY = "quality";
+    public static final String SEGMENTS = "segments";
+    public static final String SKETCH = "sketch";
     static final String META = "_lmforge_dedup.json";
 
     /** What {@link #compute} produces: one row per kept document of this run, without its text. */
@@ -61,6 +63,8 @@ public final class Fingerprints {
             DataTypes.createStructField(EXACT_HI, DataTypes.LongType, false),
             DataTypes.createStructField(EXACT_LO, DataTypes.LongType, false),
             DataTypes.createStructField(TOKENS, DataTypes.IntegerType, false),
+            DataTypes.createStructField(SEGMENTS, DataTypes.createArrayType(DataTypes.LongType, false), false),
+            DataTypes.createStructField(SKETCH, DataTypes.BinaryType, false),
     });
 
     /** The stored form. */
@@ -73,6 +77,8 @@ public final class Fingerprints {
             DataTypes.createStructField(EXACT_LO, DataTypes.LongType, false),
             DataTypes.createStructField(TOKENS, DataTypes.IntegerType, false),
             DataTypes.createStructField(QUALITY, DataTypes.DoubleType, true),
+            DataTypes.createStructField(SEGMENTS, DataTypes.createArrayType(DataTypes.LongType, false), false),
+            DataTypes.createStructField(SKETCH, DataTypes.BinaryType, false),
     });
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,10 +117,18 @@ public final class Fingerprints {
                     return RowFactory.create(r.getLong(0), r.getString(1), r.getString(2),
                             r.isNullAt(3) ? null : r.getDouble(3),
                             fp.hasFeatures() ? fp.simHash() : null, fp.exactHi(), fp.exactLo(),
-                            (int) Math.min(Integer.MAX_VALUE, fp.tokens()));
+                            (int) Math.min(Integer.MAX_VALUE, fp.tokens()), boxed(fp.segments()), fp.sketch());
                 }
             };
         }
+    }
+
+    private static Long[] boxed(long[] values) {
+        Long[] out = new Long[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
     }
 
     /**
@@ -127,6 +141,16 @@ public final class Fingerprints {
         for (String p : paths) {
             JsonNode meta = readMeta(hadoop, p);
             String format = meta.path("format").asText("");
+            int version = version(format);
+            if (version > 0 && version < Fingerprinter.VERSION) {
+                throw new InvalidConfigException("dedup.previous: the fingerprints at " + p + " are format v" + version
+                        + " (written by an earlier lmforge: '" + format + "'), this version reads v" + Fingerprinter.VERSION
+                        + " only: it verifies candidate pairs with the segment SimHashes and MinHash sketches that v"
+                        + version + " lacks, and they cannot be made without the old text. Rebuild the store: run the "
+                        + "earlier corpus's documents/ through this version (a corpus run with format = parquet over "
+                        + "OUT/documents and stages = [dedup] writes v" + Fingerprinter.VERSION
+                        + " fingerprints), then name its OUT/fingerprints here; or leave dedup.previous out");
+            }
             if (!format.equals(settings.fingerprintFormat())) {
                 throw new InvalidConfigException("dedup.previous: the fingerprints at " + p + " were made as '"
                         + format + "', this run makes '" + settings.fingerprintFormat()
@@ -136,6 +160,12 @@ public final class Fingerprints {
             all = all == null ? one : all.unionByName(one);
         }
         return all;
+    }
+
+    /** The N of a format named "simhash64 vN, ..."; 0 when it is not one. */
+    static int version(String format) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^simhash64 v(\\d+)\\b").matcher(format);
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     private static JsonNode readMeta(Configuration hadoop, String dir) {

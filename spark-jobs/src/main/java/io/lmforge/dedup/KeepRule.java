@@ -2,6 +2,9 @@ package io.lmforge.dedup;
 
 import org.apache.spark.sql.Column;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static io.lmforge.corpus.Columns.ID;
 import static io.lmforge.corpus.Columns.SOURCE;
 import static org.apache.spark.sql.functions.coalesce;
@@ -20,14 +23,21 @@ import static org.apache.spark.sql.functions.when;
 record KeepRule(boolean previousWins, boolean highest) {
     static final String NODE = "node";
 
-    /** A struct column over the node table (node, id, source, run_id, simhash, quality). */
-    Column key() {
+    /**
+     * A struct column over the node table (node, id, source, run_id, simhash, quality), with
+     * {@code carried} columns of the node table appended (they never decide: the node is unique).
+     */
+    Column key(String... carried) {
         Column previousFirst = previousWins ? when(col(NODE).lt(0), lit(0)).otherwise(lit(1)) : lit(0);
         Column quality = highest ? col(Fingerprints.QUALITY).unary_$minus() : col(Fingerprints.QUALITY);
-        return struct(previousFirst.as("rank"),
+        List<Column> fields = new ArrayList<>(List.of(previousFirst.as("rank"),
                 coalesce(quality, lit(Double.POSITIVE_INFINITY)).as("quality"),
                 col(ID).as(ID), col(SOURCE).as(SOURCE), col(NODE).as(NODE),
-                col(Fingerprints.RUN_ID).as(Fingerprints.RUN_ID), col(Fingerprints.SIMHASH).as(Fingerprints.SIMHASH));
+                col(Fingerprints.RUN_ID).as(Fingerprints.RUN_ID), col(Fingerprints.SIMHASH).as(Fingerprints.SIMHASH)));
+        for (String c : carried) {
+            fields.add(col(c).as(c));
+        }
+        return struct(fields.toArray(new Column[0]));
     }
 
     String describe(String signal, boolean signalPresent) {

@@ -130,7 +130,7 @@ public final class PermutationTables implements Serializable {
             lo = Math.min(lo, bits);
             hi = Math.max(hi, bits);
         }
-        return tables() + " tables of " + (lo == hi ? lo + "" : lo + "-" + hi) + " key bits (" + blocks()
+        return tables() + (tables() == 1 ? " table of " : " tables of ") + (lo == hi ? lo + "" : lo + "-" + hi) + " key bits (" + blocks()
                 + " blocks, k = " + k + ")";
     }
 

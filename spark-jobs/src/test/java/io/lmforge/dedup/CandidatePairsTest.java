@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CandidatePairsTest {
     static final StructType NODES = new StructType()
-            .add("node", DataTypes.LongType, false).add("fp", DataTypes.LongType, false);
+            .add("node", DataTypes.LongType, false).add("fp", DataTypes.LongType, false)
+            .add("segments", DataTypes.createArrayType(DataTypes.LongType, false), true);
 
     @Test
     void findsExactlyThePairsWithinKThatBruteForceFinds() {
@@ -45,12 +46,38 @@ class CandidatePairsTest {
                 if (d <= 3) {
                     long a = Math.min(nodes.get(i)[0], nodes.get(j)[0]);
                     long b = Math.max(nodes.get(i)[0], nodes.get(j)[0]);
-                    expected.add(a + "-" + b + ":" + d);
+                    expected.add(a + "-" + b);
                 }
             }
         }
         assertTrue(expected.size() > 100, "planted pairs within k: " + expected.size());
-        assertEquals(expected, pairs(nodes, 256, counters()));
+        assertEquals(expected, pairs(nodes, layout(256, 64), counters()));
+    }
+
+    @Test
+    void documentsThatShareASegmentAreCandidatesAndBoilerplateIsBounded() {
+        Random random = new Random(9);
+        List<long[]> nodes = new ArrayList<>();
+        List<long[]> segments = new ArrayList<>();
+        long footer = random.nextLong();
+        for (long n = 0; n < 400; n++) {
+            nodes.add(new long[]{n, random.nextLong()});
+            // Every page carries the footer; pages 2i and 2i+1 also share a segment of their own.
+            segments.add(new long[]{footer, 0x5eed0000L + n / 2, random.nextLong()});
+        }
+        CandidatePairs.Counters c = counters();
+        Set<String> pairs = pairs(nodes, segments, layout(256, 8), c);
+        for (long n = 0; n < 400; n += 2) {
+            assertTrue(pairs.contains(n + "-" + (n + 1)), "pages " + n + " and " + (n + 1) + " share a segment");
+        }
+        // The footer pairs only its first 8 pages (smallest nodes): 28 pairs, not 400 * 399 / 2.
+        long footerPairs = pairs.stream().filter(p -> {
+            String[] ab = p.split("-");
+            return Long.parseLong(ab[1]) != Long.parseLong(ab[0]) + 1 || Long.parseLong(ab[0]) % 2 == 1;
+        }).count();
+        assertTrue(footerPairs <= 28, "footer pairs " + footerPairs);
+        assertTrue(pairs.contains("0-7"));
+        assertEquals(400 - 8, c.boilerplateSkipped().value());
     }
 
     @Test
@@ -62,14 +89,14 @@ class CandidatePairsTest {
             nodes.add(new long[]{n, base ^ (1L << (n % 64))});
         }
         CandidatePairs.Counters c = counters();
-        Set<String> pairs = pairs(nodes, 16, c);
+        Set<String> pairs = pairs(nodes, layout(16, 64), c);
         PermutationTables t = new PermutationTables(3, 6);
         assertTrue(c.comparisons().value() <= (long) t.tables() * nodes.size() * 16, "" + c.comparisons().value());
         assertTrue(c.giantBuckets().value() >= 1);
         // Bounded, yet every page has a neighbour found: clustering will join them all.
         Set<Long> seen = new HashSet<>();
         for (String p : pairs) {
-            String[] ab = p.split("[-:]");
+            String[] ab = p.split("-");
             seen.add(Long.parseLong(ab[0]));
             seen.add(Long.parseLong(ab[1]));
         }
@@ -78,21 +105,32 @@ class CandidatePairsTest {
         assertTrue(pairs.size() < nodes.size() * (nodes.size() - 1L) / 2 / 50, "pairs " + pairs.size());
     }
 
-    private static CandidatePairs.Counters counters() {
-        var sc = SparkTestSession.get().sparkContext();
-        return new CandidatePairs.Counters(sc.longAccumulator(), sc.longAccumulator(), sc.longAccumulator());
+    private static CandidatePairs.Layout layout(int window, int boilerplate) {
+        return new CandidatePairs.Layout(new PermutationTables(3, 6), new PermutationTables(0, 3), window, boilerplate);
     }
 
-    private static Set<String> pairs(List<long[]> nodes, int window, CandidatePairs.Counters counters) {
+    private static CandidatePairs.Counters counters() {
+        return CandidatePairs.Counters.create(SparkTestSession.get().sparkContext());
+    }
+
+    private static Set<String> pairs(List<long[]> nodes, CandidatePairs.Layout layout, CandidatePairs.Counters counters) {
+        return pairs(nodes, null, layout, counters);
+    }
+
+    private static Set<String> pairs(List<long[]> nodes, List<long[]> segments, CandidatePairs.Layout layout,
+                                     CandidatePairs.Counters counters) {
         SparkSession spark = SparkTestSession.get();
         List<Row> rows = new ArrayList<>();
-        for (long[] n : nodes) {
-            rows.add(RowFactory.create(n[0], n[1]));
+        for (int i = 0; i < nodes.size(); i++) {
+            long[] n = nodes.get(i);
+            List<Long> segs = segments == null ? null
+                    : java.util.Arrays.stream(segments.get(i)).boxed().toList();
+            rows.add(RowFactory.create(n[0], n[1], segs));
         }
         Dataset<Row> df = spark.createDataFrame(rows, NODES);
         Set<String> out = new HashSet<>();
-        for (Row r : CandidatePairs.find(df, new PermutationTables(3, 6), window, counters).collectAsList()) {
-            assertTrue(out.add(r.getLong(0) + "-" + r.getLong(1) + ":" + r.getInt(2)), "pair twice: " + r);
+        for (Row r : CandidatePairs.find(df, layout, counters, 3).collectAsList()) {
+            assertTrue(out.add(r.getLong(0) + "-" + r.getLong(1)), "pair twice: " + r);
         }
         return out;
     }

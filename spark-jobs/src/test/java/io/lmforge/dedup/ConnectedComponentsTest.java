@@ -52,23 +52,28 @@ class ConnectedComponentsTest {
         }
 
         Map<Long, Long> expected = unionFind(edges);
-        Map<Long, Long> actual = run(edges);
-        assertEquals(expected, actual);
+        ConnectedComponents rounds = new ConnectedComponents(0);
+        assertEquals(expected, run(edges, rounds), "large-star / small-star rounds");
+        assertTrue(rounds.rounds() >= 2, "rounds " + rounds.rounds());
+        ConnectedComponents oneTask = new ConnectedComponents();
+        assertEquals(expected, run(edges, oneTask), "union-find in one task");
+        assertEquals(0, oneTask.rounds());
     }
 
     @Test
     void noEdgesNoComponents() {
-        assertTrue(run(List.of()).isEmpty());
+        assertTrue(run(List.of(), new ConnectedComponents(0)).isEmpty());
+        assertTrue(run(List.of(), new ConnectedComponents()).isEmpty());
     }
 
-    private Map<Long, Long> run(List<long[]> edges) {
+    private Map<Long, Long> run(List<long[]> edges, ConnectedComponents cc) {
         SparkSession spark = SparkTestSession.get();
         List<Row> rows = new ArrayList<>();
         for (long[] e : edges) {
             rows.add(RowFactory.create(e[0], e[1]));
         }
         Dataset<Row> df = spark.createDataFrame(rows, EDGES);
-        Dataset<Row> components = new ConnectedComponents().run(df, (d, name) -> {
+        Dataset<Row> components = cc.run(df, 2, (d, name) -> {
             String path = dir.resolve(name).toString();
             d.write().mode("overwrite").parquet(path);
             return spark.read().schema(d.schema()).parquet(path);
@@ -78,6 +83,7 @@ class ConnectedComponentsTest {
             Long before = out.put(r.getLong(0), r.getLong(1));
             assertEquals(null, before, "node " + r.getLong(0) + " listed twice");
         }
+        cc.release();
         return out;
     }
 

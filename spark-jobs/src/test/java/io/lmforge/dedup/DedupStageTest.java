@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.apache.spark.sql.functions.col;
@@ -33,6 +34,8 @@ class DedupStageTest {
     static final String A = Texts.KERNEL;
     static final String B = Texts.CAKE;
     static final String C = Texts.TRAIN;
+    static final String APPENDED = Texts.TRAIN.substring(0, 120);
+    static final String ORDER = "Your order %d has shipped and will arrive within three working days, thank you for shopping with us";
 
     @BeforeAll
     static void runCorpus() throws IOException {
@@ -47,7 +50,10 @@ class DedupStageTest {
                 doc("w6", "Thanks!"),
                 doc("w7", "thanks"),                                                  // exact, though short
                 doc("w8", "see you tomorrow at the station"),
-                doc("w9", "see you tomorrow at the stations"))),                        // short: not near-checked
+                doc("w9", "see you tomorrow at the stations"),                        // short: not near-checked
+                doc("w10", A + " " + APPENDED),                                       // a fifth more text: far SimHash, shared segment
+                doc("w11", ORDER.formatted(48213)),                                   // close SimHashes, but one number
+                doc("w12", ORDER.formatted(77310)))),                                 // in 18 words is Jaccard 0.65
                 StandardCharsets.UTF_8);
         Files.writeString(forum.resolve("part-0.jsonl"), String.join("", List.of(
                 doc("w1", C),                                                         // same id as web's w1
@@ -99,7 +105,28 @@ class DedupStageTest {
             assertEquals("w1", r.getAs("duplicate_of"), key);
             int d = r.<Integer>getAs("distance");
             assertTrue(d >= 1 && d <= 3, key + " distance " + d);
+            assertTrue(r.<String>getAs("detail").matches("kept document is in source 'web'; estimated word 5-gram "
+                    + "Jaccard similarity 0\\.(8|9)\\d"), r.<String>getAs("detail"));
         }
+    }
+
+    @Test
+    void aCopyWithAFifthMoreTextIsFoundThroughItsSegments() {
+        Row w10 = rejectedBySourceAndId().get("web/w10");
+        assertEquals("near_duplicate", w10.getAs("reason"));
+        assertEquals("w1", w10.getAs("duplicate_of"));
+        // Its document SimHash is too far to be a candidate: the shared segments made it one.
+        assertTrue(w10.<Integer>getAs("distance") > 3, "distance " + w10.getAs("distance"));
+        assertTrue(w10.<String>getAs("detail").endsWith("similarity 0.81"), w10.<String>getAs("detail"));
+    }
+
+    @Test
+    void closeSimHashesBelowTheJaccardThresholdStay() {
+        List<Row> orders = run.documents().filter(col("id").isin("w11", "w12")).collectAsList();
+        assertEquals(2, orders.size());
+        long a = orders.get(0).getAs("simhash");
+        long b = orders.get(1).getAs("simhash");
+        assertTrue(Long.bitCount(a ^ b) <= 3, "candidates by SimHash, distance " + Long.bitCount(a ^ b));
     }
 
     @Test
@@ -122,12 +149,12 @@ class DedupStageTest {
         assertNull(w5.getAs("duplicate_of"));
         JsonNode m = run.manifest();
         assertTrue(m.at("/accounting/holds").asBoolean());
-        assertEquals(9, m.at("/sources/web/input").asLong());
-        assertEquals(5, m.at("/sources/web/kept").asLong());     // w1, w4, w6, w8, w9
-        assertEquals(4, m.at("/sources/web/rejected").asLong()); // w2, w3, w7 by dedup; w5 at ingest
+        assertEquals(12, m.at("/sources/web/input").asLong());
+        assertEquals(7, m.at("/sources/web/kept").asLong());     // w1, w4, w6, w8, w9, w11, w12
+        assertEquals(5, m.at("/sources/web/rejected").asLong()); // w2, w3, w7, w10 by dedup; w5 at ingest
         assertEquals(1, m.at("/sources/forum/kept").asLong());
         assertEquals(3, m.at("/rejections/dedup/exact_duplicate").asLong(), m.toString());
-        assertEquals(2, m.at("/rejections/dedup/near_duplicate").asLong());
+        assertEquals(3, m.at("/rejections/dedup/near_duplicate").asLong());
     }
 
     @Test
@@ -139,7 +166,11 @@ class DedupStageTest {
         assertTrue(Files.exists(run.out.resolve("fingerprints").resolve(Fingerprints.META)));
         JsonNode report = run.manifest().at("/stages/dedup");
         assertEquals(3, report.get("exact_duplicate").asLong(), report.toString());
-        assertEquals(2, report.get("near_duplicate").asLong());
+        assertEquals(3, report.get("near_duplicate").asLong());
         assertEquals("20 tables of 31-33 key bits (6 blocks, k = 3)", report.get("layout").asText());
+        assertEquals("1 table of 64 key bits (3 blocks, k = 0)", report.get("segment_layout").asText());
+        assertTrue(report.get("verified_pairs").asLong() >= 3, report.toString());
+        assertEquals(Set.of("id", "source", "run_id", "simhash", "exact_hi", "exact_lo", "tokens", "quality",
+                "segments", "sketch"), Set.of(run.read("fingerprints").columns()));
     }
 }

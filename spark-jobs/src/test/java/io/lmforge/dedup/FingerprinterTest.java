@@ -159,6 +159,95 @@ class FingerprinterTest {
         }
     }
 
+    private final Fingerprinter segmenting = DedupSettings.defaults().fingerprinter();
+
+    /** Kernel documentation-like prose of {@code words} words, from a fixed seed. */
+    static String prose(long seed, int words) {
+        String[] vocabulary = (Texts.KERNEL + " " + Texts.CAKE + " " + Texts.TRAIN + " " + Texts.GARDEN).split("\\s+");
+        Random random = new Random(seed);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < words; i++) {
+            sb.append(vocabulary[random.nextInt(vocabulary.length)]).append(i % 17 == 16 ? ".\n" : " ");
+        }
+        return sb.toString();
+    }
+
+    private java.util.Set<Long> segmentsOf(String text) {
+        segmenting.fingerprint(text);
+        java.util.Set<Long> out = new java.util.HashSet<>();
+        for (long s : segmenting.segments()) {
+            out.add(s);
+        }
+        return out;
+    }
+
+    @Test
+    void segmentsAreCutByContentSoAnInsertionMovesOnlyNearbyBoundaries() {
+        String text = prose(1, 400);
+        java.util.Set<Long> original = segmentsOf(text);
+        // 400 words, 12 + 28 on average per segment: about ten segments.
+        assertTrue(original.size() >= 5 && original.size() <= 16, "segments " + original.size());
+        java.util.Set<Long> prefixed = segmentsOf(prose(2, 60) + " " + text);
+        java.util.Set<Long> kept = new java.util.HashSet<>(original);
+        kept.retainAll(prefixed);
+        assertTrue(kept.size() >= original.size() - 2, kept.size() + " of " + original.size() + " segments survive a prefix");
+        java.util.Set<Long> unrelated = segmentsOf(prose(3, 400));
+        unrelated.retainAll(original);
+        assertTrue(unrelated.isEmpty(), "unrelated text shares no segment");
+    }
+
+    @Test
+    void aLongDocumentKeepsAConsistentSampleOfItsSegments() {
+        String text = prose(4, 3000);
+        java.util.Set<Long> original = segmentsOf(text);
+        assertEquals(16, original.size(), "at most max-per-document segments");
+        java.util.Set<Long> edited = segmentsOf(text.substring(0, text.length() * 4 / 5) + prose(5, 600));
+        edited.retainAll(original);
+        assertTrue(edited.size() >= 8, "a copy with its last fifth replaced keeps " + edited.size() + " of the same 16");
+    }
+
+    @Test
+    void shortTextsHaveNoSegmentsAndTheSketchIsTheirShingleSet() {
+        assertTrue(segmentsOf("a few words only, fewer than a segment").isEmpty());
+        segmenting.fingerprint("one two three");
+        assertEquals(4, segmenting.sketch().length, "fewer than five tokens: one shingle of them all");
+        segmenting.fingerprint("one two three four five six seven");
+        assertEquals(12, segmenting.sketch().length, "seven tokens: three 5-grams");
+        segmenting.fingerprint("");
+        assertEquals(0, segmenting.sketch().length);
+    }
+
+    @Test
+    void theSketchEstimatesWord5GramJaccard() {
+        String text = prose(6, 800);
+        segmenting.fingerprint(text);
+        byte[] a = segmenting.sketch();
+        String edited = text.substring(0, text.length() * 85 / 100);
+        segmenting.fingerprint(edited);
+        double truth = NearDupSet.jaccard(NearDupSet.shingles(text), NearDupSet.shingles(edited));
+        double estimate = MinHashSketch.jaccard(a, segmenting.sketch(), 128);
+        assertEquals(truth, estimate, 4 * Math.sqrt(truth * (1 - truth) / 128), "truth " + truth);
+    }
+
+    @Test
+    void mixingIsInvertible() {
+        Random random = new Random(8);
+        for (int i = 0; i < 1000; i++) {
+            long x = random.nextLong();
+            assertEquals(x, Fingerprinter.unmix64(Fingerprinter.fmix64(x)));
+        }
+    }
+
+    @Test
+    void segmentsAndSketchesAreStableAcrossReleases() {
+        // Stored with the fingerprints: a change here must bump Fingerprinter.VERSION.
+        segmenting.fingerprint(prose(9, 500));
+        assertEquals(0x3f0029fbL, java.util.Arrays.hashCode(segmenting.segments()) & 0xffffffffL,
+                Long.toHexString(java.util.Arrays.hashCode(segmenting.segments()) & 0xffffffffL));
+        assertEquals(0xcc128477L, java.util.Arrays.hashCode(segmenting.sketch()) & 0xffffffffL,
+                Long.toHexString(java.util.Arrays.hashCode(segmenting.sketch()) & 0xffffffffL));
+    }
+
     @Test
     void longerShinglesAreSupported() {
         Fingerprinter trigrams = new Fingerprinter(3, 3, Fingerprinter.Weighting.LOG);

@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Dedup quality on a small labelled set from real text (kernel documentation in English and
  * Chinese, Python documentation pages with their shared boilerplate), with edited copies
- * planted at known word 5-gram Jaccard similarity. The full-size figures, and MinHashLSH's
- * beside them, come from {@code lmforge bench dedup}; this test holds the behaviour in place.
+ * planted at known word 5-gram Jaccard similarity: the issue's goals (recall at least 0.95 at
+ * J >= 0.8, precision at least 0.99) on a quarter of the benchmark's set. The full-size figures,
+ * and MinHashLSH's beside them, come from {@code lmforge bench dedup}.
  */
 class NearDupQualityTest {
     @TempDir
@@ -66,23 +67,22 @@ class NearDupQualityTest {
     }
 
     @Test
-    void scatteredWordEditsAreFoundMostOften() {
-        // SimHash over word counts moves least when a few words in many places change, and most
-        // when a block of new text comes in or goes out.
-        Map<String, Double> r = score.recallByKind();
-        assertTrue(r.get("scatter") >= 0.65, r.toString());
-        for (String kind : List.of("block", "append", "truncate")) {
-            assertTrue(r.get("scatter") > r.get(kind), r.toString());
+    void editedCopiesAtJaccardPoint8OrMoreAreFoundWhateverTheEdit() {
+        // The recall goal, and every kind of edit: scattered words (the document SimHash
+        // finds most), and blocks of new or missing text (the shared segments find them).
+        assertTrue(score.recall() >= 0.95, score.summary());
+        for (String kind : NearDupSet.KINDS) {
+            assertTrue(score.recallByKind().get(kind) >= 0.9, kind + ": " + score.recallByKind());
         }
     }
 
     @Test
-    void recallFallsWithSimilarityAsSimHashPredicts() {
+    void copiesBelowTheJaccardThresholdStay() {
+        // Verification by estimated Jaccard >= 0.7: pairs planted at 0.6 and 0.5 are candidates
+        // (they share segments) but not duplicates; 0.7 sits on the threshold.
         Map<String, Double> r = score.recallByLevel();
-        assertTrue(r.get("0.95") >= 0.5, r.toString());
-        assertTrue(r.get("0.95") > r.get("0.80"), r.toString());
-        assertTrue(r.get("0.80") > r.get("0.50"), r.toString());
-        assertTrue(score.recall() >= 0.3, score.summary());
+        assertTrue(r.get("0.60") <= 0.05 && r.get("0.50") <= 0.05, r.toString());
+        assertTrue(r.get("0.70") > 0.2 && r.get("0.70") < 0.8, r.toString());
     }
 
     @Test
