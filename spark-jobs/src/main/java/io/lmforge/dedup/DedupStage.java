@@ -41,7 +41,6 @@ import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -133,10 +132,9 @@ public final class DedupStage implements Stage {
             // The one pass over text. Cached, this also fixes the earlier runs' node numbers.
             describe(spark, "fingerprints (the one pass over text)");
             Dataset<Row> fingerprints = cache(cached, nodes);
-            Row sizes = fingerprints.agg(sum(when(col(NODE).geq(0), 1).otherwise(0)),
-                    sum(when(col(NODE).lt(0), 1).otherwise(0))).first();
-            long documents = sizes.isNullAt(0) ? 0 : sizes.getLong(0);
-            long previousDocuments = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
+            long[] sizes = tally(fingerprints, when(col(NODE).geq(0), lit(0)).otherwise(lit(1)), 2);
+            long documents = sizes[0];
+            long previousDocuments = sizes[1];
             Sizing sizing = Sizing.of(spark, documents + previousDocuments, settings, broadcastBytes);
             timer.lap("fingerprint");
 
@@ -205,6 +203,22 @@ public final class DedupStage implements Stage {
             cc.release();
             cached.forEach(Dataset::unpersist);
         }
+    }
+
+    /**
+     * Rows by {@code kind} (an int column, 0 to {@code kinds - 1}): counted by the tasks of one
+     * stage and summed on the driver, where an aggregate would add a shuffle and a stage.
+     */
+    static long[] tally(Dataset<Row> rows, Column kind, int kinds) {
+        return rows.select(kind).as(Encoders.INT()).javaRDD().aggregate(new long[kinds], (c, k) -> {
+            c[k]++;
+            return c;
+        }, (x, y) -> {
+            for (int i = 0; i < x.length; i++) {
+                x[i] += y[i];
+            }
+            return x;
+        });
     }
 
     /** Names the jobs that follow in Spark's UI and event log. */
@@ -287,19 +301,8 @@ public final class DedupStage implements Stage {
 
     private void record(Dataset<Row> decisions, long documents, long previous, CandidatePairs.Layout layout,
                         CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
-        // Three counters, summed by one stage's tasks (a grouped count would shuffle for them).
-        long[] moved = decisions.filter(col(MOVED))
-                .select(when(col(NODE).lt(0), lit(2)).when(col(REASON).equalTo(NEAR), lit(1)).otherwise(lit(0)))
-                .as(Encoders.INT()).javaRDD()
-                .aggregate(new long[3], (c, kind) -> {
-                    c[kind]++;
-                    return c;
-                }, (x, y) -> {
-                    for (int i = 0; i < x.length; i++) {
-                        x[i] += y[i];
-                    }
-                    return x;
-                });
+        long[] moved = tally(decisions.filter(col(MOVED)),
+                when(col(NODE).lt(0), lit(2)).when(col(REASON).equalTo(NEAR), lit(1)).otherwise(lit(0)), 3);
         PermutationTables tables = layout.documents();
         report.clear();
         report.put("documents", documents);
