@@ -88,13 +88,21 @@ final class CandidatePairs {
      * {@code segments} (array of bigint); the result has one row per candidate pair {@code a < b}.
      */
     static Dataset<Row> find(Dataset<Row> nodes, Layout layout, Counters counters, int partitions) {
-        return nodes.select(col("node"), col("fp"), col("segments"))
+        return find(nodes, layout, counters, partitions, true);
+    }
+
+    /**
+     * As above; with {@code distinct = false} a pair met in several tables comes once per table
+     * (still {@code a < b}), which saves a shuffle where the consumer drops repeats anyway and
+     * checking a repeat is cheap (sketches broadcast, not joined).
+     */
+    static Dataset<Row> find(Dataset<Row> nodes, Layout layout, Counters counters, int partitions, boolean distinct) {
+        Dataset<Row> pairs = nodes.select(col("node"), col("fp"), col("segments"))
                 .flatMap(new Explode(layout), Encoders.row(ENTRIES))
                 .repartition(partitions, col("table"), col("key"))
                 .sortWithinPartitions(col("table"), col("perm"), col("node"))
-                .mapPartitions(new CompareInBuckets(layout, counters), Encoders.row(PAIRS))
-                .repartition(partitions, col(A), col(B))
-                .dropDuplicates(A, B);
+                .mapPartitions(new CompareInBuckets(layout, counters), Encoders.row(PAIRS));
+        return distinct ? pairs.repartition(partitions, col(A), col(B)).dropDuplicates(A, B) : pairs;
     }
 
     private static final class Explode implements FlatMapFunction<Row, Row> {

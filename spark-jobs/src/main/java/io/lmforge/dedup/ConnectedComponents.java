@@ -96,7 +96,8 @@ final class ConnectedComponents {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         release();
         persisted = e;
-        this.edges = e.count();
+        // An RDD count: one stage after the shuffle, where a Dataset count adds a second.
+        this.edges = e.javaRDD().count();
         timer.lap("candidates");
         rounds = 0;
         if (this.edges <= oneTaskEdges) {

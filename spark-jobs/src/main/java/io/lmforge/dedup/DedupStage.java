@@ -7,6 +7,7 @@ import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
@@ -34,14 +35,12 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
-import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.format_number;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -83,10 +82,17 @@ public final class DedupStage implements Stage {
     private static final String MOVED = "moved";
 
     private final DedupSettings settings;
+    private final long broadcastBytes;
     private final Map<String, Object> report = new LinkedHashMap<>();
 
     public DedupStage(DedupSettings settings) {
+        this(settings, Sizing.BROADCAST_BYTES);
+    }
+
+    /** {@code broadcastBytes}: the small-scale paths' bound; 0 takes the distributed ones (tests). */
+    DedupStage(DedupSettings settings, long broadcastBytes) {
         this.settings = settings;
+        this.broadcastBytes = broadcastBytes;
     }
 
     public static DedupStage from(Settings section) {
@@ -126,11 +132,10 @@ public final class DedupStage implements Stage {
             // The one pass over text. Cached, this also fixes the earlier runs' node numbers.
             describe(spark, "fingerprints (the one pass over text)");
             Dataset<Row> fingerprints = cache(cached, nodes);
-            Row sizes = fingerprints.agg(sum(when(col(NODE).geq(0), 1).otherwise(0)),
-                    sum(when(col(NODE).lt(0), 1).otherwise(0))).first();
-            long documents = sizes.isNullAt(0) ? 0 : sizes.getLong(0);
-            long previousDocuments = sizes.isNullAt(1) ? 0 : sizes.getLong(1);
-            Sizing sizing = Sizing.of(spark, documents + previousDocuments, settings);
+            long[] sizes = tally(fingerprints, when(col(NODE).geq(0), lit(0)).otherwise(lit(1)), 2);
+            long documents = sizes[0];
+            long previousDocuments = sizes[1];
+            Sizing sizing = Sizing.of(spark, documents + previousDocuments, settings, broadcastBytes);
             timer.lap("fingerprint");
 
             // Exact duplicates: one representative per exact hash. Materialized here, once: the
@@ -138,8 +143,11 @@ public final class DedupStage implements Stage {
             describe(spark, "exact duplicates");
             Dataset<Row> ranked = cache(cached, fingerprints.repartition(sizing.partitions(), col(EXACT_HI), col(EXACT_LO))
                     .withColumn(KEEPER, min(rule.key()).over(Window.partitionBy(EXACT_HI, EXACT_LO))));
-            long representativeCount = ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE))).count();
-            fingerprints.unpersist();
+            // Whether the representatives' sketches fit a broadcast. Every node is an upper bound
+            // for the representatives, and at small scale it decides alone: no counting job.
+            long sketchBytes = 4L * settings.sketch() + 64;
+            boolean sketchesFit = sizing.fits(documents + previousDocuments, sketchBytes)
+                    || sizing.fits(ranked.filter(col(KEEPER + "." + NODE).equalTo(col(NODE))).count(), sketchBytes);
             timer.lap("exact");
 
             // Near-duplicates: candidate pairs, verified, clustered. Pairs of two earlier
@@ -150,18 +158,23 @@ public final class DedupStage implements Stage {
             CandidatePairs.Counters counters = CandidatePairs.Counters.create(spark.sparkContext());
             Dataset<Row> pairs = CandidatePairs.find(representatives.select(col(NODE), col(SIMHASH).as("fp"),
                             settings.hasSegments() ? col(SEGMENTS) : lit(null).cast("array<bigint>").as(SEGMENTS)),
-                    layout, counters, sizing.partitions())
+                    layout, counters, sizing.partitions(), !sketchesFit)
                     .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
             Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
-            Dataset<Row> edges = jaccard.apply(pairs, sketches, sizing.fits(representativeCount, 4L * settings.sketch() + 64));
+            Dataset<Row> edges = jaccard.apply(pairs, sketches, sketchesFit);
             Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
+            fingerprints.unpersist();
             timer.lap("components");
 
             // One keeper per cluster; an exact duplicate follows its representative.
             describe(spark, "keepers");
             boolean smallGraph = sizing.fits(2 * cc.edges(), 4L * settings.sketch() + 256);
-            Dataset<Row> clusterKeeper = (smallGraph ? broadcast(components) : components).join(ranked, NODE)
-                    .repartition(sizing.partitions(), col(ConnectedComponents.COMPONENT))
+            Dataset<Row> members = (smallGraph ? broadcast(components) : components).join(ranked, NODE);
+            // A small graph among few nodes: one task takes every cluster member, and the window
+            // over it needs no shuffle (a single partition is clustered by any key).
+            members = smallGraph && sketchesFit ? members.coalesce(1)
+                    : members.repartition(sizing.partitions(), col(ConnectedComponents.COMPONENT));
+            Dataset<Row> clusterKeeper = members
                     .select(col(NODE).as("rep"), min(rule.key(SKETCH)).over(Window.partitionBy(ConnectedComponents.COMPONENT))
                             .as(NEAR_KEEPER));
             Dataset<Row> decisions = cache(cached, decide(ranked, smallGraph ? broadcast(clusterKeeper) : clusterKeeper,
@@ -192,6 +205,22 @@ public final class DedupStage implements Stage {
         }
     }
 
+    /**
+     * Rows by {@code kind} (an int column, 0 to {@code kinds - 1}): counted by the tasks of one
+     * stage and summed on the driver, where an aggregate would add a shuffle and a stage.
+     */
+    static long[] tally(Dataset<Row> rows, Column kind, int kinds) {
+        return rows.select(kind).as(Encoders.INT()).javaRDD().aggregate(new long[kinds], (c, k) -> {
+            c[k]++;
+            return c;
+        }, (x, y) -> {
+            for (int i = 0; i < x.length; i++) {
+                x[i] += y[i];
+            }
+            return x;
+        });
+    }
+
     /** Names the jobs that follow in Spark's UI and event log. */
     private static void describe(SparkSession spark, String step) {
         spark.sparkContext().setJobDescription(step == null ? null : NAME + ": " + step);
@@ -204,20 +233,20 @@ public final class DedupStage implements Stage {
      * on two cores that is 2 partitions, not the session's 200. A side of a join of at most 64 MiB
      * is broadcast.
      */
-    record Sizing(int partitions) {
+    record Sizing(int partitions, long broadcastBytes) {
         static final long PARTITION_BYTES = 64L << 20;
         static final long BROADCAST_BYTES = 64L << 20;
 
-        static Sizing of(SparkSession spark, long nodes, DedupSettings settings) {
+        static Sizing of(SparkSession spark, long nodes, DedupSettings settings, long broadcastBytes) {
             long perNode = 4L * settings.sketch() + 8L * settings.segmenting().maxPerDocument() + 160;
             int cores = Math.min(spark.sparkContext().defaultParallelism(),
                     Integer.parseInt(spark.conf().get("spark.sql.shuffle.partitions")));
             long byBytes = nodes * perNode / PARTITION_BYTES + 1;
-            return new Sizing((int) Math.min(1 << 20, Math.max(Math.max(1, cores), byBytes)));
+            return new Sizing((int) Math.min(1 << 20, Math.max(Math.max(1, cores), byBytes)), broadcastBytes);
         }
 
         boolean fits(long rows, long bytesPerRow) {
-            return rows * bytesPerRow <= BROADCAST_BYTES;
+            return rows * bytesPerRow <= broadcastBytes;
         }
     }
 
@@ -272,18 +301,15 @@ public final class DedupStage implements Stage {
 
     private void record(Dataset<Row> decisions, long documents, long previous, CandidatePairs.Layout layout,
                         CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
-        Map<String, Long> moved = new LinkedHashMap<>();
-        for (Row r : decisions.filter(col(MOVED)).groupBy(when(col(NODE).geq(0), col(REASON)).otherwise(lit(SUPERSEDED)))
-                .agg(count("*")).collectAsList()) {
-            moved.put(r.getString(0), r.getLong(1));
-        }
+        long[] moved = tally(decisions.filter(col(MOVED)),
+                when(col(NODE).lt(0), lit(2)).when(col(REASON).equalTo(NEAR), lit(1)).otherwise(lit(0)), 3);
         PermutationTables tables = layout.documents();
         report.clear();
         report.put("documents", documents);
         report.put("previous_documents", previous);
-        report.put(EXACT, moved.getOrDefault(EXACT, 0L));
-        report.put(NEAR, moved.getOrDefault(NEAR, 0L));
-        report.put(SUPERSEDED, moved.getOrDefault(SUPERSEDED, 0L));
+        report.put(EXACT, moved[0]);
+        report.put(NEAR, moved[1]);
+        report.put(SUPERSEDED, moved[2]);
         report.put("k", tables.k());
         report.put("layout", tables.describe());
         report.put("segment_layout", settings.hasSegments() ? layout.segments().describe() : "no segments");

@@ -132,6 +132,13 @@ class CandidatePairsTest {
         for (Row r : CandidatePairs.find(df, layout, counters, 3).collectAsList()) {
             assertTrue(out.add(r.getLong(0) + "-" + r.getLong(1)), "pair twice: " + r);
         }
+        // Without the distinct shuffle: the same pairs, repeats allowed, still a < b.
+        Set<String> repeated = new HashSet<>();
+        for (Row r : CandidatePairs.find(df, layout, counters(), 3, false).collectAsList()) {
+            assertTrue(r.getLong(0) < r.getLong(1), "a < b: " + r);
+            repeated.add(r.getLong(0) + "-" + r.getLong(1));
+        }
+        assertEquals(out, repeated);
         return out;
     }
 }

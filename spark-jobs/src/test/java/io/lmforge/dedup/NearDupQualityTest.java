@@ -91,6 +91,16 @@ class NearDupQualityTest {
     }
 
     @Test
+    void theDistributedPathsDecideAsTheSmallScaleOnes() {
+        // No broadcast allowed: the representatives counted, candidate pairs made distinct by a
+        // shuffle, sketches joined, cluster keepers by a shuffle. The same removals must come out.
+        Map<String, String> distributed = Evaluation.removals(new DedupStage(DedupSettings.defaults(), 0),
+                Evaluation.corpus(SparkTestSession.get(), set.docs(), dir.resolve("corpus-distributed").toString()),
+                dir.resolve("out-distributed").toString(), "quality");
+        assertEquals(removals, distributed);
+    }
+
+    @Test
     void pagesThatShareOnlyBoilerplateAllStay() {
         long pagesRemoved = removals.entrySet().stream()
                 .filter(e -> e.getKey().startsWith("py") && e.getValue().startsWith("py") && !e.getKey().contains("~"))
