@@ -66,8 +66,9 @@ import static org.apache.spark.sql.functions.when;
  *       better new one replaced are listed in {@code OUT/superseded/}.</li>
  * </ol>
  * Intermediates are small (no text) and cached in memory (spilling to disk) for the few steps
- * that read them; only the decisions the returned corpus is joined with are written to
- * {@code OUT/_work/dedup}, because the runner reads them after this method returns.
+ * that read them. The decisions the returned corpus is joined with must outlive that cache,
+ * because the runner reads them after this method returns: a few are collected into a local
+ * table, more are written to {@code OUT/_work/dedup}.
  */
 public final class DedupStage implements Stage {
     public static final String NAME = "dedup";
@@ -80,6 +81,8 @@ public final class DedupStage implements Stage {
     private static final String NEAR_KEEPER = "near_keeper";
     private static final String REASON = "reason";
     private static final String MOVED = "moved";
+    /** A mark row on the driver: node, simhash, the keeper's key (ids and sources), reason, distance, similarity. */
+    private static final long MARK_BYTES = 320;
 
     private final DedupSettings settings;
     private final long broadcastBytes;
@@ -179,9 +182,33 @@ public final class DedupStage implements Stage {
                             .as(NEAR_KEEPER));
             Dataset<Row> decisions = cache(cached, decide(ranked, smallGraph ? broadcast(clusterKeeper) : clusterKeeper,
                     jaccard));
-            Dataset<Row> marks = new Work(ctx).save(decisions.filter(col(NODE).geq(0)).select(col(NODE), col(SIMHASH),
-                    when(col(MOVED), col(KEEPER)).as(KEEPER), when(col(MOVED), col(REASON)).as(REASON),
-                    col(Columns.DISTANCE), col(JaccardFilter.JACCARD)), "decisions");
+            Column[] markColumns = {col(NODE), col(SIMHASH), when(col(MOVED), col(KEEPER)).as(KEEPER),
+                    when(col(MOVED), col(REASON)).as(REASON), col(Columns.DISTANCE), col(JaccardFilter.JACCARD)};
+            Dataset<Row> marks;
+            long[] moved;
+            if (sizing.fitsDriver(documents + previousDocuments, MARK_BYTES)) {
+                // Few marks: collected by one job, which also counts the removals, and handed back
+                // as a local table (broadcast into the join): no Parquet written and read back, no
+                // counting job.
+                Dataset<Row> rows = decisions.filter(col(NODE).geq(0).or(col(MOVED))).select(markColumns);
+                List<Row> collected = rows.collectAsList();
+                moved = new long[3];
+                List<Row> ours = new ArrayList<>(collected.size());
+                for (Row r : collected) {
+                    boolean isMoved = !r.isNullAt(2);
+                    boolean ourDocument = r.getLong(0) >= 0;
+                    if (isMoved) {
+                        moved[!ourDocument ? 2 : NEAR.equals(r.getString(3)) ? 1 : 0]++;
+                    }
+                    if (ourDocument) {
+                        ours.add(r);
+                    }
+                }
+                marks = broadcast(spark.createDataFrame(ours, rows.schema()));
+            } else {
+                marks = new Work(ctx).save(decisions.filter(col(NODE).geq(0)).select(markColumns), "decisions");
+                moved = null;
+            }
             timer.lap("clusters");
 
             describe(spark, "fingerprint store");
@@ -194,7 +221,8 @@ public final class DedupStage implements Stage {
             }
             timer.lap("store");
             describe(spark, "counts");
-            record(decisions, documents, previousDocuments, layout, counters, cc, rule.describe(settings.keepBy(), hasSignal));
+            record(moved != null ? moved : movedByKind(decisions), documents, previousDocuments, layout, counters, cc,
+                    rule.describe(settings.keepBy(), hasSignal));
             report.put("partitions", sizing.partitions());
             report.put("seconds", timer.laps());
             return mark(corpus, marks);
@@ -236,6 +264,8 @@ public final class DedupStage implements Stage {
     record Sizing(int partitions, long broadcastBytes) {
         static final long PARTITION_BYTES = 64L << 20;
         static final long BROADCAST_BYTES = 64L << 20;
+        /** Rows collected to the driver and planned as a local table stay small: plans are copied. */
+        static final long DRIVER_BYTES = 16L << 20;
 
         static Sizing of(SparkSession spark, long nodes, DedupSettings settings, long broadcastBytes) {
             long perNode = 4L * settings.sketch() + 8L * settings.segmenting().maxPerDocument() + 160;
@@ -247,6 +277,11 @@ public final class DedupStage implements Stage {
 
         boolean fits(long rows, long bytesPerRow) {
             return rows * bytesPerRow <= broadcastBytes;
+        }
+
+        /** Whether rows fit on the driver as a local table: the broadcast bound, at most {@link #DRIVER_BYTES}. */
+        boolean fitsDriver(long rows, long bytesPerRow) {
+            return rows * bytesPerRow <= Math.min(broadcastBytes, DRIVER_BYTES);
         }
     }
 
@@ -299,10 +334,14 @@ public final class DedupStage implements Stage {
                 .drop("_dd_uid", "_dd_simhash", "_dd_keeper", "_dd_reason", "_dd_distance", "_dd_jaccard");
     }
 
-    private void record(Dataset<Row> decisions, long documents, long previous, CandidatePairs.Layout layout,
-                        CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
-        long[] moved = tally(decisions.filter(col(MOVED)),
+    /** Removals that take effect: exact duplicates, near duplicates, earlier documents superseded. */
+    private static long[] movedByKind(Dataset<Row> decisions) {
+        return tally(decisions.filter(col(MOVED)),
                 when(col(NODE).lt(0), lit(2)).when(col(REASON).equalTo(NEAR), lit(1)).otherwise(lit(0)), 3);
+    }
+
+    private void record(long[] moved, long documents, long previous, CandidatePairs.Layout layout,
+                        CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
         PermutationTables tables = layout.documents();
         report.clear();
         report.put("documents", documents);

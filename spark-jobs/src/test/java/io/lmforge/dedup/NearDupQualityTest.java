@@ -30,6 +30,7 @@ class NearDupQualityTest {
     static NearDupSet set;
     static NearDupSet.Score score;
     static Map<String, String> removals;
+    static DedupStage smallScale;
 
     @BeforeAll
     static void dedupTheLabelledSet() {
@@ -39,7 +40,8 @@ class NearDupQualityTest {
         Collections.shuffle(originals, new Random(3));
         originals.addAll(RealText.pythonPages(deb, 80));
         set = NearDupSet.build(originals, 336, 4);
-        removals = Evaluation.removals(new DedupStage(DedupSettings.defaults()),
+        smallScale = new DedupStage(DedupSettings.defaults());
+        removals = Evaluation.removals(smallScale,
                 Evaluation.corpus(SparkTestSession.get(), set.docs(), dir.resolve("corpus").toString()),
                 dir.resolve("out").toString(), "quality");
         score = set.score(removals);
@@ -93,11 +95,21 @@ class NearDupQualityTest {
     @Test
     void theDistributedPathsDecideAsTheSmallScaleOnes() {
         // No broadcast allowed: the representatives counted, candidate pairs made distinct by a
-        // shuffle, sketches joined, cluster keepers by a shuffle. The same removals must come out.
-        Map<String, String> distributed = Evaluation.removals(new DedupStage(DedupSettings.defaults(), 0),
+        // shuffle, sketches joined, cluster keepers by a shuffle, the marks written and read back
+        // and the removals counted by their own job. The same removals must come out, counted alike.
+        DedupStage distributedStage = new DedupStage(DedupSettings.defaults(), 0);
+        Map<String, String> distributed = Evaluation.removals(distributedStage,
                 Evaluation.corpus(SparkTestSession.get(), set.docs(), dir.resolve("corpus-distributed").toString()),
                 dir.resolve("out-distributed").toString(), "quality");
         assertEquals(removals, distributed);
+        Map<String, Object> small = smallScale.report(null);
+        Map<String, Object> large = distributedStage.report(null);
+        assertTrue(Files.exists(dir.resolve("out-distributed/_work/dedup/decisions")), "the distributed path writes its marks");
+        assertTrue(Files.notExists(dir.resolve("out/_work/dedup/decisions")), "the small-scale path collects its marks");
+        for (String kind : List.of(DedupStage.EXACT, DedupStage.NEAR, DedupStage.SUPERSEDED)) {
+            assertEquals(small.get(kind), large.get(kind), kind);
+        }
+        assertEquals(removals.size(), (long) small.get(DedupStage.EXACT) + (long) small.get(DedupStage.NEAR));
     }
 
     @Test
