@@ -55,10 +55,18 @@ public final class Fingerprinter {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     private static final int MAX_SHINGLE = 8;
+    /** Index mask of the ring of recent token hashes ({@code MAX_SHINGLE} is a power of two). */
+    private static final int RING = MAX_SHINGLE - 1;
     /** {@code SPREAD[b]} has bit i of b in the lowest bit of byte lane i. */
     private static final long[] SPREAD = new long[256];
 
+    /** For an ASCII character: its lowercase when it belongs to a word, else 0. */
+    private static final byte[] ASCII_WORD = new byte[0x80];
+
     static {
+        for (int c = 0; c < 0x80; c++) {
+            ASCII_WORD[c] = kind(c) == Fingerprinter.WORD ? (byte) Character.toLowerCase(c) : 0;
+        }
         for (int b = 0; b < 256; b++) {
             long v = 0;
             for (int i = 0; i < 8; i++) {
@@ -102,6 +110,10 @@ public final class Fingerprinter {
     /** The features of the current segment, and the document's segment fingerprints. */
     private long[] segmentFeatures = new long[256];
     private int segmentLength;
+    /** The current segment's distinct features and their counts (open addressing), and the slots in use. */
+    private final long[] segmentKeys;
+    private final int[] segmentCounts;
+    private final int[] segmentUsed;
     private long[] segments = new long[16];
     private int segmentCount;
     private long[] selected = new long[0];
@@ -109,6 +121,13 @@ public final class Fingerprinter {
     private long[] keys = new long[1024];
     private int[] counts = new int[1024];
     private int distinct;
+    /**
+     * The slots in use, in the order they were filled: the table keeps the size of the longest
+     * document so far, so a short one is cleared and read through this list, not the whole table.
+     */
+    private int[] used = new int[513];
+    /** Slots of the repeated features, sorted before they vote so the weights add up in slot order. */
+    private int[] repeated = new int[64];
     /** The document's votes, and the current segment's. */
     private final Votes votes = new Votes();
     private final Votes segmentVotes = new Votes();
@@ -121,6 +140,8 @@ public final class Fingerprinter {
      */
     private long tieBreak;
     private long tokens;
+    /** The sketch shingle of the last tokens before its final mix (see {@link #shingle}). */
+    private long sketchRaw;
 
     private long simHash;
     private long exactHi;
@@ -138,6 +159,10 @@ public final class Fingerprinter {
         if (segmenting.max() > segmentFeatures.length) {
             segmentFeatures = new long[segmenting.max()];
         }
+        // At most half full, so probes stay short.
+        segmentKeys = new long[Integer.highestOneBit(segmentFeatures.length) * 4];
+        segmentCounts = new int[segmentKeys.length];
+        segmentUsed = new int[segmentFeatures.length];
         if (wordShingle < 1 || wordShingle > MAX_SHINGLE || cjkShingle < 1 || cjkShingle > MAX_SHINGLE) {
             throw new IllegalArgumentException("shingle sizes must be in [1, " + MAX_SHINGLE + "]");
         }
@@ -150,6 +175,7 @@ public final class Fingerprinter {
         votes.clear();
         tieBreak = Long.MAX_VALUE;
         tokens = 0;
+        sketchRaw = 0;
         clearCounts();
         sketch.reset();
         segmentLength = 0;
@@ -161,6 +187,20 @@ public final class Fingerprinter {
         int n = text.length();
         for (int i = 0; i < n; ) {
             int c = text.charAt(i);
+            if (c < 0x80) {
+                // Most text is ASCII: one table look-up gives both the kind and the lowercase.
+                i++;
+                int lower = ASCII_WORD[c];
+                if (lower != 0) {
+                    word = (word ^ lower) * FNV_PRIME;
+                    wordLength++;
+                } else if (wordLength > 0) {
+                    token(fmix64(word ^ wordLength), wordShingle, exact);
+                    word = FNV_OFFSET;
+                    wordLength = 0;
+                }
+                continue;
+            }
             int width = 1;
             if (Character.isHighSurrogate((char) c) && i + 1 < n) {
                 c = Character.codePointAt(text, i);
@@ -244,10 +284,10 @@ public final class Fingerprinter {
     }
 
     private void clearCounts() {
-        if (distinct > 0) {
-            java.util.Arrays.fill(counts, 0);
-            distinct = 0;
+        for (int i = 0; i < distinct; i++) {
+            counts[used[i]] = 0;
         }
+        distinct = 0;
     }
 
     private void count(long feature) {
@@ -259,6 +299,7 @@ public final class Fingerprinter {
         }
         if (counts[slot] == 0) {
             keys[slot] = feature;
+            used[distinct] = slot;
             if (++distinct * 2 > keys.length) {
                 counts[slot] = 1;
                 grow();
@@ -271,43 +312,59 @@ public final class Fingerprinter {
     private void grow() {
         long[] oldKeys = keys;
         int[] oldCounts = counts;
+        int[] oldUsed = used;
         keys = new long[oldKeys.length * 2];
         counts = new int[oldCounts.length * 2];
+        used = new int[keys.length / 2 + 1];
         int mask = keys.length - 1;
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldCounts[i] != 0) {
-                int slot = (int) oldKeys[i] & mask;
-                while (counts[slot] != 0) {
-                    slot = (slot + 1) & mask;
-                }
-                keys[slot] = oldKeys[i];
-                counts[slot] = oldCounts[i];
+        for (int i = 0; i < distinct; i++) {
+            int old = oldUsed[i];
+            int slot = (int) oldKeys[old] & mask;
+            while (counts[slot] != 0) {
+                slot = (slot + 1) & mask;
             }
+            keys[slot] = oldKeys[old];
+            counts[slot] = oldCounts[old];
+            used[i] = slot;
         }
     }
 
     /** Features seen once (most of them) vote through the byte lanes; repeated ones with 1 + ln c. */
     private long weightedSigns() {
-        for (int i = 0; i < keys.length; i++) {
-            int c = counts[i];
-            if (c == 1 || (c > 1 && weighting == Weighting.BINARY)) {
-                votes.unit(keys[i]);
-            } else if (c > 1) {
-                votes.weighted(keys[i], 1 + Math.log(c));
+        int r = 0;
+        for (int i = 0; i < distinct; i++) {
+            int slot = used[i];
+            if (counts[slot] == 1 || weighting == Weighting.BINARY) {
+                votes.unit(keys[slot]);
+            } else {
+                if (r == repeated.length) {
+                    repeated = java.util.Arrays.copyOf(repeated, 2 * r);
+                }
+                repeated[r++] = slot;
             }
+        }
+        // Floating-point sums depend on their order: add in slot order, as a scan of the table would.
+        java.util.Arrays.sort(repeated, 0, r);
+        for (int i = 0; i < r; i++) {
+            votes.weighted(keys[repeated[i]], 1 + Math.log(counts[repeated[i]]));
         }
         return votes.signs(tieBreak);
     }
 
     private void token(long hash, int shingle, Hasher exact) {
         exact.putLong(hash);
-        recent[(int) (tokens % MAX_SHINGLE)] = hash;
+        recent[(int) tokens & RING] = hash;
         tokens++;
         // A shingle of the last `shingle` tokens (fewer at the start of the text).
         long feature = shingle((int) Math.min(shingle, tokens));
         vote(feature);
+        // shingle(SKETCH_SHINGLE) kept up to date: rotate, add the new token, drop the one that left.
+        sketchRaw = Long.rotateLeft(sketchRaw, 23) ^ hash;
+        if (tokens > SKETCH_SHINGLE) {
+            sketchRaw ^= Long.rotateLeft(recent[(int) (tokens - 1 - SKETCH_SHINGLE) & RING], 23 * SKETCH_SHINGLE);
+        }
         if (tokens >= SKETCH_SHINGLE) {
-            sketch.add(shingle(SKETCH_SHINGLE));
+            sketch.add(fmix64(sketchRaw + SKETCH_SHINGLE));
         }
         if (segmenting.maxPerDocument() > 0) {
             segmentFeatures[segmentLength++] = feature;
@@ -320,11 +377,12 @@ public final class Fingerprinter {
 
     /** The hash of the last {@code size} tokens (the token's own hash when size is 1). */
     private long shingle(int size) {
-        long feature = recent[(int) ((tokens - 1) % MAX_SHINGLE)];
+        int last = (int) tokens - 1;
+        long feature = recent[last & RING];
         if (size > 1) {
             feature = 0;
             for (int back = size - 1; back >= 0; back--) {
-                feature = Long.rotateLeft(feature, 23) ^ recent[(int) ((tokens - 1 - back) % MAX_SHINGLE)];
+                feature = Long.rotateLeft(feature, 23) ^ recent[(last - back) & RING];
             }
             feature = fmix64(feature + size);
         }
@@ -333,12 +391,13 @@ public final class Fingerprinter {
 
     /** A segment ends where a hash of the last three tokens is 0 modulo (mean - min): content decides. */
     private boolean isBoundary() {
-        long h = recent[(int) ((tokens - 1) % MAX_SHINGLE)];
+        int last = (int) tokens - 1;
+        long h = recent[last & RING];
         if (tokens >= 2) {
-            h ^= Long.rotateLeft(recent[(int) ((tokens - 2) % MAX_SHINGLE)], 21);
+            h ^= Long.rotateLeft(recent[(last - 1) & RING], 21);
         }
         if (tokens >= 3) {
-            h ^= Long.rotateLeft(recent[(int) ((tokens - 3) % MAX_SHINGLE)], 42);
+            h ^= Long.rotateLeft(recent[(last - 2) & RING], 42);
         }
         return Long.remainderUnsigned(fmix64(h ^ 0x2545F4914F6CDD1DL), segmenting.mean() - segmenting.min()) == 0;
     }
@@ -348,26 +407,49 @@ public final class Fingerprinter {
         long[] f = segmentFeatures;
         int n = segmentLength;
         segmentLength = 0;
-        java.util.Arrays.sort(f, 0, n);
+        // Counted in a small hash table rather than sorted: a sort of ~40 values cost more than the votes.
+        int mask = segmentKeys.length - 1;
+        int distinctHere = 0;
+        long smallest = Long.MAX_VALUE;
+        for (int i = 0; i < n; i++) {
+            long feature = f[i];
+            smallest = Math.min(smallest, feature);
+            int slot = (int) feature & mask;
+            while (segmentCounts[slot] != 0 && segmentKeys[slot] != feature) {
+                slot = (slot + 1) & mask;
+            }
+            if (segmentCounts[slot]++ == 0) {
+                segmentKeys[slot] = feature;
+                segmentUsed[distinctHere++] = slot;
+            }
+        }
         segmentVotes.clear();
-        for (int i = 0; i < n; ) {
-            int j = i;
-            while (j < n && f[j] == f[i]) {
-                j++;
-            }
-            int c = j - i;
-            if (c == 1 || weighting == Weighting.BINARY) {
-                segmentVotes.unit(f[i]);
+        int r = 0;
+        for (int i = 0; i < distinctHere; i++) {
+            int slot = segmentUsed[i];
+            if (segmentCounts[slot] == 1 || weighting == Weighting.BINARY) {
+                segmentVotes.unit(segmentKeys[slot]);
             } else {
-                segmentVotes.weighted(f[i], weighting == Weighting.TF ? c : 1 + Math.log(c));
+                f[r++] = segmentKeys[slot];
             }
-            i = j;
+        }
+        // Floating-point sums depend on their order: the repeated features vote in ascending order.
+        java.util.Arrays.sort(f, 0, r);
+        for (int i = 0; i < r; i++) {
+            int slot = (int) f[i] & mask;
+            while (segmentKeys[slot] != f[i]) {
+                slot = (slot + 1) & mask;
+            }
+            int c = segmentCounts[slot];
+            segmentVotes.weighted(f[i], weighting == Weighting.TF ? c : 1 + Math.log(c));
+        }
+        for (int i = 0; i < distinctHere; i++) {
+            segmentCounts[segmentUsed[i]] = 0;
         }
         if (segmentCount == segments.length) {
             segments = java.util.Arrays.copyOf(segments, 2 * segments.length);
         }
-        // Sorted: the smallest feature, which breaks ties, is the first.
-        segments[segmentCount++] = segmentVotes.signs(f[0]);
+        segments[segmentCount++] = segmentVotes.signs(smallest);
     }
 
     /**
@@ -415,11 +497,16 @@ public final class Fingerprinter {
         private final double[] sums = new double[64];
         private int inLanes;
         private long units;
+        /** False while every vote had weight 1: the sums are then whole numbers, compared without {@code sums}. */
+        private boolean anyWeighted;
 
         void clear() {
             java.util.Arrays.fill(lanes, 0);
             java.util.Arrays.fill(ones, 0);
-            java.util.Arrays.fill(sums, 0);
+            if (anyWeighted) {
+                java.util.Arrays.fill(sums, 0);
+                anyWeighted = false;
+            }
             inLanes = 0;
             units = 0;
         }
@@ -435,6 +522,7 @@ public final class Fingerprinter {
         }
 
         void weighted(long feature, double w) {
+            anyWeighted = true;
             for (int bit = 0; bit < 64; bit++) {
                 sums[bit] += ((feature >>> bit) & 1) != 0 ? w : -w;
             }
@@ -445,6 +533,15 @@ public final class Fingerprinter {
             flush();
             long fp = 0;
             long ties = fmix64(smallestFeature);
+            if (!anyWeighted) {
+                for (int bit = 0; bit < 64; bit++) {
+                    long sum = 2L * ones[bit] - units;
+                    if (sum > 0 || (sum == 0 && ((ties >>> bit) & 1) == 1)) {
+                        fp |= 1L << bit;
+                    }
+                }
+                return fp;
+            }
             for (int bit = 0; bit < 64; bit++) {
                 double sum = sums[bit] + (2.0 * ones[bit] - units);
                 if (sum > 1e-9 || (Math.abs(sum) <= 1e-9 && ((ties >>> bit) & 1) == 1)) {
