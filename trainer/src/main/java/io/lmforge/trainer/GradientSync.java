@@ -1,7 +1,9 @@
 package io.lmforge.trainer;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -42,6 +44,13 @@ public interface GradientSync extends AutoCloseable {
      * shapes on every rank.
      */
     default void replicate(Map<String, NDArray> tensors) {
+    }
+
+    /** {@link #replicate} over a model's parameters by name (the weights every rank must start from). */
+    default void replicateParameters(Map<String, Parameter> parameters) {
+        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> arrays.put(name, p.getArray()));
+        replicate(arrays);
     }
 
     /** Wall time this rank has spent in collectives so far, waiting for slower ranks included. */

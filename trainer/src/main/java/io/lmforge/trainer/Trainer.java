@@ -143,7 +143,7 @@ public final class Trainer {
                     scaler = DynamicLossScaler.restore(run.precision().lossScale(), s.lossScale());
                 }
             } else {
-                sync.replicate(arrays(parameters));
+                sync.replicateParameters(parameters);
             }
             models.copyMasterToCompute();
             TrainingStep trainingStep = new TrainingStep(models, manager, optimizer,
@@ -279,12 +279,6 @@ public final class Trainer {
                     + " that rank 0 resumes from (" + e.getMessage() + "); the run directory must be on a filesystem "
                     + "every executor sees", e);
         }
-    }
-
-    private static Map<String, NDArray> arrays(Map<String, Parameter> parameters) {
-        Map<String, NDArray> out = new LinkedHashMap<>();
-        parameters.forEach((name, p) -> out.put(name, p.getArray()));
-        return out;
     }
 
     private CheckpointState restore(Checkpoints.Loaded loaded, ModelConfig modelConfig, Map<String, Parameter> parameters,

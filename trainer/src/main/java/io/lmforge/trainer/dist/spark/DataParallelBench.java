@@ -1,9 +1,7 @@
 package io.lmforge.trainer.dist.spark;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
@@ -227,11 +225,7 @@ public final class DataParallelBench implements Callable<Integer> {
             GradientSync sync = new CollectiveGradientSync(ctx.collective(), bucketBytes);
             try (NDManager manager = NDManager.newBaseManager()) {
                 DeepSeekModel m = MixedPrecision.create(model, manager, false, 1).master();
-                Map<String, NDArray> weights = new LinkedHashMap<>();
-                for (Map.Entry<String, Parameter> e : m.namedParameters().entrySet()) {
-                    weights.put(e.getKey(), e.getValue().getArray());
-                }
-                sync.replicate(weights);
+                sync.replicateParameters(m.namedParameters());
                 TrainingStep step = new TrainingStep(m, manager, new AdamW(AdamW.Hyper.DEFAULT, m.namedParameters(), manager),
                         new LanguageModelLoss(-100, 0), sync, 1.0, 1, false);
                 SplittableRandom random = new SplittableRandom(17 + ctx.rank());
