@@ -110,22 +110,16 @@ public final class Fingerprinter {
     /** The features of the current segment, and the document's segment fingerprints. */
     private long[] segmentFeatures = new long[256];
     private int segmentLength;
-    /** The current segment's distinct features and their counts (open addressing), and the slots in use. */
-    private final long[] segmentKeys;
-    private final int[] segmentCounts;
-    private final int[] segmentUsed;
+    /** The current segment's distinct features and their counts. */
+    private final FeatureCounts segmentCounts;
     private long[] segments = new long[16];
     private int segmentCount;
     private long[] selected = new long[0];
-    /** Distinct shingles and their counts (open addressing), for the weightings other than TF. */
-    private long[] keys = new long[1024];
-    private int[] counts = new int[1024];
-    private int distinct;
     /**
-     * The slots in use, in the order they were filled: the table keeps the size of the longest
-     * document so far, so a short one is cleared and read through this list, not the whole table.
+     * Distinct shingles and their counts, for the weightings other than TF. The table keeps the
+     * size of the longest document so far, so a short one costs only its own features.
      */
-    private int[] used = new int[513];
+    private final FeatureCounts counts = new FeatureCounts(1024);
     /** Slots of the repeated features, sorted before they vote so the weights add up in slot order. */
     private int[] repeated = new int[64];
     /** The document's votes, and the current segment's. */
@@ -159,10 +153,8 @@ public final class Fingerprinter {
         if (segmenting.max() > segmentFeatures.length) {
             segmentFeatures = new long[segmenting.max()];
         }
-        // At most half full, so probes stay short.
-        segmentKeys = new long[Integer.highestOneBit(segmentFeatures.length) * 4];
-        segmentCounts = new int[segmentKeys.length];
-        segmentUsed = new int[segmentFeatures.length];
+        // At most half full with a whole segment of distinct features: it never grows.
+        segmentCounts = new FeatureCounts(Integer.highestOneBit(segmentFeatures.length) * 4);
         if (wordShingle < 1 || wordShingle > MAX_SHINGLE || cjkShingle < 1 || cjkShingle > MAX_SHINGLE) {
             throw new IllegalArgumentException("shingle sizes must be in [1, " + MAX_SHINGLE + "]");
         }
@@ -284,58 +276,21 @@ public final class Fingerprinter {
     }
 
     private void clearCounts() {
-        for (int i = 0; i < distinct; i++) {
-            counts[used[i]] = 0;
-        }
-        distinct = 0;
+        counts.clear();
     }
 
     private void count(long feature) {
         tieBreak = Math.min(tieBreak, feature);
-        int mask = keys.length - 1;
-        int slot = (int) feature & mask;
-        while (counts[slot] != 0 && keys[slot] != feature) {
-            slot = (slot + 1) & mask;
-        }
-        if (counts[slot] == 0) {
-            keys[slot] = feature;
-            used[distinct] = slot;
-            if (++distinct * 2 > keys.length) {
-                counts[slot] = 1;
-                grow();
-                return;
-            }
-        }
-        counts[slot]++;
-    }
-
-    private void grow() {
-        long[] oldKeys = keys;
-        int[] oldCounts = counts;
-        int[] oldUsed = used;
-        keys = new long[oldKeys.length * 2];
-        counts = new int[oldCounts.length * 2];
-        used = new int[keys.length / 2 + 1];
-        int mask = keys.length - 1;
-        for (int i = 0; i < distinct; i++) {
-            int old = oldUsed[i];
-            int slot = (int) oldKeys[old] & mask;
-            while (counts[slot] != 0) {
-                slot = (slot + 1) & mask;
-            }
-            keys[slot] = oldKeys[old];
-            counts[slot] = oldCounts[old];
-            used[i] = slot;
-        }
+        counts.add(feature);
     }
 
     /** Features seen once (most of them) vote through the byte lanes; repeated ones with 1 + ln c. */
     private long weightedSigns() {
         int r = 0;
-        for (int i = 0; i < distinct; i++) {
-            int slot = used[i];
-            if (counts[slot] == 1 || weighting == Weighting.BINARY) {
-                votes.unit(keys[slot]);
+        for (int i = 0; i < counts.distinct(); i++) {
+            int slot = counts.slot(i);
+            if (counts.count(slot) == 1 || weighting == Weighting.BINARY) {
+                votes.unit(counts.key(slot));
             } else {
                 if (r == repeated.length) {
                     repeated = java.util.Arrays.copyOf(repeated, 2 * r);
@@ -346,7 +301,7 @@ public final class Fingerprinter {
         // Floating-point sums depend on their order: add in slot order, as a scan of the table would.
         java.util.Arrays.sort(repeated, 0, r);
         for (int i = 0; i < r; i++) {
-            votes.weighted(keys[repeated[i]], 1 + Math.log(counts[repeated[i]]));
+            votes.weighted(counts.key(repeated[i]), 1 + Math.log(counts.count(repeated[i])));
         }
         return votes.signs(tieBreak);
     }
@@ -408,44 +363,28 @@ public final class Fingerprinter {
         int n = segmentLength;
         segmentLength = 0;
         // Counted in a small hash table rather than sorted: a sort of ~40 values cost more than the votes.
-        int mask = segmentKeys.length - 1;
-        int distinctHere = 0;
         long smallest = Long.MAX_VALUE;
         for (int i = 0; i < n; i++) {
-            long feature = f[i];
-            smallest = Math.min(smallest, feature);
-            int slot = (int) feature & mask;
-            while (segmentCounts[slot] != 0 && segmentKeys[slot] != feature) {
-                slot = (slot + 1) & mask;
-            }
-            if (segmentCounts[slot]++ == 0) {
-                segmentKeys[slot] = feature;
-                segmentUsed[distinctHere++] = slot;
-            }
+            smallest = Math.min(smallest, f[i]);
+            segmentCounts.add(f[i]);
         }
         segmentVotes.clear();
         int r = 0;
-        for (int i = 0; i < distinctHere; i++) {
-            int slot = segmentUsed[i];
-            if (segmentCounts[slot] == 1 || weighting == Weighting.BINARY) {
-                segmentVotes.unit(segmentKeys[slot]);
+        for (int i = 0; i < segmentCounts.distinct(); i++) {
+            int slot = segmentCounts.slot(i);
+            if (segmentCounts.count(slot) == 1 || weighting == Weighting.BINARY) {
+                segmentVotes.unit(segmentCounts.key(slot));
             } else {
-                f[r++] = segmentKeys[slot];
+                f[r++] = segmentCounts.key(slot);
             }
         }
         // Floating-point sums depend on their order: the repeated features vote in ascending order.
         java.util.Arrays.sort(f, 0, r);
         for (int i = 0; i < r; i++) {
-            int slot = (int) f[i] & mask;
-            while (segmentKeys[slot] != f[i]) {
-                slot = (slot + 1) & mask;
-            }
-            int c = segmentCounts[slot];
+            int c = segmentCounts.count(segmentCounts.slotOf(f[i]));
             segmentVotes.weighted(f[i], weighting == Weighting.TF ? c : 1 + Math.log(c));
         }
-        for (int i = 0; i < distinctHere; i++) {
-            segmentCounts[segmentUsed[i]] = 0;
-        }
+        segmentCounts.clear();
         if (segmentCount == segments.length) {
             segments = java.util.Arrays.copyOf(segments, 2 * segments.length);
         }
