@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-import java.util.function.IntPredicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -42,48 +41,72 @@ public final class PreTokenizer {
 
     /** Calls {@code sink} with each pre-token of {@code text}, as a byte-level string. */
     public static void split(String text, Consumer<String> sink) {
-        // Step 1: digits in runs of up to 3; step 2: CJK runs (all in the BMP); then step 3.
-        isolate(text, 0, text.length(), PreTokenizer::isNumber, 3,
-                (s, from, to) -> isolate(s, from, to, cp -> cp < 0x10000 && isCjk((char) cp), Integer.MAX_VALUE,
-                        (s2, from2, to2) -> words(s2, from2, to2, sink)));
+        split(text, 0, text.length(), (s, from, to) -> sink.accept(ByteLevel.encode(s.substring(from, to))));
     }
 
-    /** The next step, applied to a piece [from, to) of s. */
-    private interface Step {
-        void apply(String s, int from, int to);
+    /** Receives pre-tokens as ranges of the input, so a caller that looks them up allocates nothing. */
+    @FunctionalInterface
+    public interface PieceSink {
+        void piece(String s, int from, int to);
     }
 
     /**
-     * A {@code Split} with behaviour {@code Isolated} for a regex of the form {@code [class]{1,max}}:
-     * each run of members (cut every {@code max} code points) and each gap goes to {@code next}.
+     * Calls {@code sink} with each pre-token of {@code text[from, to)} (a piece on its own, as HF
+     * pre-tokenizes each gap between added tokens), as a range of {@code text}.
      */
-    private static void isolate(String s, int from, int to, IntPredicate member, int max, Step next) {
+    public static void split(String text, int from, int to, PieceSink sink) {
+        isolate(text, from, to, DIGITS, sink);
+    }
+
+    /** The {@code Split} steps that isolate runs of a class: digits (runs of up to 3), then CJK (BMP only). */
+    private static final int DIGITS = 0;
+    private static final int CJK = 1;
+
+    private static boolean member(int step, int cp) {
+        return step == DIGITS ? isNumber(cp) : cp < 0x10000 && isCjk((char) cp);
+    }
+
+    /**
+     * Step {@code step}, a {@code Split} with behaviour {@code Isolated} for a regex of the form
+     * {@code [class]{1,max}}: each run of members and each gap goes to the next step (no lambdas,
+     * so nothing is allocated per piece).
+     */
+    private static void isolate(String s, int from, int to, int step, PieceSink sink) {
+        int max = step == DIGITS ? 3 : Integer.MAX_VALUE;
         int gap = from;
         int i = from;
         while (i < to) {
             int cp = s.codePointAt(i);
-            if (!member.test(cp)) {
+            if (!member(step, cp)) {
                 i += Character.charCount(cp);
                 continue;
             }
             int j = i;
-            for (int count = 0; count < max && j < to && member.test(s.codePointAt(j)); count++) {
+            for (int count = 0; count < max && j < to && member(step, s.codePointAt(j)); count++) {
                 j += Character.charCount(s.codePointAt(j));
             }
             if (i > gap) {
-                next.apply(s, gap, i);
+                next(s, gap, i, step, sink);
             }
-            next.apply(s, i, j);
+            next(s, i, j, step, sink);
             i = j;
             gap = j;
         }
         if (to > gap) {
-            next.apply(s, gap, to);
+            next(s, gap, to, step, sink);
+        }
+    }
+
+    private static void next(String s, int from, int to, int step, PieceSink sink) {
+        if (step == DIGITS) {
+            isolate(s, from, to, CJK, sink);
+        } else {
+            words(s, from, to, sink);
         }
     }
 
     /** Step 3 on [from, to): the word / punctuation / whitespace alternatives, gaps kept. */
-    private static void words(String s, int from, int to, Consumer<String> sink) {
+    private static void words(String s, int from, int to, PieceSink sink) {
         int gap = from;
         int i = from;
         while (i < to) {
@@ -92,12 +115,16 @@ public final class PreTokenizer {
                 i += Character.charCount(s.codePointAt(i));
                 continue;
             }
-            emit(s, gap, i, sink);
-            emit(s, i, end, sink);
+            if (i > gap) {
+                sink.piece(s, gap, i);
+            }
+            sink.piece(s, i, end);
             i = end;
             gap = end;
         }
-        emit(s, gap, to, sink);
+        if (to > gap) {
+            sink.piece(s, gap, to);
+        }
     }
 
     /** Where the step-3 regex's match at {@code i} ends (input ends at {@code to}), or -1. */
@@ -173,12 +200,6 @@ public final class PreTokenizer {
             i += Character.charCount(cp);
         }
         return i;
-    }
-
-    private static void emit(String s, int from, int to, Consumer<String> sink) {
-        if (to > from) {
-            sink.accept(ByteLevel.encode(s.substring(from, to)));
-        }
     }
 
     /** The pre-tokens of {@code text} as plain (not byte-level) strings. */
