@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * The Spark jobs a benchmarked step ran, grouped by job description (what the stage names each
  * job with {@code setJobDescription}): how many jobs and stages, their wall time, their tasks'
- * run time and the shuffle bytes they wrote. What is left of a step's time beyond its jobs is
+ * run time, their CPU time and the shuffle bytes they wrote. What is left of a step's time beyond its jobs is
  * the driver's (planning, scheduling gaps, file moves).
  */
 final class JobProfile extends SparkListener {
@@ -25,9 +25,17 @@ final class JobProfile extends SparkListener {
     private final Map<Integer, Job> jobs = new LinkedHashMap<>();
     private final Map<Integer, Long> ends = new LinkedHashMap<>();
     private final Map<Integer, long[]> stageMetrics = new LinkedHashMap<>();
+    private final Map<Integer, String> stageNames = new LinkedHashMap<>();
+    private boolean perStage;
 
     static JobProfile attach(SparkSession spark) {
+        return attach(spark, false);
+    }
+
+    /** With {@code perStage}, the summary also lists each stage's tasks, CPU time and shuffle bytes. */
+    static JobProfile attach(SparkSession spark, boolean perStage) {
         JobProfile p = new JobProfile();
+        p.perStage = perStage;
         spark.sparkContext().addSparkListener(p);
         return p;
     }
@@ -48,8 +56,9 @@ final class JobProfile extends SparkListener {
     @Override
     public synchronized void onStageCompleted(SparkListenerStageCompleted e) {
         StageInfo s = e.stageInfo();
+        stageNames.put(s.stageId(), s.numTasks() + " tasks, " + s.name());
         stageMetrics.put(s.stageId(), new long[]{s.taskMetrics().executorRunTime(),
-                s.taskMetrics().shuffleWriteMetrics().bytesWritten()});
+                s.taskMetrics().shuffleWriteMetrics().bytesWritten(), s.taskMetrics().executorCpuTime()});
     }
 
     /** Forgets what was recorded (call before a measured step). */
@@ -57,6 +66,7 @@ final class JobProfile extends SparkListener {
         jobs.clear();
         ends.clear();
         stageMetrics.clear();
+        stageNames.clear();
     }
 
     /** One line per job description, in order of first appearance, and a total. */
@@ -64,7 +74,7 @@ final class JobProfile extends SparkListener {
         Map<String, long[]> by = new LinkedHashMap<>();   // jobs, stages, wall ms, task ms, shuffle bytes
         long wall = 0;
         for (Map.Entry<Integer, Job> j : jobs.entrySet()) {
-            long[] a = by.computeIfAbsent(j.getValue().description(), k -> new long[5]);
+            long[] a = by.computeIfAbsent(j.getValue().description(), k -> new long[6]);
             long ms = ends.getOrDefault(j.getKey(), j.getValue().start()) - j.getValue().start();
             a[0]++;
             a[2] += ms;
@@ -75,16 +85,24 @@ final class JobProfile extends SparkListener {
                     a[1]++;
                     a[3] += m[0];
                     a[4] += m[1];
+                    a[5] += m[2];
                 }
             }
         }
         StringBuilder out = new StringBuilder();
+        if (perStage) {
+            for (Map.Entry<Integer, long[]> e : stageMetrics.entrySet()) {
+                long[] m = e.getValue();
+                out.append(String.format("      stage %-4d %6.2fs in tasks (%5.2f CPU s) %8.1f KB shuffled  %s%n", e.getKey(),
+                        m[0] / 1e3, m[2] / 1e9, m[1] / 1024.0, stageNames.get(e.getKey())));
+            }
+        }
         for (Map.Entry<String, long[]> e : by.entrySet()) {
             long[] a = e.getValue();
-            out.append(String.format("    %-44s %2d jobs %2d stages %7.2fs wall %7.2fs in tasks %9.1f KB shuffled%n",
-                    e.getKey(), a[0], a[1], a[2] / 1e3, a[3] / 1e3, a[4] / 1024.0));
+            out.append(String.format("    %-36s %2d jobs %2d stages %6.2fs wall %6.2fs in tasks (%5.2f CPU s) %8.1f KB shuffled%n",
+                    e.getKey(), a[0], a[1], a[2] / 1e3, a[3] / 1e3, a[5] / 1e9, a[4] / 1024.0));
         }
-        out.append(String.format("    %-44s %2d jobs           %7.2fs wall; driver between and around jobs %.2fs%n",
+        out.append(String.format("    %-36s %2d jobs           %6.2fs wall; driver between and around jobs %.2fs%n",
                 "all", jobs.size(), wall / 1e3, stepSeconds - wall / 1e3));
         return out.toString();
     }

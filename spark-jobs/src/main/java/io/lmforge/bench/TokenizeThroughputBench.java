@@ -6,7 +6,9 @@ import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.pack.ShardsStage;
+import io.lmforge.tokenizer.BpeEncoder;
 import io.lmforge.tokenizer.HfEncoder;
+import io.lmforge.tokenizer.TokenizerJson;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -24,9 +26,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code lmforge bench tokenize}: the shards stage (read documents, tokenize in the executors,
  * plan, pack, write Parquet) against the tokenizer alone on the same texts, already in memory, in
- * one JVM (HF tokenizers' batch API, and one call per document on as many threads as cores; the
- * faster of the two each round), alternately in one run. The goal is a stage rate of at least 90%
- * of the tokenizer's.
+ * one JVM, alternately in one run. The tokenizer alone is Hugging Face tokenizers called its
+ * fastest way (the batch API, or one call per document on as many threads as cores; the faster of
+ * the two each round) and the JVM encoder on as many threads as cores. The goal is a stage rate of
+ * at least 90% of the tokenizer's. Before timing, both encoders' ids are compared on every text.
  */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Tokenization throughput of the shards stage against HF tokenizers alone on the same text.")
@@ -42,6 +45,9 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "alternating rounds; the best of each side counts")
     int rounds;
 
+    @Option(names = "--encoder", defaultValue = "auto", description = "the stage's encoder: auto, jvm or hf")
+    String encoderChoice;
+
     @Option(names = "--batch", defaultValue = "1",
             description = "the stage's encode-batch: 1 encodes each document on its task's thread, more uses HF's batch API")
     int batch;
@@ -52,6 +58,9 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
     @Option(names = "--work", defaultValue = "bench/tokenize", description = "scratch directory")
     Path work;
+
+    @Option(names = "--profile-stages", description = "also list every Spark stage's tasks, CPU time and shuffle bytes")
+    boolean profileStages;
 
     @Option(names = "--master", defaultValue = "local[*]")
     String master;
@@ -66,9 +75,19 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
         SparkSession spark = SparkSessions.create(Optional.of(master), Map.of("spark.ui.enabled", "false"));
         Dataset<Row> documents = BenchCorpus.write(spark, docs, work.resolve("documents").toAbsolutePath());
-        HfEncoder encoder = HfEncoder.forDocuments(Files.readString(dir.resolve("tokenizer.json"), StandardCharsets.UTF_8));
+        String json = Files.readString(dir.resolve("tokenizer.json"), StandardCharsets.UTF_8);
+        HfEncoder encoder = HfEncoder.forDocuments(json);
+        BpeEncoder.Loaded loaded = BpeEncoder.forDocuments(TokenizerJson.parse(json, "tokenizer.json"));
+        BpeEncoder jvm = loaded.encoder();
+        if (jvm == null) {
+            System.out.println("the JVM encoder declines this tokenizer: " + loaded.declined());
+        } else {
+            System.out.println(sameIds(encoder, jvm, texts));
+        }
         encode(encoder, texts, Math.min(texts.length, 200), aloneBatch);   // warm-up
-        JobProfile profile = JobProfile.attach(spark);
+        JobProfile profile = JobProfile.attach(spark, profileStages);
+        double bestJvm = Double.MAX_VALUE;
+        double cpuJvm = Double.MAX_VALUE;
 
         double bestAlone = Double.MAX_VALUE;
         double bestBatch = Double.MAX_VALUE;
@@ -88,11 +107,25 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
             t = System.nanoTime();
             cpu = cpuNanos();
-            long threadTokens = encodeOnThreads(encoder, texts, cores);
+            long threadTokens = encodeOnThreads(text -> encoder.encodeEach(new String[]{text})[0], texts, cores);
             double threadsWall = (System.nanoTime() - t) / 1e9;
             double threadsCpu = (cpuNanos() - cpu) / 1e9;
             if (threadTokens != tokens) {
                 throw new IllegalStateException("the two ways of calling HF gave " + tokens + " and " + threadTokens + " tokens");
+            }
+            double jvmWall = 0;
+            double jvmCpu = 0;
+            if (jvm != null) {
+                t = System.nanoTime();
+                cpu = cpuNanos();
+                long jvmTokens = encodeOnThreads(text -> jvm.encode(text), texts, cores);
+                jvmWall = (System.nanoTime() - t) / 1e9;
+                jvmCpu = (cpuNanos() - cpu) / 1e9;
+                if (jvmTokens != tokens) {
+                    throw new IllegalStateException("HF and the JVM encoder gave " + tokens + " and " + jvmTokens + " tokens");
+                }
+                bestJvm = Math.min(bestJvm, jvmWall);
+                cpuJvm = Math.min(cpuJvm, jvmCpu);
             }
             bestBatch = Math.min(bestBatch, batchWall);
             bestThreads = Math.min(bestThreads, threadsWall);
@@ -101,7 +134,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
-                    "tokenizer", dir.toAbsolutePath().toString(), "encode-batch", batch)), "shards"));
+                    "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "shards"));
             profile.reset();
             t = System.nanoTime();
             cpu = cpuNanos();
@@ -111,37 +144,51 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             bestStage = Math.min(bestStage, staged);
             cpuStage = Math.min(cpuStage, stagedCpu);
             bestPass = Math.min(bestPass, ((Number) report.get("tokenize_seconds")).doubleValue());
-            System.out.printf("round %d: tokenizer alone %.1fs batch API (%.1f CPU s), %.1fs one call per document on %d threads "
-                            + "(%.1f CPU s); shards stage %.1fs (%.1f CPU s; tokenize pass %ss, pack %ss); load average %.1f%n",
-                    round + 1, batchWall, batchCpu, threadsWall, cores, threadsCpu, staged, stagedCpu,
-                    report.get("tokenize_seconds"), report.get("pack_seconds"), loadAverage());
+            System.out.printf("round %d: HF alone %.1fs batch API (%.1f CPU s), %.1fs one call per document on %d threads "
+                            + "(%.1f CPU s); JVM encoder alone %.1fs (%.1f CPU s); shards stage %.1fs (%.1f CPU s; encoder %s, "
+                            + "%s documents by HF; tokenize pass %ss, pack %ss); load average %.1f%n",
+                    round + 1, batchWall, batchCpu, threadsWall, cores, threadsCpu, jvmWall, jvmCpu, staged, stagedCpu,
+                    report.get("encoder"), report.get("hf_encoded_documents"), report.get("tokenize_seconds"),
+                    report.get("pack_seconds"), loadAverage());
             spark.sparkContext().listenerBus().waitUntilEmpty();   // the last job's end is posted asynchronously
             System.out.print(profile.summary(staged));
         }
         spark.stop();
-        System.out.printf("%n%-52s %12s %12s %8s%n", "", "MB/s", "Mtokens/s", "ratio");
-        row("HF tokenizers alone (the faster way each round)", bytes, tokens, bestAlone, bestAlone);
-        row("  batch API, texts in memory", bytes, tokens, bestBatch, bestAlone);
-        row("  one call per document, " + cores + " threads", bytes, tokens, bestThreads, bestAlone);
+        double jvmSeconds = jvm != null ? bestJvm : Double.NaN;
+        System.out.printf("%n%-52s %10s %10s %9s %9s%n", "", "MB/s", "Mtokens/s", "vs HF", "vs JVM");
+        row("HF tokenizers alone (the faster way each round)", bytes, tokens, bestAlone, bestAlone, jvmSeconds);
+        row("  batch API, texts in memory", bytes, tokens, bestBatch, bestAlone, jvmSeconds);
+        row("  one call per document, " + cores + " threads", bytes, tokens, bestThreads, bestAlone, jvmSeconds);
         System.out.printf("   CPU seconds (all threads of the JVM, HF's native ones included): %.1f%n", cpuAlone);
-        row("shards stage: tokenize pass (read, encode, write)", bytes, tokens, bestPass, bestAlone);
-        row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, bestAlone);
-        System.out.printf("   CPU seconds: %.1f, %.0f%% of alone's (a ratio the machine's load moves less)%n",
-                cpuStage, 100 * cpuAlone / cpuStage);
-        System.out.printf("(%d rounds, best of each; batches of %d documents alone, encode-batch %d in the stage; %d cores)%n",
-                rounds, aloneBatch, batch, cores);
+        if (jvm != null) {
+            row("JVM encoder alone, " + cores + " threads", bytes, tokens, bestJvm, bestAlone, jvmSeconds);
+            System.out.printf("   CPU seconds: %.1f%n", cpuJvm);
+        }
+        row("shards stage: tokenize pass (read, encode, write)", bytes, tokens, bestPass, bestAlone, jvmSeconds);
+        row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, bestAlone, jvmSeconds);
+        System.out.printf("   CPU seconds: %.1f, %.0f%% of HF alone's%s (ratios the machine's load moves less)%n",
+                cpuStage, 100 * cpuAlone / cpuStage,
+                jvm != null ? String.format(", %.0f%% of the JVM encoder alone's", 100 * cpuJvm / cpuStage) : "");
+        System.out.printf("(%d rounds, best of each; batches of %d documents alone; the stage's encoder %s, encode-batch %d; "
+                + "%d cores)%n", rounds, aloneBatch, encoderChoice, batch, cores);
         return 0;
     }
 
     /** Encodes every text with one call each, on {@code threads} threads taking the next text in turn; the number of tokens. */
-    private static long encodeOnThreads(HfEncoder encoder, String[] texts, int threads) throws InterruptedException {
+    private static long encodeOnThreads(java.util.function.Function<String, int[]> encoder, String[] texts, int threads)
+            throws InterruptedException {
         java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicLong tokens = new java.util.concurrent.atomic.AtomicLong();
         List<Thread> workers = new java.util.ArrayList<>();
         for (int w = 0; w < threads; w++) {
             Thread worker = new Thread(() -> {
                 for (int i = next.getAndIncrement(); i < texts.length; i = next.getAndIncrement()) {
-                    tokens.addAndGet(encoder.encodeEach(new String[]{texts[i]})[0].length + 2);
+                    int[] ids = encoder.apply(texts[i]);
+                    // A text the JVM encoder cannot vouch for goes to HF in the stage; none do in our corpora.
+                    if (ids == null) {
+                        throw new IllegalStateException("the JVM encoder declined text " + i);
+                    }
+                    tokens.addAndGet(ids.length + 2);
                 }
             });
             worker.start();
@@ -163,9 +210,24 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
-    private static void row(String what, long bytes, long tokens, double seconds, double alone) {
-        System.out.printf("%-52s %12.2f %12.3f %7.0f%%%n", what, bytes / 1e6 / seconds, tokens / 1e6 / seconds,
-                100 * alone / seconds);
+    private static void row(String what, long bytes, long tokens, double seconds, double alone, double jvm) {
+        System.out.printf("%-52s %10.2f %10.3f %8.0f%% %8s%n", what, bytes / 1e6 / seconds, tokens / 1e6 / seconds,
+                100 * alone / seconds, Double.isNaN(jvm) ? "" : String.format("%.0f%%", 100 * jvm / seconds));
+    }
+
+    /** Compares HF's ids and the JVM encoder's on every text. */
+    private static String sameIds(HfEncoder hf, BpeEncoder jvm, String[] texts) {
+        int declined = 0;
+        for (int i = 0; i < texts.length; i++) {
+            int[] ours = jvm.encode(texts[i]);
+            if (ours == null) {
+                declined++;
+            } else if (!java.util.Arrays.equals(ours, hf.encodeEach(new String[]{texts[i]})[0])) {
+                throw new IllegalStateException("HF and the JVM encoder give different ids for text " + i);
+            }
+        }
+        return String.format("HF and the JVM encoder give identical ids on all %d texts it encodes (%d left to HF)",
+                texts.length - declined, declined);
     }
 
     /** Encodes the first {@code n} texts in batches; returns the number of tokens. */

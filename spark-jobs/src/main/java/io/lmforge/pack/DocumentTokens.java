@@ -1,7 +1,7 @@
 package io.lmforge.pack;
 
 import io.lmforge.corpus.Columns;
-import io.lmforge.tokenizer.HfEncoder;
+import io.lmforge.tokenizer.DocumentEncoder;
 import io.lmforge.tokenizer.TokenizerArtifact;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -14,6 +14,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.LongAccumulator;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,8 +31,8 @@ import static org.apache.spark.sql.functions.xxhash64;
 
 /**
  * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
- * executors by Hugging Face tokenizers in batches, with its domain, a stable ordering key and a
- * hash of its text (which decides its split, see {@link ValSplit}).
+ * executors by a {@link DocumentEncoder}, with its domain, a stable ordering key and a hash of its
+ * text (which decides its split, see {@link ValSplit}).
  *
  * <p>The ids are kept as little-endian int32 bytes ({@link #IDS}, binary) until the shards are
  * assembled: Spark moves, slices and stores a binary value without touching each element.
@@ -66,10 +67,12 @@ public final class DocumentTokens {
     /**
      * Lazily encodes the documents; the caller materializes the result. Each task also sends its
      * documents' lengths and hashes to {@code index} (a task with more than its share of
-     * {@code indexLimit} documents sends only that it was over).
+     * {@code indexLimit} documents sends only that it was over), and counts the documents Hugging
+     * Face tokenizers encoded in {@code byHf}.
      */
-    static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, ShardSettings settings,
-                               DocumentIndex.Collector index, long indexLimit) {
+    static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, DocumentEncoder.Source encoder,
+                               ShardSettings settings, DocumentIndex.Collector index, long indexLimit,
+                               LongAccumulator byHf) {
         List<String> present = Arrays.asList(documents.columns());
         List<Column> keyParts = new ArrayList<>();
         for (String c : List.of(Columns.SOURCE, Columns.ID, Columns.FILE, Columns.OFFSET)) {
@@ -97,31 +100,37 @@ public final class DocumentTokens {
         } else {
             partitions = input.rdd().getNumPartitions();   // each task's share of the index budget
         }
-        Broadcast<TokenizerArtifact> shared = jsc.broadcast(tokenizer);
+        Broadcast<DocumentEncoder.Source> shared = jsc.broadcast(encoder);
+        int bos = tokenizer.bos();
+        int eos = tokenizer.eos();
         int batch = settings.encodeBatch();
         long budget = DocumentIndex.budget(indexLimit, partitions);
-        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows, shared.value(), batch,
-                new DocumentIndex.Gatherer(index, budget)), Encoders.row(SCHEMA));
+        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows,
+                DocumentEncoder.shared(shared.value()), bos, eos, batch, new DocumentIndex.Gatherer(index, budget), byHf),
+                Encoders.row(SCHEMA));
     }
 
     /** Encodes a partition batch by batch. */
     private static final class Encoded implements Iterator<Row> {
         private final Iterator<Row> rows;
-        private final HfEncoder encoder;
+        private final DocumentEncoder encoder;
         private final int bos;
         private final int eos;
         private final int batch;
         private final DocumentIndex.Gatherer index;
+        private final LongAccumulator byHf;
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> out = java.util.Collections.emptyIterator();
 
-        Encoded(Iterator<Row> rows, TokenizerArtifact tokenizer, int batch, DocumentIndex.Gatherer index) {
+        Encoded(Iterator<Row> rows, DocumentEncoder encoder, int bos, int eos, int batch, DocumentIndex.Gatherer index,
+                LongAccumulator byHf) {
             this.rows = rows;
-            this.index = index;
-            this.encoder = HfEncoder.sharedForDocuments(tokenizer.sha256(), tokenizer.json());
-            this.bos = tokenizer.bos();
-            this.eos = tokenizer.eos();
+            this.encoder = encoder;
+            this.bos = bos;
+            this.eos = eos;
             this.batch = batch;
+            this.index = index;
+            this.byHf = byHf;
         }
 
         @Override
@@ -142,7 +151,9 @@ public final class DocumentTokens {
                 for (int i = 0; i < texts.length; i++) {
                     texts[i] = pending.get(i).getString(4);
                 }
-                int[][] encoded = batch == 1 ? encoder.encodeEach(texts) : encoder.encode(texts);
+                DocumentEncoder.Batch b = encoder.encode(texts, batch);
+                int[][] encoded = b.ids();
+                byHf.add(b.byHf());
                 List<Row> done = new ArrayList<>(texts.length);
                 for (int i = 0; i < texts.length; i++) {
                     Row r = pending.get(i);

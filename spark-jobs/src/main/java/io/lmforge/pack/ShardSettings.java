@@ -3,6 +3,7 @@ package io.lmforge.pack;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.mix.MixSettings;
+import io.lmforge.tokenizer.DocumentEncoder;
 
 import java.io.Serializable;
 import java.util.Optional;
@@ -16,6 +17,9 @@ import java.util.Optional;
  *   val-fraction = 0.005        # of each domain's documents, those with the smallest text hashes (ValSplit)
  *   row-group-size = 128 MB
  *   file-size = 512 MB          # approximate, after compression
+ *   encoder = auto              # auto: the JVM encoder (same ids as HF tokenizers, several times faster)
+ *                               # when it reproduces the tokenizer, else HF; jvm: the JVM encoder or an
+ *                               # error saying why not; hf: Hugging Face tokenizers for every document
  *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each on the task's
  *                               # own thread (Spark's tasks already fill the cores); more uses HF's
  *                               # batch API and its thread pool
@@ -25,7 +29,8 @@ import java.util.Optional;
  * </pre>
  */
 public record ShardSettings(int seqLen, long seed, double valFraction, long rowGroupBytes, long fileBytes,
-                            int encodeBatch, Optional<String> tokenizer, MixSettings mix) implements Serializable {
+                            DocumentEncoder.Choice encoder, int encodeBatch, Optional<String> tokenizer, MixSettings mix)
+        implements Serializable {
 
     public static ShardSettings from(Settings s) {
         int seqLen = s.integer("seq-len", 2048);
@@ -40,6 +45,13 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
             throw new InvalidConfigException(s.name("row-group-size") + " (" + rowGroup + ") must be at least 64 KB and "
                     + s.name("file-size") + " (" + file + ") at least as large");
         }
+        String encoderName = s.string("encoder", "auto");
+        DocumentEncoder.Choice encoder;
+        try {
+            encoder = DocumentEncoder.Choice.parse(encoderName);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(s.name("encoder") + " must be auto, jvm or hf, got '" + encoderName + "'");
+        }
         int batch = s.integer("encode-batch", 1);
         if (batch < 1) {
             throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
@@ -47,7 +59,7 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
         Optional<String> tokenizer = s.optionalString("tokenizer");
         MixSettings mix = MixSettings.from(s.section("mix"));
         s.requireNoUnknownKeys();
-        return new ShardSettings(seqLen, seed, val, rowGroup, file, batch, tokenizer, mix);
+        return new ShardSettings(seqLen, seed, val, rowGroup, file, encoder, batch, tokenizer, mix);
     }
 
     /** Tokens per sequence: seq_len inputs, and the targets shifted by one. */

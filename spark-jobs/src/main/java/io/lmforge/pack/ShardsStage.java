@@ -7,6 +7,7 @@ import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.mix.MixPlan;
 import io.lmforge.mix.MixPlanner;
+import io.lmforge.tokenizer.DocumentEncoder;
 import io.lmforge.tokenizer.TokenizerArtifact;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -18,6 +19,7 @@ import org.apache.spark.sql.DataFrameWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,9 +82,16 @@ public final class ShardsStage implements ArtifactStage {
         // a partitioned write sorts each task's rows, ids and all.)
         spark.sparkContext().setJobDescription("shards: tokenize");
         DocumentIndex.Collector collector = DocumentIndex.Collector.register(spark);
-        DocumentTokens.encode(documents, tokenizer, settings, collector, Packer.broadcastPieces()).write().mode("overwrite")
+        // Built here first so that encoder = jvm fails at once with the reason, not in every task;
+        // in local mode the tasks reuse this one.
+        DocumentEncoder.Source source = DocumentEncoder.Source.of(tokenizer, settings.encoder());
+        String encoder = DocumentEncoder.shared(source).name();
+        LongAccumulator byHf = spark.sparkContext().longAccumulator("shards: documents encoded by HF tokenizers");
+        DocumentTokens.encode(documents, tokenizer, source, settings, collector, Packer.broadcastPieces(), byHf)
+                .write().mode("overwrite")
                 .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
-        Dataset<Row> tokens = spark.read().parquet(work);
+        // The schema is known: inferring it would cost a Spark job that reads a footer.
+        Dataset<Row> tokens = spark.read().schema(DocumentTokens.SCHEMA).parquet(work);
         double tokenizeSeconds = seconds(t);
 
         // Up to a few million documents, the tokenize pass brought every document's length and hashes
@@ -125,6 +134,8 @@ public final class ShardsStage implements ArtifactStage {
         report.put("document_tokens", textTokens);
         report.put("unmet", train.report().get("unmet"));
         report.put("notes", concat(train.notes(), val.notes()));
+        report.put("encoder", encoder);
+        report.put("hf_encoded_documents", byHf.value());
         report.put("tokenize_seconds", round(tokenizeSeconds));
         report.put("tokenize_tokens_per_second", tokenizeSeconds > 0 ? Math.round(textTokens / tokenizeSeconds) : 0);
         report.put("pack_seconds", round(packSeconds));

@@ -55,6 +55,8 @@ class ShardsTest {
     static Map<String, Set<String>> documentsByDomain = new HashMap<>();
     static Map<String, Integer> documentCounts = new HashMap<>();
     static Map<String, List<Seq>> splits = new HashMap<>();
+    /** The report of the last {@link #rebuildSplits}. */
+    static Map<String, Object> lastReport;
 
     record Seq(int[] ids, String domain, int[] docStarts) {
     }
@@ -206,17 +208,21 @@ class ShardsTest {
         JsonNode job = run.manifest();
         assertEquals(700, job.at("/stages/tokenizer/vocab_size").asInt());
         assertEquals(manifest.at("/splits/train/sequences").asLong(), job.at("/stages/shards/train_sequences").asLong());
+        // Our tokenizer is one the JVM encoder reproduces, and no document needed HF.
+        assertEquals("jvm", job.at("/stages/shards/encoder").asText());
+        assertEquals(0, job.at("/stages/shards/hf_encoded_documents").asLong());
     }
 
     @Test
     void theSameSeedGivesTheSameShardsAndAnotherSeedAnotherOrder() throws IOException, SQLException {
-        // The first run (a small corpus) split, planned and cut its pieces on the driver; this one does
-        // it all in Spark jobs, joins the pieces by shuffling the ids and cuts each pass into 8 buckets.
+        // The first run (a small corpus) encoded with the JVM encoder, and split, planned and cut its
+        // pieces on the driver; this one encodes with HF tokenizers and does the rest in Spark jobs,
+        // joins the pieces by shuffling the ids and cuts each pass into 8 buckets.
         Map<String, List<Seq>> again;
         System.setProperty("lmforge.shards.broadcast-pieces", "0");
         System.setProperty("lmforge.shards.bucket-bits", "3");
         try {
-            again = rebuildSplits("seed = 7", "again");
+            again = rebuildSplits("seed = 7, encoder = hf", "again");
         } finally {
             System.clearProperty("lmforge.shards.broadcast-pieces");
             System.clearProperty("lmforge.shards.bucket-bits");
@@ -245,7 +251,7 @@ class ShardsTest {
                 "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "ds"));
         Path tokenizerDir = out.resolve("_staging/tokenizer");
-        List<Seq> train = rebuild("seed = 7, tokenizer = " + CorpusRun.quote(tokenizerDir), "deepseek-shards");
+        List<Seq> train = rebuild("seed = 7, encoder = jvm, tokenizer = " + CorpusRun.quote(tokenizerDir), "deepseek-shards");
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("deepseek-shards/_staging/shards/manifest.json")));
         // The tokenizer's ids end at 128814 (the model pads its embedding table to 129280).
         assertEquals(128815, m.get("vocab_size").asInt());
@@ -267,6 +273,29 @@ class ShardsTest {
             String text = deepseek.decode(ids, false);
             assertTrue(documentsByDomain.get(domain).contains(text), text);
             assertArrayEquals(deepseek.encode(text), ids);
+        }
+    }
+
+    @Test
+    void aTokenizerTheJvmEncoderDeclinesIsEncodedByHfOrRefusedWithTheReason() throws IOException, SQLException {
+        // BPE dropout samples merges: HF loads it (and encodes without dropout), the JVM encoder declines it.
+        Path tokenizerDir = Files.createDirectories(dir.resolve("dropout-tokenizer"));
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(run.out.resolve("tokenizer/tokenizer.json").toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) json.get("model")).put("dropout", 0.0);
+        new ObjectMapper().writeValue(tokenizerDir.resolve("tokenizer.json").toFile(), json);
+        Files.copy(run.out.resolve("tokenizer/tokenizer_config.json"), tokenizerDir.resolve("tokenizer_config.json"));
+        String tokenizer = "tokenizer = " + CorpusRun.quote(tokenizerDir);
+
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> rebuild("seed = 7, encoder = jvm, " + tokenizer, "dropout-jvm"));
+        assertTrue(refused.getMessage().contains("dropout"), refused.getMessage());
+
+        List<Seq> byHf = rebuild("seed = 7, " + tokenizer, "dropout-auto");
+        assertEquals("hf", lastReport.get("encoder"));
+        assertEquals(splits.get("train").size(), byHf.size());
+        for (int i = 0; i < byHf.size(); i++) {
+            assertArrayEquals(splits.get("train").get(i).ids, byHf.get(i).ids, "train sequence " + i);
         }
     }
 
@@ -298,7 +327,7 @@ class ShardsTest {
         String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
                 + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
                 + settings;
-        ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
+        lastReport = ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
         Map<String, List<Seq>> read = new HashMap<>();
