@@ -170,9 +170,11 @@ public final class BpeEncoder {
      * {@link #canEncode} is false (encode that text with HF).
      */
     public int[] encode(String text) {
-        if (!canEncode(text)) {
-            return null;
-        }
+        return canEncode(text) ? encodeUnchecked(text) : null;
+    }
+
+    /** {@link #encode} without the check: for tests that show where the JVM's Unicode tables part from HF's. */
+    int[] encodeUnchecked(String text) {
         Work w = work.get();
         w.size = 0;
         addedTokens(text, 0, text.length(), 0, w);
