@@ -170,9 +170,11 @@ public final class BpeEncoder {
      * {@link #canEncode} is false (encode that text with HF).
      */
     public int[] encode(String text) {
-        if (!canEncode(text)) {
-            return null;
-        }
+        return canEncode(text) ? encodeUnchecked(text) : null;
+    }
+
+    /** {@link #encode} without the check: for tests that show where the JVM's Unicode tables part from HF's. */
+    int[] encodeUnchecked(String text) {
         Work w = work.get();
         w.size = 0;
         addedTokens(text, 0, text.length(), 0, w);
@@ -474,7 +476,9 @@ public final class BpeEncoder {
         private static final int CACHE_SLOTS = 1 << 16;
         private final String[] cacheKeys = new String[CACHE_SLOTS];
         private final int[] cacheHashes = new int[CACHE_SLOTS];
+        /** A pre-token's ids; most are one token, kept in {@link #cacheSingle} with null here. */
         private final int[][] cacheIds = new int[CACHE_SLOTS][];
+        private final int[] cacheSingle = new int[CACHE_SLOTS];
         private int cached;
 
         @Override
@@ -493,6 +497,10 @@ public final class BpeEncoder {
             for (String k; (k = cacheKeys[slot]) != null; slot = (slot + 1) & (CACHE_SLOTS - 1)) {
                 if (cacheHashes[slot] == h && k.length() == len && s.regionMatches(from, k, 0, len)) {
                     int[] ids = cacheIds[slot];
+                    if (ids == null) {
+                        add(cacheSingle[slot]);
+                        return;
+                    }
                     ensureOut(ids.length);
                     System.arraycopy(ids, 0, out, size, ids.length);
                     size += ids.length;
@@ -513,7 +521,12 @@ public final class BpeEncoder {
             }
             cacheKeys[slot] = s.substring(from, to);
             cacheHashes[slot] = h;
-            cacheIds[slot] = Arrays.copyOfRange(out, start, size);
+            if (size - start == 1) {
+                cacheSingle[slot] = out[start];
+                cacheIds[slot] = null;
+            } else {
+                cacheIds[slot] = Arrays.copyOfRange(out, start, size);
+            }
             cached++;
         }
 
