@@ -124,9 +124,16 @@ public final class TokenizerJson {
     public static String withoutSpecialTokens(ObjectNode tokenizer) {
         ObjectNode copy = tokenizer.deepCopy();
         ArrayNode kept = JSON.createArrayNode();
+        ObjectNode vocab = copy.path("model").path("vocab") instanceof ObjectNode v ? v : null;
         for (JsonNode t : tokenizer.path("added_tokens")) {
             if (!t.path("special").asBoolean(false)) {
                 kept.add(t);
+                // HF ignores an added token's written id: it takes the vocabulary's id for that text, else
+                // the next free id after the vocabulary. With the special tokens gone those would shift
+                // (DeepSeek-V3's <｜User｜> would get 128003, not 128803), so the written id goes in the vocabulary.
+                if (vocab != null && !vocab.has(t.path("content").asText()) && t.path("id").canConvertToInt()) {
+                    vocab.put(t.path("content").asText(), t.path("id").asInt());
+                }
             }
         }
         copy.set("added_tokens", kept);

@@ -176,6 +176,8 @@ class BpeEncoderTest {
     @Test
     void addedTokensMatchAsHuggingFaceMatchesThemAndSpecialTextStaysText() {
         int user = deepseekHf.encode("<\uFF5CUser\uFF5C>")[0];
+        // The released id, as the full tokenizer gives it (TokenizerJson.withoutSpecialTokens keeps it).
+        assertEquals(128803, user);
         assertArrayEquals(new int[]{user}, deepseekJvm.encode("<\uFF5CUser\uFF5C>"));
         int[] inside = deepseekJvm.encode("abc<\uFF5CUser\uFF5C>def");
         assertEquals(1, Arrays.stream(inside).filter(id -> id == user).count(), Arrays.toString(inside));
