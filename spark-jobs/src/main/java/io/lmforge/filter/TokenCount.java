@@ -3,7 +3,7 @@ package io.lmforge.filter;
 import com.google.common.hash.Hashing;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
-import io.lmforge.tokenizer.HfEncoder;
+import io.lmforge.tokenizer.DocumentEncoder;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -25,7 +25,8 @@ import static org.apache.spark.sql.functions.udf;
  * The source documents keep 512 to 2,048 tokens; off by default, because it needs a tokenizer and
  * a corpus of short answers would lose most rows. The file is read once, on the driver (any
  * Hadoop path), and travels with the task; each executor JVM builds one encoder from it
- * ({@link HfEncoder}: Hugging Face's Rust library, special tokens never matched in text).
+ * ({@link DocumentEncoder}: our JVM encoder where it reproduces the tokenizer, Hugging Face's Rust
+ * library for the rest; the same counts either way; special tokens never matched in text).
  *
  * @param tokenizer the configured path, for messages
  * @param json      the tokenizer.json text
@@ -41,7 +42,7 @@ record TokenCount(String tokenizer, String json, String sha256, long min, long m
         String path = s.string("tokenizer");
         String json = read(s, path);
         try {
-            HfEncoder.sharedForDocuments(sha256(json), json);
+            encoder(json, sha256(json));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': " + e.getMessage());
         }
@@ -65,6 +66,10 @@ record TokenCount(String tokenizer, String json, String sha256, long min, long m
         }
     }
 
+    private static DocumentEncoder encoder(String json, String sha256) {
+        return DocumentEncoder.shared(sha256, DocumentEncoder.Choice.AUTO, () -> json.getBytes(StandardCharsets.UTF_8));
+    }
+
     private static String sha256(String json) {
         return Hashing.sha256().hashString(json, StandardCharsets.UTF_8).toString();
     }
@@ -78,7 +83,7 @@ record TokenCount(String tokenizer, String json, String sha256, long min, long m
     public Map<String, Column> signals() {
         String key = sha256;
         String text = json;
-        UDF1<String, Integer> count = t -> t == null ? null : HfEncoder.sharedForDocuments(key, text).encode(t).length;
+        UDF1<String, Integer> count = t -> t == null ? null : encoder(text, key).encode(new String[]{t}, 1).ids()[0].length;
         return Map.of(SIGNAL, udf(count, DataTypes.IntegerType).apply(TextViews.text()));
     }
 

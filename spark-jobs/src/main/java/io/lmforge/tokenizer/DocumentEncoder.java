@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * What encodes document text for the shards: {@link BpeEncoder} (plain Java, several times faster)
@@ -68,7 +69,14 @@ public final class DocumentEncoder {
      * tokenizer the JVM encoder declines fails here, with the reason.
      */
     public static DocumentEncoder shared(Source source) {
-        return SHARED.computeIfAbsent(source.sha256() + "/" + source.choice(), k -> build(source));
+        return shared(source.sha256(), source.choice(), source::json);
+    }
+
+    /** {@link #shared(Source)} for callers that hold the text: {@code json} is called only if none is built yet. */
+    public static DocumentEncoder shared(String sha256, Choice choice, Supplier<byte[]> json) {
+        String key = sha256 + "/" + choice;
+        DocumentEncoder built = SHARED.get(key);
+        return built != null ? built : SHARED.computeIfAbsent(key, k -> build(new Source(json.get(), sha256, choice)));
     }
 
     private static DocumentEncoder build(Source source) {
