@@ -138,7 +138,7 @@ public final class BpeEncoder {
      * so {@code <eos>} in a document stays text.
      */
     public static Loaded forDocuments(ObjectNode json) {
-        return load(TokenizerJson.parse(TokenizerJson.withoutSpecialTokens(json), "tokenizer.json"));
+        return load(TokenizerJson.withoutSpecialTokensTree(json));
     }
 
     /**

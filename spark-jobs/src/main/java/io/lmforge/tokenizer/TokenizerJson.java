@@ -122,6 +122,15 @@ public final class TokenizerJson {
      * {@code split_special_tokens} does; the runner adds bos and eos ids around each document itself.
      */
     public static String withoutSpecialTokens(ObjectNode tokenizer) {
+        try {
+            return JSON.writeValueAsString(withoutSpecialTokensTree(tokenizer));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@link #withoutSpecialTokens} as a tree, for a reader in the JVM (no text round trip of a large file). */
+    public static ObjectNode withoutSpecialTokensTree(ObjectNode tokenizer) {
         ObjectNode copy = tokenizer.deepCopy();
         ArrayNode kept = JSON.createArrayNode();
         ObjectNode vocab = copy.path("model").path("vocab") instanceof ObjectNode v ? v : null;
@@ -143,11 +152,7 @@ public final class TokenizerJson {
         if (!"ByteLevel".equals(copy.path("post_processor").path("type").asText())) {
             copy.putNull("post_processor");
         }
-        try {
-            return JSON.writeValueAsString(copy);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return copy;
     }
 
     /** The id of token {@code content}: an added token, else a vocabulary entry; -1 if absent. */
