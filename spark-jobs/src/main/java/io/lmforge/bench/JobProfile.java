@@ -28,10 +28,6 @@ final class JobProfile extends SparkListener {
     private final Map<Integer, String> stageNames = new LinkedHashMap<>();
     private boolean perStage;
 
-    static JobProfile attach(SparkSession spark) {
-        return attach(spark, false);
-    }
-
     /** With {@code perStage}, the summary also lists each stage's tasks, CPU time and shuffle bytes. */
     static JobProfile attach(SparkSession spark, boolean perStage) {
         JobProfile p = new JobProfile();

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hugging Face tokenizers (the Rust library, through DJL's JNI binding) as an encoder of whole
@@ -21,7 +20,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * directory on first use; {@code ai.djl.offline=true} keeps DJL from reaching the network.
  */
 public final class HfEncoder implements AutoCloseable {
-    private static final Map<String, HfEncoder> SHARED = new ConcurrentHashMap<>();
     private static final Map<String, String> OPTIONS = Map.of(
             "addSpecialTokens", "false", "truncation", "false", "padding", "false");
 
@@ -57,14 +55,6 @@ public final class HfEncoder implements AutoCloseable {
      */
     public static HfEncoder forDocuments(String json) {
         return load(TokenizerJson.withoutSpecialTokens(TokenizerJson.parse(json, "tokenizer.json")));
-    }
-
-    /**
-     * One encoder per JVM and tokenizer, shared by the tasks of an executor (HF tokenizers is
-     * thread-safe, and building one from a large tokenizer.json takes a while). Never closed.
-     */
-    public static HfEncoder sharedForDocuments(String key, String json) {
-        return SHARED.computeIfAbsent(key, k -> forDocuments(json));
     }
 
     /** The ids of each text. HF runs a batch on its own thread pool. */
