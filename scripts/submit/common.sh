@@ -1,26 +1,38 @@
-# Shared by the spark-submit wrappers: finds (or builds) the cluster jar and submits
-# io.lmforge.cli.LmForge with DJL kept offline on the driver and the executors.
+# Shared by the spark-submit wrappers: finds (or builds) the cluster jar for the command and
+# submits io.lmforge.cli.LmForge with DJL kept offline on the driver and the executors.
+# `corpus` runs from lmforge-corpus.jar (no trainer, no libtorch); every other command from
+# lmforge-train.jar.
 #
 # Arguments: [spark-submit options...] -- <lmforge subcommand and its options>
 # Environment: SPARK_HOME (spark-submit is taken from $SPARK_HOME/bin, else from PATH),
-#   LMFORGE_JAR (a jar path or URI; default: the locally built cluster jar),
+#   LMFORGE_JAR (a jar path or URI; default: the locally built cluster jar for the command),
 #   LMFORGE_DRY_RUN=1 prints the command instead of running it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-cluster_jar() {
+cluster_jar() { # COMMAND
   if [ -n "${LMFORGE_JAR:-}" ]; then
     echo "$LMFORGE_JAR"
     return
   fi
-  local jar
-  jar=$(ls "$ROOT"/spark-jobs/target/lmforge-spark-jobs-*-cluster.jar 2>/dev/null | head -1 || true)
-  if [ -z "$jar" ]; then
-    echo "lmforge: building the cluster jar (mvn -Pcluster package)..." >&2
+  local name=lmforge-train.jar
+  [ "$1" = corpus ] && name=lmforge-corpus.jar
+  if [ ! -f "$ROOT/cli/target/$name" ]; then
+    echo "lmforge: building the cluster jars (mvn -Pcluster package)..." >&2
     (cd "$ROOT" && mvn -B -q -Pcluster -DskipTests package >&2)
-    jar=$(ls "$ROOT"/spark-jobs/target/lmforge-spark-jobs-*-cluster.jar | head -1)
   fi
-  echo "$jar"
+  echo "$ROOT/cli/target/$name"
+}
+
+# The JVM options Spark 4 needs on Java 17 (one list, written by the build); spark-submit adds
+# its own copy, so a missing file only costs the local launcher's explicit list.
+jvm_options() {
+  local opens="$ROOT/common/target/jvm-opens.txt"
+  if [ -f "$opens" ]; then
+    echo "-Dai.djl.offline=true $(cat "$opens")"
+  else
+    echo "-Dai.djl.offline=true"
+  fi
 }
 
 submit() {
@@ -40,10 +52,10 @@ submit() {
   # later replaces them; keep -Dai.djl.offline=true in yours.
   local cmd=("$spark_submit"
     --class io.lmforge.cli.LmForge
-    --conf spark.driver.extraJavaOptions=-Dai.djl.offline=true
-    --conf spark.executor.extraJavaOptions=-Dai.djl.offline=true
+    --conf "spark.driver.extraJavaOptions=$(jvm_options)"
+    --conf "spark.executor.extraJavaOptions=$(jvm_options)"
     "${spark_args[@]}"
-    "$(cluster_jar)" "$@")
+    "$(cluster_jar "$1")" "$@")
   if [ "${LMFORGE_DRY_RUN:-0}" = 1 ]; then
     printf '%q ' "${cmd[@]}"
     echo

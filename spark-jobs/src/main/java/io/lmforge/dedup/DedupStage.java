@@ -93,7 +93,7 @@ public final class DedupStage implements Stage {
     }
 
     /** {@code broadcastBytes}: the small-scale paths' bound; 0 takes the distributed ones (tests). */
-    DedupStage(DedupSettings settings, long broadcastBytes) {
+    public DedupStage(DedupSettings settings, long broadcastBytes) {
         this.settings = settings;
         this.broadcastBytes = broadcastBytes;
     }

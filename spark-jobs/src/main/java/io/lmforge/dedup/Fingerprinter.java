@@ -503,10 +503,10 @@ public final class Fingerprinter {
     }
 
     static final int SEPARATOR = 0;
-    static final int WORD = 1;
-    static final int CHARACTER = 2;
+    public static final int WORD = 1;
+    public static final int CHARACTER = 2;
 
-    static int kind(int c) {
+    public static int kind(int c) {
         if (c < 0x80) {
             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? WORD : SEPARATOR;
         }
@@ -525,7 +525,7 @@ public final class Fingerprinter {
     }
 
     /** MurmurHash3's 64-bit finalizer: every input bit affects every output bit. */
-    static long fmix64(long k) {
+    public static long fmix64(long k) {
         k ^= k >>> 33;
         k *= 0xff51afd7ed558ccdL;
         k ^= k >>> 33;

@@ -6,6 +6,7 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.mix.MixPlan;
+import io.lmforge.shards.ShardManifest;
 import io.lmforge.mix.MixPlanner;
 import io.lmforge.tokenizer.DocumentEncoder;
 import io.lmforge.tokenizer.TokenizerArtifact;
@@ -119,15 +120,15 @@ public final class ShardsStage implements ArtifactStage {
                 : layout -> Packer.sequences(split.label(tokens), plans, settings.seed(), layout);
 
         String dir = context.layout().staged(name());
-        Map<String, ShardManifest.Split> splits = write(sequences, plans, dir, spark);
+        Map<String, Written> splits = write(sequences, plans, dir, spark);
         double packSeconds = seconds(t);
         spark.sparkContext().setJobDescription(null);
 
-        ShardManifest manifest = new ShardManifest(settings, tokenizer, train, val, splits);
-        TokenizerArtifact.writeFile(hadoop, new Path(dir, "manifest.json"), manifest.toJson());
+        ShardManifest manifest = manifest(tokenizer, train, val, splits);
+        TokenizerArtifact.writeFile(hadoop, new Path(dir, ShardManifest.FILE), manifest.toJson());
 
         Map<String, Object> report = new LinkedHashMap<>();
-        for (Map.Entry<String, ShardManifest.Split> e : splits.entrySet()) {
+        for (Map.Entry<String, Written> e : splits.entrySet()) {
             report.put(e.getKey() + "_sequences", e.getValue().sequences());
             report.put(e.getKey() + "_tokens", e.getValue().sequences() * settings.window());
         }
@@ -146,7 +147,41 @@ public final class ShardsStage implements ArtifactStage {
      * Packs and writes all splits in one pass: Spark writes part file i for partition i, which
      * is moved to {@code SPLIT/shard-NNNNN.parquet}. Checks the files hold exactly the planned sequences.
      */
-    private Map<String, ShardManifest.Split> write(Function<Packer.Layout, Dataset<Row>> sequences, List<MixPlan> plans,
+    /** A written split: its sequences, its files in order, and the sequences in each file. */
+    private record Written(long sequences, List<String> files, List<Long> fileSequences) {
+    }
+
+    private ShardManifest manifest(TokenizerArtifact tokenizer, MixPlan train, MixPlan val, Map<String, Written> written) {
+        Map<String, ShardManifest.Split> splits = new LinkedHashMap<>();
+        for (MixPlan plan : List.of(train, val)) {
+            Written w = written.get(plan.split());
+            Map<String, Long> tokensByDomain = new LinkedHashMap<>();
+            Map<String, Long> documents = new LinkedHashMap<>();
+            for (MixPlan.Domain d : plan.domains()) {
+                tokensByDomain.put(d.name(), d.sequences() * plan.window());
+                documents.put(d.name(), d.documents());
+            }
+            splits.put(plan.split(), new ShardManifest.Split(plan.split(), w.files().stream().map(Path::new).toList(),
+                    w.fileSequences(), w.sequences(), w.sequences() * plan.window(), tokensByDomain, documents));
+        }
+        Map<String, Integer> specials = new LinkedHashMap<>();
+        for (String role : List.of("bos", "eos", "pad", "unk")) {
+            if (tokenizer.specialIds().containsKey(role)) {
+                specials.put(role, tokenizer.specialIds().get(role));
+            }
+        }
+        Map<String, Object> mixture = new LinkedHashMap<>();
+        mixture.put("weights", settings.mix().isNatural() ? "natural" : settings.mix().weights());
+        mixture.put("max_epochs", settings.mix().maxEpochs());
+        mixture.put("unmet_policy", settings.mix().unmet().name().toLowerCase(java.util.Locale.ROOT));
+        mixture.put("batch_size", settings.mix().batchSize());
+        mixture.put("train", train.report());
+        mixture.put("val", val.report());
+        return new ShardManifest(null, settings.seqLen(), tokenizer.vocabSize(), tokenizer.sha256(), settings.seed(),
+                specials, settings.valFraction(), splits, mixture);
+    }
+
+    private Map<String, Written> write(Function<Packer.Layout, Dataset<Row>> sequences, List<MixPlan> plans,
                                                    String dir, SparkSession spark) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
         long[] perFile = new long[plans.size()];
@@ -160,7 +195,7 @@ public final class ShardsStage implements ArtifactStage {
         if (layout.files() > 0) {
             writer(sequences.apply(layout)).parquet(parts.toString());
         }
-        Map<String, ShardManifest.Split> out = new LinkedHashMap<>();
+        Map<String, Written> out = new LinkedHashMap<>();
         for (int s = 0; s < plans.size(); s++) {
             MixPlan plan = plans.get(s);
             Path splitDir = new Path(dir, plan.split());
@@ -208,7 +243,7 @@ public final class ShardsStage implements ArtifactStage {
                 throw new IllegalStateException("shards " + plan.split() + ": wrote " + total + " sequences, planned "
                         + plan.sequences());
             }
-            out.put(plan.split(), new ShardManifest.Split(total, names, rows));
+            out.put(plan.split(), new Written(total, names, rows));
         }
         return out;
     }

@@ -4,7 +4,7 @@ import java.time.DateTimeException;
 import java.time.LocalDate;
 
 /** The checks that tell a card or ID number from any other run of digits. */
-final class Checksums {
+public final class Checksums {
     private static final int[] CN_WEIGHTS = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
     private static final char[] CN_CHECK = "10X98765432".toCharArray();
 
@@ -12,7 +12,7 @@ final class Checksums {
     }
 
     /** ISO/IEC 7812 Luhn check over a digit string. */
-    static boolean luhn(String digits) {
+    public static boolean luhn(String digits) {
         int sum = 0;
         boolean twice = false;
         for (int i = digits.length() - 1; i >= 0; i--) {
@@ -103,7 +103,7 @@ final class Checksums {
     }
 
     /** The check character a 17-digit ID prefix needs (for building test data). */
-    static char chineseIdCheck(String first17) {
+    public static char chineseIdCheck(String first17) {
         int sum = 0;
         for (int i = 0; i < 17; i++) {
             sum += (first17.charAt(i) - '0') * CN_WEIGHTS[i];

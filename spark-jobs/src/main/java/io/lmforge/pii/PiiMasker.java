@@ -233,7 +233,7 @@ public final class PiiMasker implements Serializable {
      * Only addresses that can point at a person's machine: loopback, private, link-local,
      * carrier-grade NAT, multicast, reserved and documentation ranges are not personal data.
      */
-    static boolean publicAddress(String s) {
+    public static boolean publicAddress(String s) {
         if (!InetAddresses.isInetAddress(s)) {
             return false;
         }

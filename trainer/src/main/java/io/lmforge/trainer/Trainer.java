@@ -14,7 +14,7 @@ import io.lmforge.model.ModelConfig;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.DataPosition;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TrainingStream;
 import io.lmforge.trainer.data.UnigramEntropy;

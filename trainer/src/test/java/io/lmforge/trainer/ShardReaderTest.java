@@ -1,7 +1,7 @@
 package io.lmforge.trainer;
 
-import io.lmforge.trainer.data.ShardFormatException;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardFormatException;
+import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.data.ShardReader;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TokenWindow;

@@ -8,7 +8,7 @@ import com.google.gson.JsonParser;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardManifest;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -169,7 +169,7 @@ public class TrainerTest {
                 "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
                 "-D" + Checkpoints.PAUSE_PROPERTY + "=4",
                 "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                "io.lmforge.trainer.cli.TrainCommand",
+                TrainProcess.class.getName(),
                 "--config", config.toString(), "--data", shards.toString(), "--out", run.toString()));
         Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();

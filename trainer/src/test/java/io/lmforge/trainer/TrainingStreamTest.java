@@ -1,7 +1,7 @@
 package io.lmforge.trainer;
 
 import io.lmforge.trainer.data.DataPosition;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TokenWindow;
 import io.lmforge.trainer.data.TrainingStream;

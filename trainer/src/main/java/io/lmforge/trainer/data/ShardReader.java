@@ -1,5 +1,7 @@
 package io.lmforge.trainer.data;
 
+import io.lmforge.shards.ShardColumns;
+import io.lmforge.shards.ShardFormatException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.column.page.PageReadStore;
@@ -28,9 +30,9 @@ import java.util.List;
  * {@code LIST} (Spark, Arrow), the legacy two-level one, and a bare repeated field.
  */
 public final class ShardReader {
-    private static final String TOKENS = "input_ids";
-    private static final String DOMAIN = "domain";
-    private static final String DOC_STARTS = "doc_starts";
+    private static final String TOKENS = ShardColumns.INPUT_IDS;
+    private static final String DOMAIN = ShardColumns.DOMAIN;
+    private static final String DOC_STARTS = ShardColumns.DOC_STARTS;
 
     private ShardReader() {
     }

@@ -1,5 +1,6 @@
 package io.lmforge.trainer.data;
 
+import io.lmforge.shards.ShardManifest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;

@@ -1,5 +1,6 @@
 package io.lmforge.trainer.data;
 
+import io.lmforge.shards.ShardFormatException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -6,8 +6,9 @@ import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.trainer.dist.CollectiveGradientSync;
 import io.lmforge.trainer.dist.DistributedSettings;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardManifest;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;
 
 import java.io.OutputStream;
@@ -48,6 +49,32 @@ public final class DistributedTraining {
                              List<String> gpus, long step, long tokensSeen, double lastLoss, double validationLoss,
                              long resumedFrom, double tokensPerSecond, double communicationShare, String lastCheckpoint)
             implements Serializable {
+    }
+
+    /**
+     * Runs {@code config.distributed().ranks()} ranks on a Spark context: the one this JVM already
+     * runs (tests, notebooks), else a new one with spark-submit's settings, {@code master} if given,
+     * or {@code local[ranks]} (one task slot per rank). A context this call created is stopped.
+     */
+    public static List<RankReport> runOnSpark(TrainConfig config, String data, Path runDir, String master, long stopAt,
+                                              boolean fresh) {
+        int ranks = config.distributed().ranks();
+        SparkConf conf = new SparkConf().setAppName("lmforge train");
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[" + ranks + "]");
+        }
+        long before = System.currentTimeMillis();
+        SparkContext sc = SparkContext.getOrCreate(conf);
+        boolean ours = sc.startTime() >= before;
+        try {
+            return run(sc, config, data, runDir, stopAt, fresh);
+        } finally {
+            if (ours) {
+                sc.stop();
+            }
+        }
     }
 
     /**

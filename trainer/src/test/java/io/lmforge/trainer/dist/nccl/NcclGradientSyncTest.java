@@ -3,7 +3,7 @@ package io.lmforge.trainer.dist.nccl;
 import com.google.gson.JsonObject;
 import io.lmforge.trainer.TestShards;
 import io.lmforge.trainer.TrainerTest;
-import io.lmforge.trainer.cli.TrainCommand;
+import io.lmforge.trainer.TrainProcess;
 import io.lmforge.trainer.dist.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +62,7 @@ class NcclGradientSyncTest {
                 """);
         Path run = dir.resolve("run");
         Path log = dir.resolve("train.log");
-        Process p = ChildJvm.start(TrainCommand.class, jvm(), Map.of("SPARK_LOCAL_IP", "127.0.0.1"), log,
+        Process p = ChildJvm.start(TrainProcess.class, jvm(), Map.of("SPARK_LOCAL_IP", "127.0.0.1"), log,
                 "--config", config.toString(), "--data", shards.toString(), "--out", run.toString(),
                 "--distributed", Integer.toString(gpus));
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "training hung:\n" + Files.readString(log));

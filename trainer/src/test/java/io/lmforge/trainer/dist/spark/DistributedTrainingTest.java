@@ -9,18 +9,17 @@ import io.lmforge.trainer.Checkpoints;
 import io.lmforge.trainer.GradientSync;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
-import io.lmforge.trainer.data.ShardManifest;
+import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.dist.CollectiveGradientSync;
 import io.lmforge.trainer.dist.DistributedSettings;
 import io.lmforge.trainer.dist.DynamicLossScaler;
 import io.lmforge.trainer.TestShards;
 import io.lmforge.trainer.TrainerTest;
-import io.lmforge.trainer.cli.TrainCommand;
+import io.lmforge.trainer.TrainProcess;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.apache.hadoop.conf.Configuration;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -78,8 +77,15 @@ class DistributedTrainingTest {
                 "--out", out.toString()));
         args.addAll(List.of(extra));
         LocalSpark.get(); // the command reuses this JVM's Spark context (local[2]: one slot per rank)
-        int code = new CommandLine(new TrainCommand()).execute(args.toArray(String[]::new));
-        assertEquals(0, code, "lmforge train " + args);
+        Map<String, String> pairs = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < args.size(); i += 2) {
+            pairs.put(args.get(i), args.get(i + 1));
+        }
+        try {
+            TrainProcess.trainOrNull(pairs);
+        } catch (Exception e) {
+            throw new AssertionError("lmforge train " + args, e);
+        }
         return out;
     }
 

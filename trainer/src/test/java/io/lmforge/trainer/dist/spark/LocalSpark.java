@@ -8,9 +8,9 @@ import org.apache.spark.SparkContext;
  * build a SparkSession on the same JVM share it. Barrier stages need as many slots as ranks:
  * local[2] runs 2 ranks.
  */
-final class LocalSpark {
+public final class LocalSpark {
 
-    static synchronized SparkContext get() {
+    public static synchronized SparkContext get() {
         return SparkContext.getOrCreate(new SparkConf()
                 .setMaster("local[2]")
                 .setAppName("lmforge-tests")

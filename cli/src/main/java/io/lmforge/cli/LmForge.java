@@ -1,0 +1,59 @@
+package io.lmforge.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.util.List;
+
+/**
+ * The {@code lmforge} command. The same main class runs embedded (bin/lmforge) and under
+ * spark-submit on a cluster.
+ */
+@Command(name = "lmforge", mixinStandardHelpOptions = true, versionProvider = LmForge.Version.class,
+        description = "Builds clean, deduplicated, tokenized corpora on Spark and trains language models on them.",
+        subcommands = CorpusCommand.class)
+public final class LmForge implements Runnable {
+
+    /**
+     * Commands added when their classes are on the classpath: the corpus cluster jar leaves out
+     * the trainer, the model and libtorch (and so these), the training jar and bin/lmforge have them.
+     */
+    static final List<String> OPTIONAL_COMMANDS = List.of("io.lmforge.cli.train.TrainCommand",
+            "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.bench.BenchCommand");
+
+    public static void main(String[] args) {
+        int code = commandLine().execute(args);
+        System.exit(code);
+    }
+
+    /** The command line with lmforge's error handling: config and input errors print one clear line. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new LmForge());
+        for (String name : OPTIONAL_COMMANDS) {
+            Object command;
+            try {
+                command = Class.forName(name).getDeclaredConstructor().newInstance();
+            } catch (ClassNotFoundException | NoClassDefFoundError e) {
+                continue;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot create " + name, e);
+            }
+            cli.addSubcommand(command);
+        }
+        cli.setExecutionExceptionHandler(new Errors());
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = LmForge.class.getPackage().getImplementationVersion();
+            return new String[]{"lmforge " + (v != null ? v : "dev")};
+        }
+    }
+}

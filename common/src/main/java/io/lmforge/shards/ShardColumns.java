@@ -1,0 +1,17 @@
+package io.lmforge.shards;
+
+/**
+ * Column names of the token shards ({@code OUT/shards/{train,val}/*.parquet}): written by the
+ * shards stage, read by the trainer. Both sides name them through these constants.
+ */
+public final class ShardColumns {
+    /** {@code list<int32>}: {@code seq_len + 1} token ids; inputs are [0, seq_len), targets [1, seq_len]. */
+    public static final String INPUT_IDS = "input_ids";
+    /** {@code string}: the domain of every token of the sequence (sequences never mix domains). */
+    public static final String DOMAIN = "domain";
+    /** {@code list<int32>}: the positions where a document's bos token is. */
+    public static final String DOC_STARTS = "doc_starts";
+
+    private ShardColumns() {
+    }
+}
