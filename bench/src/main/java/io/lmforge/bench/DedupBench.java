@@ -2,7 +2,7 @@ package io.lmforge.bench;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.dedup.DedupSettings;
 import io.lmforge.dedup.DedupStage;
 import io.lmforge.bench.dedup.Evaluation;

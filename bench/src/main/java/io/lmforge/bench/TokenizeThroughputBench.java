@@ -3,7 +3,7 @@ package io.lmforge.bench;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.pack.ShardsStage;
 import io.lmforge.tokenizer.BpeEncoder;

@@ -1,7 +1,7 @@
 package io.lmforge.bench;
 
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.tokenizer.HfEncoder;
 import io.lmforge.tokenizer.TokenizerSettings;

@@ -1,10 +1,10 @@
 package io.lmforge.cli;
 
-import io.lmforge.corpus.CorpusConfig;
-import io.lmforge.corpus.CorpusJob;
+import io.lmforge.pipeline.CorpusConfig;
+import io.lmforge.pipeline.CorpusJob;
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SourceAccount;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SourceAccount;
+import io.lmforge.pipeline.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -6,6 +6,8 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -78,7 +80,17 @@ public final class PiiStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext context) {
+    public Set<String> requiredColumns() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<String> addedColumns() {
+        return Set.of(SIGNAL);
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext context) {
         PiiMasker m = masker;
         UDF1<String, Row> mask = text -> {
             PiiMasker.Result r = m.mask(text);
@@ -90,7 +102,7 @@ public final class PiiStage implements Stage {
         Map<String, Column> out = new LinkedHashMap<>();
         out.put(Columns.TEXT, Rejections.onKept(col("_pii.text"), Columns.TEXT));
         out.put(SIGNAL, col("_pii.counts"));
-        return corpus.withColumns(tmp).withColumns(out).drop("_pii");
+        return new StageResult(corpus.withColumns(tmp).withColumns(out).drop("_pii"), this::countsByKind);
     }
 
     /**
@@ -105,8 +117,7 @@ public final class PiiStage implements Stage {
     }
 
     /** Replacements per kind and the number of documents with any, summed from the written documents. */
-    @Override
-    public Map<String, Object> report(Dataset<Row> documents) {
+    private Map<String, Object> countsByKind(Dataset<Row> documents) {
         Map<String, Object> byKind = new LinkedHashMap<>();
         for (Row r : documents.select(explode(col(SIGNAL))).groupBy("key").agg(sum("value"))
                 .orderBy("key").collectAsList()) {
@@ -117,5 +128,23 @@ public final class PiiStage implements Stage {
         out.put("masked", byKind);
         out.put("documents_with_pii", docs);
         return out;
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory implements StageFactory {
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public int defaultOrder() {
+            return 40;
+        }
+
+        @Override
+        public Stage create(Settings section) {
+            return PiiStage.from(section);
+        }
     }
 }

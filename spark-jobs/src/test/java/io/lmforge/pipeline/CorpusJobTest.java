@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import io.lmforge.ingest.NoInputException;
 import io.lmforge.testing.CorpusRun;

@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

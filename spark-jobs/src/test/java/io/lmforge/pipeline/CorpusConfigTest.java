@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
