@@ -56,7 +56,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             description = "documents per HF batch call alone (large batches keep HF's thread pool busiest)")
     int aloneBatch;
 
-    @Option(names = "--work", defaultValue = "bench/tokenize", description = "scratch directory")
+    @Option(names = "--work", defaultValue = ".cache/bench/tokenize", description = "scratch directory")
     Path work;
 
     @Option(names = "--profile-stages", description = "also list every Spark stage's tasks, CPU time and shuffle bytes")

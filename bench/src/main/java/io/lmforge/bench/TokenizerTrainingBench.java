@@ -41,7 +41,7 @@ public final class TokenizerTrainingBench implements Callable<Integer> {
     @Option(names = "--held-out", defaultValue = "0.05", description = "fraction of files held out, by path hash")
     double heldOut;
 
-    @Option(names = "--work", defaultValue = "bench/tokenizer", description = "scratch directory")
+    @Option(names = "--work", defaultValue = ".cache/bench/tokenizer", description = "scratch directory")
     Path work;
 
     @Option(names = "--spm-train", defaultValue = "spm_train")

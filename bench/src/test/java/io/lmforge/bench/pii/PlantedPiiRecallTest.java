@@ -1,0 +1,34 @@
+package io.lmforge.bench.pii;
+
+import io.lmforge.pii.PiiMasker;
+import io.lmforge.testing.TestData;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Recall of the masker on real text with planted values of every kind (the set `bench pii` uses). */
+class PlantedPiiRecallTest {
+    @Test
+    void recallOnRealTextWithPlantedValuesOfEveryKind() {
+        List<String> carriers = TestData.debianReference("zh-cn").subList(10, 60);
+        carriers.addAll(TestData.debianReference("en").subList(10, 60));
+        List<PlantedPii.Doc> docs = PlantedPii.plant(carriers, 8, new Random(11));
+        int planted = 0;
+        PiiMasker masker = PiiMasker.all();
+        int found = 0;
+        for (PlantedPii.Doc d : docs) {
+            String masked = masker.mask(d.text()).text();
+            for (PlantedPii.Planted p : d.planted()) {
+                planted++;
+                found += masked.contains(p.value()) ? 0 : 1;
+            }
+        }
+        assertEquals(800, planted);
+        assertTrue(found >= 0.99 * planted, found + " of " + planted);
+    }
+
+}
