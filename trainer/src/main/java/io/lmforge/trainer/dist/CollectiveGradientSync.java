@@ -2,7 +2,6 @@ package io.lmforge.trainer.dist;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import io.lmforge.trainer.GradientSync;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,7 +21,8 @@ import java.util.Map;
  * copies. A GPU gradient (a GPU run on the TCP backend) is copied to the host and back; the
  * {@code nccl} backend reduces in device memory instead.
  */
-public final class CollectiveGradientSync implements GradientSync {
+@SuppressWarnings("deprecation")    // the old name too, for the benchmark that still assigns it to that
+public final class CollectiveGradientSync implements io.lmforge.trainer.GradientSync {
     private final Collective collective;
     private final long bucketBytes;
     private GradientBuckets buckets;
