@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * rank ends with identical values. With two ranks every element equals {@code x0 + x1} exactly.
  *
  * <p>Each rank has one outbound connection (to rank+1, written only by the sender thread) and one
- * inbound (from rank-1, read only by the calling thread). Every operation starts with a header
+ * inbound (from rank-1, read only by the calling thread), both opened by {@link RingHandshake}
+ * before the first operation. Every operation starts with a header
  * (operation, sequence number, size) so that ranks calling different collectives fail with an
  * error naming both, instead of exchanging garbage.
  */
