@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.nn.DeepSeekModel;
-import io.lmforge.model.nn.Scalars;
+import io.lmforge.model.Scalars;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.dist.GradientSync;
 
