@@ -5,7 +5,7 @@ import io.lmforge.config.Settings;
 import io.lmforge.testing.CorpusRun;
 import io.lmforge.testing.SparkTestSession;
 import io.lmforge.testing.TestData;
-import io.lmforge.trainer.GradientSync;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.shards.ShardManifest;

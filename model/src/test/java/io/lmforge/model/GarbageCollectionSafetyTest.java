@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Gradients do not depend on when the garbage collector runs. DJL's {@code mul(Number)} frees the
@@ -38,9 +39,24 @@ class GarbageCollectionSafetyTest {
         int[][] targets = TestModels.randomTokens(4, 2, 12, config.vocabSize());
         Map<String, float[]> calm = gradients(config, tokens, targets, false);
         Map<String, float[]> stormy = gradients(config, tokens, targets, true);
+        // assertArrayEquals takes NaN for equal to NaN, and zeros for equal to zeros: two runs that
+        // both lost their gradients would pass the comparison alone.
+        assertUsable(calm);
+        assertUsable(stormy);
         for (String name : calm.keySet()) {
             assertArrayEquals(calm.get(name), stormy.get(name), name);
         }
+    }
+
+    private static void assertUsable(Map<String, float[]> gradients) {
+        boolean anyNonZero = false;
+        for (Map.Entry<String, float[]> e : gradients.entrySet()) {
+            for (float g : e.getValue()) {
+                assertTrue(Float.isFinite(g), () -> e.getKey() + " has a non-finite gradient");
+                anyNonZero |= g != 0;
+            }
+        }
+        assertTrue(anyNonZero, "every gradient is zero");
     }
 
     private static Map<String, float[]> gradients(ModelConfig config, int[][] tokens, int[][] targets, boolean collect)

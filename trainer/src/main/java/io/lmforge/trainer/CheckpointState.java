@@ -1,7 +1,6 @@
 package io.lmforge.trainer;
 
 import io.lmforge.trainer.data.DataPosition;
-import io.lmforge.trainer.dist.DynamicLossScaler;
 
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,6 @@ import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.trainer.dist.DistributedSettings;
-import io.lmforge.trainer.dist.DynamicLossScaler;
 
 import java.io.File;
 import java.io.Serializable;

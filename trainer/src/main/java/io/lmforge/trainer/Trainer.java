@@ -5,20 +5,18 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
-import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.DataPosition;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TrainingStream;
 import io.lmforge.trainer.data.UnigramEntropy;
-import io.lmforge.trainer.dist.DynamicLossScaler;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.metrics.EvalReport;
 import io.lmforge.trainer.metrics.RankPace;
 import io.lmforge.trainer.metrics.StepReport;
@@ -99,141 +97,234 @@ public final class Trainer {
         TrainConfig.Run run = config.run();
         ModelConfig modelConfig = modelConfigFor(shards);
         int context = contextLength(modelConfig);
-        Engine.getInstance();                   // loads libtorch before the JNI calls below
-        if (run.threads() > 0) {
-            JniUtils.setNumThreads(run.threads());
-        }
-        // Grad mode is per thread in libtorch; DJL switches it off only on the thread that loaded
-        // the engine, and a Spark task thread may be another one.
-        JniUtils.setGradMode(false);
-
+        startEngine(run.threads());
         Device device = "gpu".equals(run.device()) ? Device.gpu(options.gpu()) : Device.cpu();
         try (NDManager manager = NDManager.newBaseManager(device)) {
             MixedPrecision models = MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
-            DeepSeekModel model = models.master();
-            Map<String, Parameter> parameters = models.masterParameters();
-            ParameterStore ps = new ParameterStore(manager, false);
-            AdamW optimizer = new AdamW(config.optimizer().adam(), parameters, manager);
-            LearningRateSchedule schedule = config.schedule();
-            DynamicLossScaler scaler = run.precision().lossScaling() ? new DynamicLossScaler(run.precision().lossScale()) : null;
-            LanguageModelLoss validationLoss = new LanguageModelLoss(shards.ignoreIndex(), 0);
+            AdamW optimizer = new AdamW(config.optimizer().adam(), models.masterParameters(), manager);
             EarlyStopping stopping = new EarlyStopping(config.eval().patience(), config.eval().minDelta());
             Checkpoints checkpoints = new Checkpoints(runDir);
-
-            // Restore
-            long step = 0;
-            long tokensSeen = 0;
-            DataPosition position = DataPosition.START;
-            long resumedFrom = -1;
-            if (sync.rank() == 0) {
-                checkpoints.removeIncomplete();
-                if (!options.resume()) {
-                    // A fresh run must not leave older checkpoints behind for a later resume to pick.
-                    checkpoints.deleteAll();
-                }
-            }
-            Optional<Checkpoints.Loaded> restored = options.resume() ? agreedCheckpoint(checkpoints, manager) : Optional.empty();
-            if (restored.isPresent()) {
-                CheckpointState s = restore(restored.get(), modelConfig, parameters, optimizer, stopping);
-                step = s.step();
-                tokensSeen = s.tokensSeen();
-                position = s.dataPositions().get(sync.rank());
-                resumedFrom = step;
-                if (scaler != null && s.lossScale() != null) {
-                    scaler = DynamicLossScaler.restore(run.precision().lossScale(), s.lossScale());
-                }
-            } else {
-                sync.replicateParameters(parameters);
-            }
-            models.copyMasterToCompute();
-            TrainingStep trainingStep = new TrainingStep(models, manager, optimizer,
-                    new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), sync,
-                    config.optimizer().gradClip(), run.gradAccumulation(), run.maskDocuments(), scaler);
-
+            Start start = restoreOrInitialize(checkpoints, modelConfig, models, optimizer, stopping, manager);
+            DynamicLossScaler scaler = lossScaler(start);
+            TrainingStep trainingStep = new TrainingStep(models, manager, optimizer, sync, new TrainingStep.Options(
+                    new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), config.optimizer().gradClip(),
+                    run.gradAccumulation(), run.maskDocuments(), scaler));
             Configuration hadoop = new Configuration();
             ShardSplit trainSplit = ShardSplit.open(shards, "train", context, hadoop);
             ShardSplit valSplit = ShardSplit.open(shards, "val", context, hadoop);
             Validation validation = new Validation(valSplit, new ArrayList<>(shards.split("val").tokensByDomain().keySet()),
                     config.eval().maxSequences(), run.microBatch());
-            long stopAt = options.stopAtStep() > 0 ? Math.min(options.stopAtStep(), run.maxSteps()) : run.maxSteps();
 
-            try (TrainingStream data = new TrainingStream(trainSplit, run.seed(), sync.rank(), sync.worldSize(), position);
-                 TrainingMetrics metrics = TrainingMetrics.open(config, runDir, sync.rank() == 0, resumedFrom,
-                         options.console())) {
-                metrics.started(step, modelConfig, context, trainSplit, valSplit, sync.worldSize(), resumedFrom, device);
-                if (sync.rank() == 0) {
-                    metrics.unigramEntropy(step, UnigramEntropy.of(trainSplit, shards.vocabSize(), UNIGRAM_SAMPLE_TOKENS));
-                }
-                if (models.fp16() && !device.isGpu()) {
-                    metrics.warning(step, "train.precision = fp16 on the CPU: libtorch emulates fp16 there, slower than fp32; "
-                            + "fp16 is for GPUs");
-                }
-                if (valSplit.samples() == 0) {
-                    metrics.warning(step, "the val split has no samples: no validation, no early stopping");
-                }
-                double lastLoss = Double.NaN;
-                EvalReport lastEval = null;
-                Path lastCheckpoint = restored.map(Checkpoints.Loaded::path).orElse(null);
-                boolean stoppedEarly = false;
-                int consecutiveSkips = 0;
-                Pace pace = new Pace();
+            try (TrainingStream data = new TrainingStream(trainSplit, run.seed(), sync.rank(), sync.worldSize(), start.position());
+                 TrainingMetrics metrics = TrainingMetrics.open(metricsSettings(), runDir, sync.rank() == 0,
+                         start.resumedFrom(), options.console())) {
+                reportStart(metrics, start, modelConfig, context, trainSplit, valSplit, models.fp16(), device);
+                Session session = new Session(models, manager, optimizer, stopping, scaler, checkpoints, trainingStep, data,
+                        context, validation, valSplit.samples() > 0, new ParameterStore(manager, false),
+                        new LanguageModelLoss(shards.ignoreIndex(), 0), metrics);
+                Progress progress = new Progress(start);
+                long stopAt = options.stopAtStep() > 0 ? Math.min(options.stopAtStep(), run.maxSteps()) : run.maxSteps();
 
-                while (step < stopAt) {
-                    if (Thread.currentThread().isInterrupted()) {
-                        // Spark interrupts a rank whose stage is being cancelled (a sibling failed).
-                        throw new CancellationException("rank " + sync.rank() + ": interrupted before step " + (step + 1));
+                while (progress.step < stopAt) {
+                    throwIfInterrupted(progress.step);
+                    TrainingStep.Outcome outcome = step(session, progress);
+                    boolean last = progress.step == stopAt;
+                    if (progress.step % config.metrics().logEvery() == 0 || last || outcome.skipped()) {
+                        log(session, progress, outcome);
                     }
-                    // 1. one optimizer step: forward/backward per micro-batch, all-reduce, clip, AdamW
-                    long started = System.nanoTime();
-                    long communicationBefore = sync.communicationNanos();
-                    double lr = schedule.at(step);
-                    TrainingStep.Outcome outcome = trainingStep.run(() -> new Batch(data.next(run.microBatch()), context), lr);
-                    tokensSeen += outcome.tokens() * sync.worldSize();
-                    step++;
-                    consecutiveSkips = outcome.skipped() ? consecutiveSkips + 1 : 0;
-                    // With loss scaling, overflow skips are expected and the scaler decides when to give up.
-                    if (scaler == null && consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
-                        throw new IllegalStateException("training diverged: " + consecutiveSkips
-                                + " steps in a row had non-finite gradients (last loss " + outcome.loss() + "); lower optimizer.lr");
+                    if ((progress.step % config.eval().every() == 0 || last) && session.validates()) {
+                        evaluate(session, progress);
                     }
-                    lastLoss = outcome.loss();
-
-                    // 2. report, validate, checkpoint
-                    pace.record(System.nanoTime() - started, outcome.tokens(), sync.worldSize(),
-                            sync.communicationNanos() - communicationBefore);
-                    boolean last = step == stopAt;
-                    // Every rank decides alike (skips are decided on identical all-reduced gradients), so all
-                    // ranks join the gather of their pace.
-                    if (step % config.metrics().logEvery() == 0 || last || outcome.skipped()) {
-                        RankPace ranks = sync.worldSize() > 1 ? pace.gather(sync) : null;
-                        metrics.step(new StepReport(step, run.maxSteps(), outcome.loss(), outcome.crossEntropy(),
-                                outcome.balanceLoss(), lr, outcome.gradNorm(), tokensSeen, pace.tokensPerSecond(),
-                                pace.elapsedSeconds(), pace.secondsPerStep() * (run.maxSteps() - step), outcome.skipped(),
-                                scaler == null ? 0f : outcome.lossScale(), ranks), models.compute().lastExpertCounts());
+                    if (progress.step % config.checkpoint().every() == 0 || last || progress.stoppedEarly) {
+                        progress.lastCheckpoint = checkpoint(session, progress);
                     }
-                    if ((step % config.eval().every() == 0 || last) && valSplit.samples() > 0) {
-                        EvalReport report = validation.run(model, ps, manager, validationLoss, run.maskDocuments(), sync,
-                                step, false);
-                        stoppedEarly = stopping.observe(step, report.loss());
-                        lastEval = new EvalReport(step, report.loss(), report.tokens(), report.domains(),
-                                stopping.bestStep() == step);
-                        metrics.eval(lastEval);
-                    }
-                    if (step % config.checkpoint().every() == 0 || last || stoppedEarly) {
-                        lastCheckpoint = checkpoint(checkpoints, step, tokensSeen, data.position(), model, parameters,
-                                optimizer, stopping, scaler, metrics);
-                    }
-                    if (stoppedEarly) {
-                        metrics.event(step, "early_stop", Map.of("best_step", stopping.bestStep(),
-                                "best_val_loss", stopping.best(), "patience", config.eval().patience()));
+                    if (progress.stoppedEarly) {
+                        reportEarlyStop(session, progress);
                         break;
                     }
                 }
-                metrics.finished(step, tokensSeen, lastLoss, lastEval, trainSplit.badRows() + valSplit.badRows());
-                return new Result(step, tokensSeen, lastLoss, lastEval, stoppedEarly, lastCheckpoint, resumedFrom,
-                        pace.rankTokensPerSecondOverall(), pace.communicationShareOverall());
+                metrics.finished(progress.step, progress.tokensSeen, progress.lastLoss, progress.lastEval,
+                        trainSplit.badRows() + valSplit.badRows());
+                return progress.result();
             }
         }
+    }
+
+    /**
+     * What the loop trains with, built once before the first step.
+     *
+     * @param scaler    the loss scaler, null without loss scaling
+     * @param validates whether the val split has samples (else no validation and no early stopping)
+     */
+    private record Session(MixedPrecision models, NDManager manager, AdamW optimizer, EarlyStopping stopping,
+                           DynamicLossScaler scaler, Checkpoints checkpoints, TrainingStep trainingStep,
+                           TrainingStream data, int context, Validation validation, boolean validates,
+                           ParameterStore validationStore, LanguageModelLoss validationLoss, TrainingMetrics metrics) {
+    }
+
+    /**
+     * Where this run begins: the step, tokens and this rank's data position of the checkpoint it
+     * resumes from, or the beginning.
+     *
+     * @param resumedFrom the checkpoint's step, -1 for a run from the initial weights
+     * @param lossScale   the checkpointed loss scaler's state, null when there is none to continue
+     */
+    private record Start(long step, long tokensSeen, DataPosition position, long resumedFrom, Path checkpoint,
+                         DynamicLossScaler.State lossScale) {
+        static final Start BEGINNING = new Start(0, 0, DataPosition.START, -1, null, null);
+    }
+
+    /** What changes from step to step and ends up in the {@link Result}. */
+    private static final class Progress {
+        final long resumedFrom;
+        final Pace pace = new Pace();
+        long step;
+        long tokensSeen;
+        double learningRate;
+        double lastLoss = Double.NaN;
+        EvalReport lastEval;
+        Path lastCheckpoint;
+        boolean stoppedEarly;
+        int consecutiveSkips;
+
+        Progress(Start start) {
+            resumedFrom = start.resumedFrom();
+            step = start.step();
+            tokensSeen = start.tokensSeen();
+            lastCheckpoint = start.checkpoint();
+        }
+
+        Result result() {
+            return new Result(step, tokensSeen, lastLoss, lastEval, stoppedEarly, lastCheckpoint, resumedFrom,
+                    pace.rankTokensPerSecondOverall(), pace.communicationShareOverall());
+        }
+    }
+
+    private static void startEngine(int threads) {
+        Engine.getInstance();                   // loads libtorch before the JNI calls below
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
+        // Grad mode is per thread in libtorch; DJL switches it off only on the thread that loaded
+        // the engine, and a Spark task thread may be another one.
+        JniUtils.setGradMode(false);
+    }
+
+    /**
+     * Resumes every rank from the checkpoint rank 0 picks, or, for a new run, makes every rank's
+     * weights rank 0's initial ones.
+     */
+    private Start restoreOrInitialize(Checkpoints checkpoints, ModelConfig modelConfig, MixedPrecision models,
+                                      AdamW optimizer, EarlyStopping stopping, NDManager manager) {
+        if (sync.rank() == 0) {
+            checkpoints.removeIncomplete();
+            if (!options.resume()) {
+                // A fresh run must not leave older checkpoints behind for a later resume to pick.
+                checkpoints.deleteAll();
+            }
+        }
+        Optional<Checkpoints.Loaded> restored = options.resume() ? agreedCheckpoint(checkpoints, manager) : Optional.empty();
+        Start start = Start.BEGINNING;
+        if (restored.isPresent()) {
+            CheckpointState s = restore(restored.get(), modelConfig, models.masterParameters(), optimizer, stopping);
+            start = new Start(s.step(), s.tokensSeen(), s.dataPositions().get(sync.rank()), s.step(),
+                    restored.get().path(), s.lossScale());
+        } else {
+            sync.replicateParameters(models.masterParameters());
+        }
+        models.copyMasterToCompute();
+        return start;
+    }
+
+    /** The run's loss scaler, continuing a checkpointed one; null without loss scaling. */
+    private DynamicLossScaler lossScaler(Start start) {
+        TrainConfig.Precision precision = config.run().precision();
+        if (!precision.lossScaling()) {
+            return null;
+        }
+        return start.lossScale() == null ? new DynamicLossScaler(precision.lossScale())
+                : DynamicLossScaler.restore(precision.lossScale(), start.lossScale());
+    }
+
+    private TrainingMetrics.Settings metricsSettings() {
+        TrainConfig.Run run = config.run();
+        return new TrainingMetrics.Settings(run.microBatch(), run.gradAccumulation(), config.globalBatch(sync.worldSize()),
+                run.precision().fp16(), run.precision().lossScaling(), config.metrics().prometheusHost(),
+                config.metrics().prometheusPort());
+    }
+
+    private void reportStart(TrainingMetrics metrics, Start start, ModelConfig modelConfig, int context,
+                             ShardSplit trainSplit, ShardSplit valSplit, boolean fp16, Device device) {
+        metrics.started(start.step(), modelConfig, context, trainSplit, valSplit, sync.worldSize(), start.resumedFrom(),
+                device);
+        if (sync.rank() == 0) {
+            metrics.unigramEntropy(start.step(), UnigramEntropy.of(trainSplit, shards.vocabSize(), UNIGRAM_SAMPLE_TOKENS));
+        }
+        if (fp16 && !device.isGpu()) {
+            metrics.warning(start.step(), "train.precision = fp16 on the CPU: libtorch emulates fp16 there, slower than fp32; "
+                    + "fp16 is for GPUs");
+        }
+        if (valSplit.samples() == 0) {
+            metrics.warning(start.step(), "the val split has no samples: no validation, no early stopping");
+        }
+    }
+
+    private void throwIfInterrupted(long step) {
+        if (Thread.currentThread().isInterrupted()) {
+            // Spark interrupts a rank whose stage is being cancelled (a sibling failed).
+            throw new CancellationException("rank " + sync.rank() + ": interrupted before step " + (step + 1));
+        }
+    }
+
+    /** One optimizer step: forward/backward per micro-batch, all-reduce, clip, AdamW. */
+    private TrainingStep.Outcome step(Session session, Progress progress) {
+        long started = System.nanoTime();
+        long communicationBefore = sync.communicationNanos();
+        int microBatch = config.run().microBatch();
+        progress.learningRate = config.schedule().at(progress.step);
+        TrainingStep.Outcome outcome = session.trainingStep().run(
+                () -> new Batch(session.data().next(microBatch), session.context()), progress.learningRate);
+        progress.tokensSeen += outcome.tokens() * sync.worldSize();
+        progress.step++;
+        progress.consecutiveSkips = outcome.skipped() ? progress.consecutiveSkips + 1 : 0;
+        // With loss scaling, overflow skips are expected and the scaler decides when to give up.
+        if (session.scaler() == null && progress.consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
+            throw new IllegalStateException("training diverged: " + progress.consecutiveSkips
+                    + " steps in a row had non-finite gradients (last loss " + outcome.loss() + "); lower optimizer.lr");
+        }
+        progress.lastLoss = outcome.loss();
+        progress.pace.record(System.nanoTime() - started, outcome.tokens(), sync.worldSize(),
+                sync.communicationNanos() - communicationBefore);
+        return outcome;
+    }
+
+    private void log(Session session, Progress progress, TrainingStep.Outcome outcome) {
+        // Every rank decides to log alike (skips are decided on identical all-reduced gradients), so
+        // all ranks join the gather of their pace.
+        Pace pace = progress.pace;
+        RankPace ranks = sync.worldSize() > 1 ? pace.gather(sync) : null;
+        long maxSteps = config.run().maxSteps();
+        session.metrics().step(new StepReport(progress.step, maxSteps, outcome.loss(), outcome.crossEntropy(),
+                outcome.balanceLoss(), progress.learningRate, outcome.gradNorm(), progress.tokensSeen,
+                pace.tokensPerSecond(), pace.elapsedSeconds(), pace.secondsPerStep() * (maxSteps - progress.step),
+                outcome.skipped(), session.scaler() == null ? 0f : outcome.lossScale(), ranks),
+                session.models().compute().lastExpertCounts());
+    }
+
+    private void evaluate(Session session, Progress progress) {
+        EarlyStopping stopping = session.stopping();
+        EvalReport report = session.validation().run(session.models().master(), session.validationStore(),
+                session.manager(), session.validationLoss(), config.run().maskDocuments(), sync, progress.step, false);
+        progress.stoppedEarly = stopping.observe(progress.step, report.loss());
+        progress.lastEval = new EvalReport(progress.step, report.loss(), report.tokens(), report.domains(),
+                stopping.bestStep() == progress.step);
+        session.metrics().eval(progress.lastEval);
+    }
+
+    private void reportEarlyStop(Session session, Progress progress) {
+        EarlyStopping stopping = session.stopping();
+        session.metrics().event(progress.step, "early_stop", Map.of("best_step", stopping.bestStep(),
+                "best_val_loss", stopping.best(), "patience", config.eval().patience()));
     }
 
     /** The model config with the shards' vocabulary (a larger configured vocabulary is kept, as padding). */
@@ -312,9 +403,9 @@ public final class Trainer {
         return s;
     }
 
-    private Path checkpoint(Checkpoints checkpoints, long step, long tokensSeen, DataPosition position, DeepSeekModel model,
-                            Map<String, Parameter> parameters, AdamW optimizer, EarlyStopping stopping,
-                            DynamicLossScaler scaler, TrainingMetrics metrics) {
+    /** Rank 0 writes the checkpoint (every rank's data position in it) and returns its path; other ranks null. */
+    private Path checkpoint(Session session, Progress progress) {
+        DataPosition position = session.data().position();
         List<DataPosition> positions = new ArrayList<>();
         double[] all = sync.gather(position.epoch());
         double[] slots = sync.gather(position.slot());
@@ -325,17 +416,20 @@ public final class Trainer {
             return null;
         }
         NDList tensors = new NDList();
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
+        for (Map.Entry<String, Parameter> e : session.models().masterParameters().entrySet()) {
             NDArray a = e.getValue().getArray();
             a.setName(e.getKey());
             tensors.add(a);
         }
-        CheckpointState state = new CheckpointState(step, tokensSeen, positions, config.run().seed(), stopping.best(),
-                stopping.bestStep(), stopping.evaluationsWithoutImprovement(), optimizer.step(), model.config().toMap(),
-                scaler == null ? null : scaler.state());
-        Path path = checkpoints.save(state, tensors, optimizer.state());
-        checkpoints.prune(config.checkpoint().keep(), stopping.bestStep());
-        metrics.event(step, "checkpoint", Map.of("path", path.toString()));
+        EarlyStopping stopping = session.stopping();
+        AdamW optimizer = session.optimizer();
+        DynamicLossScaler scaler = session.scaler();
+        CheckpointState state = new CheckpointState(progress.step, progress.tokensSeen, positions, config.run().seed(),
+                stopping.best(), stopping.bestStep(), stopping.evaluationsWithoutImprovement(), optimizer.step(),
+                session.models().master().config().toMap(), scaler == null ? null : scaler.state());
+        Path path = session.checkpoints().save(state, tensors, optimizer.state());
+        session.checkpoints().prune(config.checkpoint().keep(), stopping.bestStep());
+        session.metrics().event(progress.step, "checkpoint", Map.of("path", path.toString()));
         return path;
     }
 

@@ -11,7 +11,7 @@ import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.Scalars;
 import io.lmforge.trainer.data.Batch;
-import io.lmforge.trainer.dist.DynamicLossScaler;
+import io.lmforge.trainer.dist.GradientSync;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,26 +53,42 @@ public final class TrainingStep {
     private final boolean maskDocuments;
     private final DynamicLossScaler scaler;
 
-    /** An fp32 step without loss scaling. */
-    public TrainingStep(DeepSeekModel model, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
-                        GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments) {
-        this(MixedPrecision.fp32(model, manager), manager, optimizer, objective, sync, maxGradNorm, accumulation,
-                maskDocuments, null);
+    /**
+     * How a step trains, apart from the model, the optimizer and the ranks it syncs with.
+     *
+     * @param objective     the loss whose cross-entropy part is summed over scored targets
+     * @param maxGradNorm   the global gradient norm is clipped to this
+     * @param accumulation  micro-batches per optimizer step
+     * @param maskDocuments attend only within each document of a packed sequence
+     * @param scaler        dynamic loss scaling, or null for none (a non-finite gradient then skips the step)
+     */
+    public record Options(LanguageModelLoss objective, double maxGradNorm, int accumulation, boolean maskDocuments,
+                          DynamicLossScaler scaler) {
+
+        /** Without loss scaling. */
+        public Options(LanguageModelLoss objective, double maxGradNorm, int accumulation, boolean maskDocuments) {
+            this(objective, maxGradNorm, accumulation, maskDocuments, null);
+        }
     }
 
-    /** @param scaler dynamic loss scaling, or null for none (a non-finite gradient then skips the step) */
-    TrainingStep(MixedPrecision models, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
-                 GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments, DynamicLossScaler scaler) {
+    /** An fp32 step without loss scaling (the benchmarks' form). */
+    public TrainingStep(DeepSeekModel model, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
+                        GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments) {
+        this(MixedPrecision.fp32(model, manager), manager, optimizer, sync,
+                new Options(objective, maxGradNorm, accumulation, maskDocuments));
+    }
+
+    TrainingStep(MixedPrecision models, NDManager manager, AdamW optimizer, GradientSync sync, Options options) {
         this.models = models;
         this.store = new ParameterStore(manager, false);
         this.manager = manager;
         this.optimizer = optimizer;
-        this.objective = objective;
+        this.objective = options.objective();
         this.sync = sync;
-        this.maxGradNorm = maxGradNorm;
-        this.accumulation = accumulation;
-        this.maskDocuments = maskDocuments;
-        this.scaler = scaler;
+        this.maxGradNorm = options.maxGradNorm();
+        this.accumulation = options.accumulation();
+        this.maskDocuments = options.maskDocuments();
+        this.scaler = options.scaler();
     }
 
     /**

@@ -10,6 +10,7 @@ import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TokenWindow;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.metrics.EvalReport;
 
 import java.util.ArrayList;

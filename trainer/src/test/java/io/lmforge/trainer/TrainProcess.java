@@ -1,5 +1,6 @@
 package io.lmforge.trainer;
 
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.dist.spark.DistributedTraining;
 import org.apache.hadoop.conf.Configuration;

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.trainer.dist.GradientSync;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

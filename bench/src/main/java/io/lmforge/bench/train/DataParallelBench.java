@@ -10,7 +10,7 @@ import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.AdamW;
-import io.lmforge.trainer.GradientSync;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.MixedPrecision;
 import io.lmforge.trainer.TrainingStep;
 import io.lmforge.trainer.data.Batch;

@@ -12,7 +12,7 @@ import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.AdamW;
-import io.lmforge.trainer.GradientSync;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.TrainingStep;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.TokenWindow;

@@ -1,6 +1,6 @@
 package io.lmforge.cli.train;
 
-import io.lmforge.trainer.GradientSync;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.shards.ShardFormatException;

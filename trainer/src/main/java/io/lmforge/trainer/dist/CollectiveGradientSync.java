@@ -2,7 +2,6 @@ package io.lmforge.trainer.dist;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import io.lmforge.trainer.GradientSync;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,20 +1,10 @@
 package io.lmforge.trainer.dist;
 
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.InetSocketAddress;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
-import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,14 +24,13 @@ import java.util.concurrent.TimeUnit;
  * rank ends with identical values. With two ranks every element equals {@code x0 + x1} exactly.
  *
  * <p>Each rank has one outbound connection (to rank+1, written only by the sender thread) and one
- * inbound (from rank-1, read only by the calling thread). Every operation starts with a header
+ * inbound (from rank-1, read only by the calling thread), both opened by {@link RingHandshake}
+ * before the first operation. Every operation starts with a header
  * (operation, sequence number, size) so that ranks calling different collectives fail with an
  * error naming both, instead of exchanging garbage.
  */
 public final class TcpRingCollective implements Collective {
-    private static final int HELLO_MAGIC = 0x4c4d4652; // "LMFR"
     private static final int OP_MAGIC = 0x4c4d4f50; // "LMOP"
-    private static final int VERSION = 1;
     private static final int HEADER_BYTES = 32;
     private static final int MAX_GATHER_BYTES = 1 << 30;
 
@@ -72,15 +61,16 @@ public final class TcpRingCollective implements Collective {
     private record SendItem(ByteBuffer bytes, String doing) {
     }
 
-    private TcpRingCollective(int rank, int worldSize, CollectiveOptions options, SocketChannel toNext, PeerAddress nextAddress,
-                              SocketChannel fromPrev, PeerAddress prevAddress) throws IOException {
+    private TcpRingCollective(int rank, int worldSize, CollectiveOptions options, RingHandshake.Neighbours neighbours)
+            throws IOException {
         this.rank = rank;
         this.worldSize = worldSize;
         this.options = options;
         long timeout = options.timeout().toNanos();
-        this.next = new RingLink(toNext, false, rank, (rank + 1) % worldSize, nextAddress.toString(), timeout, this::checkSender);
-        this.prev = new RingLink(fromPrev, true, rank, (rank - 1 + worldSize) % worldSize, prevAddress.toString(), timeout,
-                this::checkReceiver);
+        this.next = new RingLink(neighbours.toNext(), false, rank, (rank + 1) % worldSize,
+                neighbours.nextAddress().toString(), timeout, this::checkSender);
+        this.prev = new RingLink(neighbours.fromPrev(), true, rank, (rank - 1 + worldSize) % worldSize,
+                neighbours.prevAddress().toString(), timeout, this::checkReceiver);
         this.scratch = ByteBuffer.allocateDirect(options.segmentBytes()).order(ByteOrder.nativeOrder());
         this.receivedFloats = new float[options.segmentBytes() / Float.BYTES];
         this.localFloats = new float[options.segmentBytes() / Float.BYTES];
@@ -93,13 +83,7 @@ public final class TcpRingCollective implements Collective {
 
     /** Opens this rank's listening socket (all interfaces, ephemeral port) before the rendezvous. */
     public static ServerSocketChannel listen(CollectiveOptions options) throws IOException {
-        ServerSocketChannel server = ServerSocketChannel.open();
-        if (options.socketBufferBytes() > 0) {
-            // Set before bind so the accepted socket negotiates a window scale large enough for it.
-            server.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
-        }
-        server.bind(new InetSocketAddress(0), 16);
-        return server;
+        return RingHandshake.listen(options);
     }
 
     /**
@@ -114,36 +98,26 @@ public final class TcpRingCollective implements Collective {
             throw new CollectiveException(rendezvous.rank(), "cannot open a listening socket: " + e.getMessage(), e);
         }
         try {
-            PeerAddress mine = new PeerAddress(advertiseHost, server.socket().getLocalPort());
-            List<PeerAddress> addresses = rendezvous.allGather(mine.toString()).stream().map(PeerAddress::parse).toList();
+            List<PeerAddress> addresses = RingHandshake.exchangeAddresses(rendezvous, advertiseHost, server);
             return connect(rendezvous.rank(), addresses, server, rendezvous.sessionId(), options);
         } finally {
-            closeQuietly(server);
+            RingHandshake.closeQuietly(server);
         }
     }
 
     /**
-     * Connects rank {@code rank} to its ring neighbours: dials rank+1 at {@code addresses}, accepts
-     * rank-1 on {@code server} (which it closes), then runs a barrier so that a returned collective
-     * has a working ring. Fails with a {@link CollectiveException} naming the missing neighbour.
+     * Connects rank {@code rank} to its ring neighbours (see {@link RingHandshake}), closing
+     * {@code server}, then runs a barrier so that a returned collective has a working ring. Fails
+     * with a {@link CollectiveException} naming the missing neighbour.
      */
     public static TcpRingCollective connect(int rank, List<PeerAddress> addresses, ServerSocketChannel server,
                                             String sessionId, CollectiveOptions options) {
-        int n = addresses.size();
-        if (n < 2 || rank < 0 || rank >= n) {
-            throw new IllegalArgumentException("a TCP ring needs 2+ ranks and 0 <= rank < size: rank " + rank + " of " + n);
-        }
-        int nextRank = (rank + 1) % n;
-        int prevRank = (rank - 1 + n) % n;
-        long deadline = System.nanoTime() + options.connectTimeout().toNanos();
-        SocketChannel toNext = null;
-        SocketChannel fromPrev = null;
+        RingHandshake.requireRing(rank, addresses.size());
+        RingHandshake.Neighbours neighbours = null;
         TcpRingCollective ring = null;
         try {
-            toNext = dial(rank, nextRank, addresses.get(nextRank), deadline, options);
-            writeHello(toNext, sessionId, n, rank);
-            fromPrev = acceptFrom(rank, prevRank, addresses.get(prevRank), server, sessionId, n, deadline, options);
-            ring = new TcpRingCollective(rank, n, options, toNext, addresses.get(nextRank), fromPrev, addresses.get(prevRank));
+            neighbours = RingHandshake.connect(rank, addresses, server, sessionId, options);
+            ring = new TcpRingCollective(rank, addresses.size(), options, neighbours);
             ring.barrier();
             return ring;
         } catch (IOException e) {
@@ -151,145 +125,13 @@ public final class TcpRingCollective implements Collective {
         } catch (RuntimeException e) {
             if (ring != null) {
                 ring.close();
-            } else {
-                closeQuietly(toNext);
-                closeQuietly(fromPrev);
+            } else if (neighbours != null) {
+                neighbours.close();
             }
             throw e;
         } finally {
-            closeQuietly(server);
+            RingHandshake.closeQuietly(server);
         }
-    }
-
-    private static SocketChannel dial(int rank, int peer, PeerAddress address, long deadline, CollectiveOptions options) {
-        Exception last = null;
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || options.cancelled().getAsBoolean()) {
-                throw new CollectiveException(rank, peer, address.toString(), "could not connect to rank " + peer + " at " + address
-                        + " within " + RingLink.seconds(options.connectTimeout().toNanos())
-                        + (last == null ? "" : ": " + last) + " (is that rank running, and is the port reachable?)", last);
-            }
-            SocketChannel ch = null;
-            try {
-                ch = SocketChannel.open();
-                if (options.socketBufferBytes() > 0) {
-                    ch.setOption(StandardSocketOptions.SO_SNDBUF, options.socketBufferBytes());
-                    ch.setOption(StandardSocketOptions.SO_RCVBUF, options.socketBufferBytes());
-                }
-                ch.socket().connect(address.socketAddress(), (int) Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 5000)));
-                return ch;
-            } catch (ConnectException | SocketTimeoutException | NoRouteToHostException e) {
-                last = e;
-                closeQuietly(ch);
-                sleepQuietly(100);
-            } catch (UnresolvedAddressException e) {
-                closeQuietly(ch);
-                throw new CollectiveException(rank, peer, address.toString(), "cannot resolve the host of rank " + peer + ": " + address, e);
-            } catch (IOException e) {
-                closeQuietly(ch);
-                throw new CollectiveException(rank, peer, address.toString(), "could not connect to rank " + peer + " at " + address
-                        + ": " + e, e);
-            }
-        }
-    }
-
-    private static void writeHello(SocketChannel ch, String sessionId, int n, int rank) throws IOException {
-        byte[] session = sessionId.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer hello = ByteBuffer.allocate(20 + session.length)
-                .putInt(HELLO_MAGIC).putInt(VERSION).putInt(n).putInt(rank).putInt(session.length).put(session).flip();
-        while (hello.hasRemaining()) {
-            ch.write(hello); // blocking and tiny: it fits in any socket buffer
-        }
-    }
-
-    /**
-     * Waits for rank {@code prevRank} to connect. Connections that do not speak this protocol or
-     * belong to another session (a stale attempt) are closed and ignored; a connection of this
-     * session from the wrong rank is a bug and fails.
-     */
-    private static SocketChannel acceptFrom(int rank, int prevRank, PeerAddress prevAddress, ServerSocketChannel server,
-                                            String sessionId, int n, long deadline, CollectiveOptions options)
-            throws IOException {
-        server.configureBlocking(false);
-        try (Selector selector = Selector.open()) {
-            server.register(selector, SelectionKey.OP_ACCEPT);
-            List<String> ignored = new ArrayList<>();
-            while (true) {
-                SocketChannel ch = server.accept();
-                if (ch != null) {
-                    String problem = readHello(ch, sessionId, n, prevRank, Math.min(deadline, System.nanoTime() + 10_000_000_000L));
-                    if (problem == null) {
-                        return ch;
-                    }
-                    closeQuietly(ch);
-                    if (problem.startsWith("!")) {
-                        throw new CollectiveException(rank, prevRank, prevAddress.toString(), problem.substring(1), null);
-                    }
-                    ignored.add(problem);
-                    continue;
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || options.cancelled().getAsBoolean()) {
-                    throw new CollectiveException(rank, prevRank, prevAddress.toString(), "rank " + prevRank + " (" + prevAddress
-                            + ") did not connect within " + RingLink.seconds(options.connectTimeout().toNanos())
-                            + " (it failed before connecting, or cannot reach this rank's port "
-                            + server.socket().getLocalPort() + ")" + (ignored.isEmpty() ? "" : "; ignored: " + ignored), null);
-                }
-                selector.select(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), RingLink.POLL_MILLIS)));
-                selector.selectedKeys().clear();
-            }
-        }
-    }
-
-    /** Null when the hello is right; a reason to ignore it; or "!" + a reason to fail. */
-    private static String readHello(SocketChannel ch, String sessionId, int n, int expectedRank, long deadline)
-            throws IOException {
-        ch.configureBlocking(false);
-        ByteBuffer head = ByteBuffer.allocate(20);
-        if (!readWithin(ch, head, deadline)) {
-            return "a connection from " + ch.getRemoteAddress() + " sent no hello";
-        }
-        head.flip();
-        if (head.getInt() != HELLO_MAGIC) {
-            return "a connection from " + ch.getRemoteAddress() + " that does not speak lmforge's ring protocol";
-        }
-        int version = head.getInt();
-        int size = head.getInt();
-        int from = head.getInt();
-        int len = head.getInt();
-        if (version != VERSION) {
-            return "!rank " + from + " speaks ring protocol version " + version + ", this rank " + VERSION
-                    + " (different lmforge versions on the executors?)";
-        }
-        if (len < 0 || len > 4096) {
-            return "a hello with a bad session length " + len;
-        }
-        ByteBuffer session = ByteBuffer.allocate(len);
-        if (!readWithin(ch, session, deadline)) {
-            return "a connection from " + ch.getRemoteAddress() + " sent a truncated hello";
-        }
-        String theirs = new String(session.array(), StandardCharsets.UTF_8);
-        if (!theirs.equals(sessionId)) {
-            return "a connection from session '" + theirs + "' (not '" + sessionId + "': a stale attempt?)";
-        }
-        if (size != n || from != expectedRank) {
-            return "!expected rank " + expectedRank + " of " + n + " to connect, but rank " + from + " of " + size + " did";
-        }
-        return null;
-    }
-
-    private static boolean readWithin(SocketChannel ch, ByteBuffer dst, long deadline) throws IOException {
-        while (dst.hasRemaining()) {
-            int r = ch.read(dst);
-            if (r < 0 || System.nanoTime() > deadline) {
-                return false;
-            }
-            if (r == 0) {
-                sleepQuietly(5);
-            }
-        }
-        return true;
     }
 
     // ---------------------------------------------------------------- operations
@@ -675,24 +517,6 @@ public final class TcpRingCollective implements Collective {
         sender.interrupt();
         try {
             sender.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort while failing
-            }
-        }
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -2,7 +2,6 @@ package io.lmforge.trainer.metrics;
 
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
-import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.data.ShardSplit;
 
 import java.io.PrintStream;
@@ -18,26 +17,36 @@ public final class TrainingMetrics implements AutoCloseable {
     private final MetricsLog log;
     private final PrometheusEndpoint prometheus;
     private final ConsoleProgress console;
+    private final Settings settings;
     private double unigram = Double.NaN;
 
-    private final TrainConfig config;
+    /**
+     * What the reports need of the run's config. A record of its own rather than the config itself
+     * so that this package stays below the training loop's package instead of depending back on it.
+     *
+     * @param globalBatch    sequences per optimizer step over all ranks
+     * @param prometheusPort the port to serve metrics on (0: any free one), or -1 for none
+     */
+    public record Settings(int microBatch, int gradAccumulation, long globalBatch, boolean fp16, boolean lossScaling,
+                           String prometheusHost, int prometheusPort) {
+    }
 
-    private TrainingMetrics(TrainConfig config, MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
-        this.config = config;
+    private TrainingMetrics(Settings settings, MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
+        this.settings = settings;
         this.log = log;
         this.prometheus = prometheus;
         this.console = console;
     }
 
     /** @param resumedStep the checkpoint step this run continues from, -1 for a new run (the log starts empty) */
-    public static TrainingMetrics open(TrainConfig config, Path runDir, boolean leader, long resumedStep, PrintStream out) {
+    public static TrainingMetrics open(Settings settings, Path runDir, boolean leader, long resumedStep, PrintStream out) {
         if (!leader) {
-            return new TrainingMetrics(config, null, null, null);
+            return new TrainingMetrics(settings, null, null, null);
         }
         MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"), resumedStep);
-        int port = config.metrics().prometheusPort();
-        PrometheusEndpoint prometheus = port >= 0 ? new PrometheusEndpoint(config.metrics().prometheusHost(), port) : null;
-        return new TrainingMetrics(config, log, prometheus, new ConsoleProgress(out));
+        int port = settings.prometheusPort();
+        PrometheusEndpoint prometheus = port >= 0 ? new PrometheusEndpoint(settings.prometheusHost(), port) : null;
+        return new TrainingMetrics(settings, log, prometheus, new ConsoleProgress(out));
     }
 
     /** The Prometheus port actually bound (useful with port 0), or -1. */
@@ -52,13 +61,12 @@ public final class TrainingMetrics implements AutoCloseable {
         }
         ModelSize size = ModelSize.of(model);
         console.message(size.describe(context).stripTrailing());
-        TrainConfig.Precision precision = config.run().precision();
-        String arithmetic = (precision.fp16() ? "fp16 compute, fp32 master weights" : "fp32")
-                + (precision.lossScaling() ? ", dynamic loss scaling" : "");
+        String arithmetic = (settings.fp16() ? "fp16 compute, fp32 master weights" : "fp32")
+                + (settings.lossScaling() ? ", dynamic loss scaling" : "");
         console.message(String.format("data: %,d train samples, %,d val samples of %d tokens; %d rank(s) on %s (%s); "
                         + "global batch %d × %d × %d = %d sequences%s%s",
-                train.samples(), val.samples(), context, worldSize, device, arithmetic, config.run().microBatch(),
-                config.run().gradAccumulation(), worldSize, config.globalBatch(worldSize),
+                train.samples(), val.samples(), context, worldSize, device, arithmetic, settings.microBatch(),
+                settings.gradAccumulation(), worldSize, settings.globalBatch(),
                 resumedFrom >= 0 ? "; resuming at step " + resumedFrom : "",
                 prometheus != null ? "; metrics on :" + prometheus.port() + "/metrics" : ""));
         Map<String, Object> d = new LinkedHashMap<>();
@@ -70,9 +78,9 @@ public final class TrainingMetrics implements AutoCloseable {
         d.put("train_samples", train.samples());
         d.put("val_samples", val.samples());
         d.put("world_size", worldSize);
-        d.put("global_batch_sequences", config.globalBatch(worldSize));
-        d.put("precision", precision.fp16() ? "fp16" : "fp32");
-        d.put("loss_scaling", precision.lossScaling());
+        d.put("global_batch_sequences", settings.globalBatch());
+        d.put("precision", settings.fp16() ? "fp16" : "fp32");
+        d.put("loss_scaling", settings.lossScaling());
         d.put("device", device.toString());
         d.put("resumed_from", resumedFrom);
         log.event(step, "start", d);

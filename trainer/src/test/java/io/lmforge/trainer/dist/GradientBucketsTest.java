@@ -1,8 +1,10 @@
 package io.lmforge.trainer.dist;
 
+import io.lmforge.trainer.DynamicLossScaler;
 import org.junit.jupiter.api.Test;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -133,5 +135,29 @@ class GradientBucketsTest {
         assertTrue(b.allFinite());
         b.pack("b", new float[]{Float.NaN});
         assertFalse(b.allFinite());
+    }
+
+    @Test
+    void overflowOnOneRankIsSeenByEveryRankAfterTheAllReduce() {
+        // Rank 1's gradient overflowed; after the mean all-reduce every rank sees a non-finite
+        // value, so every rank's scaler skips the same step and halves to the same scale.
+        Map<String, Integer> sizes = new LinkedHashMap<>();
+        sizes.put("w", 1000);
+        sizes.put("b", 10);
+        List<Float> scales = RingHarness.run(3, RingHarness.fastOptions(), c -> {
+            GradientBuckets g = GradientBuckets.plan(sizes, 1024);
+            float[] w = new float[1000];
+            Arrays.fill(w, 0.5f);
+            if (c.rank() == 1) {
+                w[123] = Float.POSITIVE_INFINITY;
+            }
+            g.pack("w", w);
+            g.pack("b", new float[10]);
+            g.allReduce(c, ReduceOp.MEAN);
+            DynamicLossScaler scaler = new DynamicLossScaler(new DynamicLossScaler.Config(1024f, 2f, 0.5f, 3, 256f, 4096f, 3));
+            assertFalse(scaler.update(g.allFinite()));
+            return scaler.scale();
+        });
+        assertEquals(List.of(512f, 512f, 512f), scales);
     }
 }

@@ -1,12 +1,12 @@
 package io.lmforge.trainer.dist.spark;
 
 import io.lmforge.config.InvalidConfigException;
-import io.lmforge.trainer.GradientSync;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.trainer.dist.CollectiveGradientSync;
 import io.lmforge.trainer.dist.DistributedSettings;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.trainer.dist.GradientSync;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkContext;

@@ -3,8 +3,8 @@ package io.lmforge.trainer.dist.nccl;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.lmforge.trainer.GradientSync;
 import io.lmforge.trainer.dist.CollectiveOptions;
+import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.dist.InProcessRendezvous;
 
 import java.time.Duration;

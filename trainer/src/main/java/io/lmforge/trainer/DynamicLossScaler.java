@@ -1,4 +1,4 @@
-package io.lmforge.trainer.dist;
+package io.lmforge.trainer;
 
 /**
  * Dynamic loss scaling for fp16 training (Micikevicius et al., "Mixed Precision Training"): the

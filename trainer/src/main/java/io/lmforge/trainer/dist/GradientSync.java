@@ -1,4 +1,4 @@
-package io.lmforge.trainer;
+package io.lmforge.trainer.dist;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
