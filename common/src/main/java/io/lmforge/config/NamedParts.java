@@ -44,7 +44,7 @@ public final class NamedParts<T> {
     }
 
     /** The parts {@code parent.listKey} names (or the defaults), each from {@code parent.<name>}. */
-    public List<T> build(Settings parent, String listKey) {
+    public List<T> buildAll(Settings parent, String listKey) {
         List<String> listed = parent.strings(listKey, defaults);
         Set<String> seen = new HashSet<>();
         for (String name : listed) {

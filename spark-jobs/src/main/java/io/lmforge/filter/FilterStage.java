@@ -90,7 +90,7 @@ public final class FilterStage implements Stage {
             return new Scoped(step.apply(section), domains);
         }));
         List<String> defaults = STEPS.keySet().stream().filter(n -> !OFF_BY_DEFAULT.contains(n)).toList();
-        List<Scoped> steps = new NamedParts<>(scoped, defaults).build(s, "steps");
+        List<Scoped> steps = new NamedParts<>(scoped, defaults).buildAll(s, "steps");
         List<String> skip = s.strings("skip-domains", List.of());
         s.requireNoUnknownKeys();
         return new FilterStage(steps, skip);

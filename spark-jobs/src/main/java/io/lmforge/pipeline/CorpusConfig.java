@@ -60,9 +60,9 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
         if (sources.isEmpty()) {
             throw new InvalidConfigException("sources: the config names no sources");
         }
-        List<Stage> stages = StageCatalog.stages().build(root, "stages");
+        List<Stage> stages = StageCatalog.stages().buildAll(root, "stages");
         checkColumns(stages, root.name("stages"));
-        List<ArtifactStage> artifacts = StageCatalog.artifacts().build(root, "artifacts");
+        List<ArtifactStage> artifacts = StageCatalog.artifacts().buildAll(root, "artifacts");
         OutputSettings output = OutputSettings.from(root.section("output"));
         root.requireNoUnknownKeys();
         return new CorpusConfig(runId, master, sparkConf, ingest, List.copyOf(sources), stages, artifacts,

@@ -22,7 +22,7 @@ class CleanStageTest {
 
     static Map<String, Row> clean(String hocon, StageRows rows) {
         CleanStage stage = CleanStage.from(Settings.of(ConfigFactory.parseString(hocon), "clean"));
-        return StageRows.byId(stage.apply(rows.dataset(), null));
+        return StageRows.byId(stage.apply(rows.dataset(), null).rows());
     }
 
     static String text(Map<String, Row> out, String id) {
@@ -114,7 +114,7 @@ class CleanStageTest {
         org.apache.spark.sql.Dataset<Row> input = io.lmforge.corpus.Rejections.reject(rows.dataset(), "earlier",
                 org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo("ok"),
                         org.apache.spark.sql.functions.lit("some_reason")));
-        Map<String, Row> out = StageRows.byId(stage.apply(input, null));
+        Map<String, Row> out = StageRows.byId(stage.apply(input, null).rows());
         assertEquals("empty_after_clean", reason(out.get("blank")));
         assertEquals("clean", StageRows.stage(out.get("blank")));
         assertEquals("some_reason", reason(out.get("ok")));

@@ -56,7 +56,7 @@ class FilterStageTest {
     /** Cleans with the defaults first, as the pipeline does, then filters. */
     static Map<String, Row> run(String hocon, StageRows rows) {
         CleanStage clean = CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean"));
-        return StageRows.byId(stage(hocon).apply(clean.apply(rows.dataset(), null), null));
+        return StageRows.byId(stage(hocon).apply(clean.apply(rows.dataset(), null).rows(), null).rows());
     }
 
     /** A text that one step alone must reject with a reason and detail starting as given (or keep: null). */
@@ -85,14 +85,14 @@ class FilterStageTest {
         List<Column> columns = new ArrayList<>(List.of(col(Columns.ID)));
         for (String step : cases.stream().map(Case::step).distinct().toList()) {
             List<FilterStep.Rule> rules = FilterStage.STEPS.get(step)
-                    .create(Settings.of(ConfigFactory.parseString(""), "filter." + step)).rules();
+                    .apply(Settings.of(ConfigFactory.parseString(""), "filter." + step)).rules();
             columns.add(coalesce(rules.stream().map(r -> when(r.fails(), lit(r.reason()))).toArray(Column[]::new))
                     .as("reason:" + step));
             columns.add(coalesce(rules.stream().map(r -> when(r.fails(), r.detail())).toArray(Column[]::new))
                     .as("detail:" + step));
         }
         Map<String, Row> out = StageRows.byId(stage("").apply(
-                CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean")).apply(rows.dataset(), null), null)
+                CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean")).apply(rows.dataset(), null).rows(), null).rows()
                 .select(columns.toArray(new Column[0])));
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);

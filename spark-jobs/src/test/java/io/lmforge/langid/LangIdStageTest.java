@@ -23,7 +23,7 @@ class LangIdStageTest {
 
     static Map<String, Row> run(String hocon, StageRows rows) {
         return StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(hocon), "langid"))
-                .apply(rows.dataset(), null));
+                .apply(rows.dataset(), null).rows());
     }
 
     @Test
@@ -66,7 +66,7 @@ class LangIdStageTest {
                 org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo("preset"),
                         org.apache.spark.sql.functions.lit("en")));
         Map<String, Row> out = StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(""), "langid"))
-                .apply(input, null));
+                .apply(input, null).rows());
         assertNull(reason(out.get("py")));
         assertNull(out.get("py").getAs("lang"));
         assertEquals("lang_unknown", reason(out.get("digits")));

@@ -1,5 +1,6 @@
 package io.lmforge.pipeline;
 
+import io.lmforge.corpus.OutputLayout;
 import io.lmforge.ingest.NoInputException;
 import io.lmforge.testing.CorpusRun;
 import org.apache.spark.sql.Dataset;
