@@ -98,6 +98,11 @@ public final class FilterStage implements Stage {
         return new FilterStage(steps, skip);
     }
 
+    /** Every step a config may name, those off by default included. */
+    public static List<String> knownSteps() {
+        return List.copyOf(STEPS.keySet());
+    }
+
     public List<String> stepNames() {
         return steps.stream().map(sc -> sc.step().name()).toList();
     }
