@@ -349,6 +349,11 @@ public final class Settings {
     /** Notes {@code key} as read; throws unless reference.conf lists it. */
     private void mark(String key) {
         read.add(key);
+        requireReference(key);
+    }
+
+    /** Throws unless reference.conf lists {@code key}; records it for {@link #recordReads}. */
+    private void requireReference(String key) {
         Set<String> recording = RECORDING.get();
         if (recording != null) {
             recording.add(referenceName(key));
@@ -359,8 +364,9 @@ public final class Settings {
         }
     }
 
+    /** The reference's object at {@code key}; not a read of the user's key (item defaults are no user key). */
     private Config referenceObject(String key) {
-        mark(key);
+        requireReference(key);
         String q = quote(key);
         if (!reference.hasPath(q) || reference.getValue(q).valueType() != ConfigValueType.OBJECT) {
             throw new IllegalStateException(referenceName(key) + " must be an object in reference.conf");

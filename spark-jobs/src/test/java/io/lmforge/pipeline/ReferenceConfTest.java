@@ -73,6 +73,8 @@ class ReferenceConfTest {
                     assertEquals("token-count", step, e.getMessage());
                 }
             }
+            String tokenizer = io.lmforge.testing.TestData.path("npm/tokenizer-deepseek_v3/models/tokenizer.json").toString();
+            build(everySource() + "filter { steps = [token-count], token-count { tokenizer = \"" + tokenizer + "\" } }");
             // Keys read only when others are set.
             build(everySource() + "tokenizer { special-tokens { bos = \"<s>\" } }\n"
                     + "dedup { previous = [\"/nowhere\"] }\nshards { mix { total-tokens = 1000, weights { a = 1 } } }\n"
