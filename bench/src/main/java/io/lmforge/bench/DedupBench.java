@@ -109,7 +109,7 @@ public final class DedupBench implements Callable<Integer> {
         List<Doc> withPages = new ArrayList<>(originals);
         withPages.addAll(RealText.pythonPages(deb, pages));
         NearDupSet set = NearDupSet.build(withPages, planted, 4);
-        DedupSettings settings = DedupSettings.from(Settings.of(ConfigFactory.parseString(dedup), "dedup"));
+        DedupSettings settings = DedupSettings.from(Settings.of(ConfigFactory.parseString(dedup), "lmforge.corpus", "dedup"));
         long bytes = set.docs().stream().mapToLong(d -> d.text().length()).sum();
         System.out.printf("labelled set: %d documents (%.1f MB of text), %d planted pairs, %d at J >= 0.8%n",
                 set.docs().size(), bytes / 1e6, set.pairs().size(),

@@ -157,7 +157,7 @@ public final class QualityBench implements Callable<Integer> {
                 return s;
             }
         }
-        return StageCatalog.stages().build(Settings.of(cfg.resolved(), ""), name);
+        return StageCatalog.stages().build(Settings.of(cfg.resolved(), "lmforge.corpus", ""), name);
     }
 
     private Pass time(String name, String over, Supplier<Dataset<Row>> pass, long documents,

@@ -134,7 +134,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
-                    "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "shards"));
+                    "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "lmforge.corpus", "shards"));
             profile.reset();
             t = System.nanoTime();
             cpu = cpuNanos();

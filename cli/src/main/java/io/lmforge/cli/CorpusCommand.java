@@ -29,7 +29,7 @@ final class CorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config));
+        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config, CorpusConfig.NAMESPACE));
         Optional<String> chosenMaster = master != null ? Optional.of(master) : cfg.master();
         SparkSession spark = SparkSessions.create(chosenMaster, cfg.sparkConf());
         try {

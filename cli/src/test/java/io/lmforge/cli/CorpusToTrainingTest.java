@@ -79,7 +79,7 @@ class CorpusToTrainingTest {
                 eval { every = 6 }
                 checkpoint { every = 6 }
                 metrics { prometheus-port = -1, log-every = 1 }
-                """), ""));
+                """), "lmforge.train", ""));
         Trainer.Result result = new Trainer(config, manifest, dir.resolve("run"), GradientSync.singleProcess(),
                 new Trainer.Options(0, true, new PrintStream(new ByteArrayOutputStream()))).run();
         assertEquals(12, result.step());

@@ -43,9 +43,11 @@ import static org.apache.spark.sql.functions.when;
 public final class FilterStage implements Stage {
     public static final String NAME = "filter";
 
-    /** Every step, in the default order; {@code token-count} is registered but not run by default. */
+    /**
+     * Every step; reference.conf's {@code filter.steps} is the default order, and leaves out
+     * {@code token-count} (it needs a tokenizer).
+     */
     static final Map<String, Function<Settings, FilterStep>> STEPS = new LinkedHashMap<>();
-    static final List<String> OFF_BY_DEFAULT = List.of("token-count");
 
     static {
         STEPS.put("word-count", WordCount::from);
@@ -86,14 +88,19 @@ public final class FilterStage implements Stage {
         Map<String, Function<Settings, Scoped>> scoped = new LinkedHashMap<>();
         // A step's own section also says which domains it is limited to.
         STEPS.forEach((name, step) -> scoped.put(name, section -> {
-            List<String> domains = section.strings("domains", List.of());
+            List<String> domains = section.strings("domains");
             return new Scoped(step.apply(section), domains);
         }));
-        List<String> defaults = STEPS.keySet().stream().filter(n -> !OFF_BY_DEFAULT.contains(n)).toList();
-        List<Scoped> steps = new NamedParts<>(scoped, defaults).buildAll(s, "steps");
-        List<String> skip = s.strings("skip-domains", List.of());
+        // The default list of steps is reference.conf's filter.steps.
+        List<Scoped> steps = new NamedParts<>(scoped).buildAll(s, "steps");
+        List<String> skip = s.strings("skip-domains");
         s.requireNoUnknownKeys();
         return new FilterStage(steps, skip);
+    }
+
+    /** Every step a config may name, those off by default included. */
+    public static List<String> knownSteps() {
+        return List.copyOf(STEPS.keySet());
     }
 
     public List<String> stepNames() {

@@ -55,7 +55,7 @@ public final class PiiStage implements Stage {
 
     public static PiiStage from(Settings s) {
         Set<PiiKind> kinds = EnumSet.noneOf(PiiKind.class);
-        for (String k : s.strings("kinds", EnumSet.allOf(PiiKind.class).stream().map(PiiKind::key).toList())) {
+        for (String k : s.strings("kinds")) {
             try {
                 kinds.add(PiiKind.parse(k));
             } catch (IllegalArgumentException e) {
@@ -63,7 +63,7 @@ public final class PiiStage implements Stage {
                         + EnumSet.allOf(PiiKind.class).stream().map(PiiKind::key).toList());
             }
         }
-        List<String> regions = s.strings("phone-regions", List.of("US", "CN"));
+        List<String> regions = s.strings("phone-regions");
         for (String r : regions) {
             if (!com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(r)) {
                 throw new InvalidConfigException(s.name("phone-regions") + " names '" + r

@@ -30,14 +30,23 @@ import java.util.TreeSet;
  * spark { master = "local[*]", conf { spark.sql.shuffle.partitions = 64 } }
  * dedup { ... }                                    # one section per stage, by its name
  * </pre>
- * Unknown keys anywhere, and wrong types, fail with the key's name.
+ * Unknown keys anywhere, and wrong types, fail with the key's name. Every key and its default is in
+ * spark-jobs' {@code reference.conf}, under {@link #NAMESPACE}.
  */
 public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<String, String> sparkConf,
                            IngestSettings ingest, List<SourceConfig> sources, List<Stage> stages,
                            List<ArtifactStage> artifacts, OutputSettings output, Config resolved) {
 
+    /** Where the corpus config's defaults are, in the merged reference.conf (spark-jobs' own). */
+    public static final String NAMESPACE = "lmforge.corpus";
+
     public static CorpusConfig load(File file) {
-        return from(Settings.load(file));
+        return from(Settings.load(file, NAMESPACE));
+    }
+
+    /** {@code user} as the section {@code path} of a corpus config ("" for the whole), over its defaults. */
+    public static Settings settings(Config user, String path) {
+        return Settings.of(user, NAMESPACE, path);
     }
 
     public static CorpusConfig from(Settings root) {
@@ -50,7 +59,7 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
         IngestSettings ingest = IngestSettings.from(root.section("ingest"));
         List<SourceConfig> sources = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Settings s : root.sections("sources")) {
+        for (Settings s : root.sections("sources", "source-defaults")) {
             SourceConfig source = SourceConfig.from(s, ingest);
             if (!names.add(source.name())) {
                 throw new InvalidConfigException(s.name("name") + " = '" + source.name() + "' is used by two sources");

@@ -17,14 +17,16 @@ import java.util.Set;
 public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEveryStage, String compression)
         implements Serializable {
 
-    public static final OutputSettings DEFAULTS = new OutputSettings(5, false, "zstd");
+    /** reference.conf's {@code lmforge.corpus.output}. */
+    public static final OutputSettings DEFAULTS = from(CorpusConfig.settings(
+            com.typesafe.config.ConfigFactory.empty(), "output"));
 
     public static OutputSettings from(Settings s) {
-        String codec = s.string("compression", DEFAULTS.compression);
+        String codec = s.string("compression");
         s.oneOf("compression", codec, Set.of("zstd", "snappy", "gzip", "lz4", "uncompressed"));
         OutputSettings out = new OutputSettings(
-                s.integer("rejected-samples-per-reason", DEFAULTS.rejectedSamplesPerReason),
-                s.bool("checkpoint-every-stage", DEFAULTS.checkpointEveryStage),
+                s.integer("rejected-samples-per-reason"),
+                s.bool("checkpoint-every-stage"),
                 codec);
         s.requireNoUnknownKeys();
         return out;

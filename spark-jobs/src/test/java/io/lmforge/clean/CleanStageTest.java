@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CleanStageTest {
 
     static Map<String, Row> clean(String hocon, StageRows rows) {
-        CleanStage stage = CleanStage.from(Settings.of(ConfigFactory.parseString(hocon), "clean"));
+        CleanStage stage = CleanStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "clean"));
         return StageRows.byId(stage.apply(rows.dataset(), null).rows());
     }
 
@@ -109,7 +109,7 @@ class CleanStageTest {
     @Test
     void textThatCleaningEmptiesIsRejectedAndRejectedRowsAreUntouched() {
         StageRows rows = new StageRows().prose("blank", "\u200B\u0000 \t\r\n\u00AD").prose("ok", "fine  text");
-        CleanStage stage = CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean"));
+        CleanStage stage = CleanStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "clean"));
         // A row an earlier stage rejected: its text must come through as it was.
         org.apache.spark.sql.Dataset<Row> input = io.lmforge.corpus.Rejections.reject(rows.dataset(), "earlier",
                 org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo("ok"),
@@ -125,7 +125,7 @@ class CleanStageTest {
     @Test
     void unknownKeysFailWithTheirName() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> CleanStage.from(Settings.of(ConfigFactory.parseString("lowercas = true"), "clean")));
+                () -> CleanStage.from(Settings.of(ConfigFactory.parseString("lowercas = true"), "lmforge.corpus", "clean")));
         assertTrue(e.getMessage().contains("clean.lowercas"), e.getMessage());
         assertNull(null);
     }

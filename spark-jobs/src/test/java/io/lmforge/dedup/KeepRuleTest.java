@@ -55,7 +55,7 @@ class KeepRuleTest {
     }
 
     Map<String, String> keeperOf(String hocon) {
-        DedupStage stage = new DedupStage(DedupSettings.from(Settings.of(ConfigFactory.parseString(hocon), "dedup")));
+        DedupStage stage = new DedupStage(DedupSettings.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "dedup")));
         StageResult result = stage.apply(corpus(), new StageContext(SparkTestSession.get(),
                 new OutputLayout(dir.resolve("out").toString()), "t"));
         Dataset<Row> out = result.rows();

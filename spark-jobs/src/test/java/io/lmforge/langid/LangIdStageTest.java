@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LangIdStageTest {
 
     static Map<String, Row> run(String hocon, StageRows rows) {
-        return StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(hocon), "langid"))
+        return StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "langid"))
                 .apply(rows.dataset(), null).rows());
     }
 
@@ -65,7 +65,7 @@ class LangIdStageTest {
         org.apache.spark.sql.Dataset<Row> input = rows.dataset().withColumn("lang",
                 org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo("preset"),
                         org.apache.spark.sql.functions.lit("en")));
-        Map<String, Row> out = StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(""), "langid"))
+        Map<String, Row> out = StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "langid"))
                 .apply(input, null).rows());
         assertNull(reason(out.get("py")));
         assertNull(out.get("py").getAs("lang"));

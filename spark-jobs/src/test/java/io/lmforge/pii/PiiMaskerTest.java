@@ -58,7 +58,7 @@ class PiiMaskerTest {
 
     @Test
     void stageMasksKeptRowsAndReportsCountsPerKind() {
-        PiiStage stage = PiiStage.from(Settings.of(ConfigFactory.parseString(""), "pii"));
+        PiiStage stage = PiiStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "pii"));
         StageRows rows = new StageRows().prose("a", "write to anna@gmail.com or zhang@qq.com")
                 .prose("b", TestData.debianReference("en", 633))
                 .code("c", "aws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n", "python");

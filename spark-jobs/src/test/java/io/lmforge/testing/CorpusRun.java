@@ -25,7 +25,7 @@ public final class CorpusRun {
     }
 
     public static CorpusRun run(String hocon, Path out) throws IOException {
-        CorpusConfig config = CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        CorpusConfig config = CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge.corpus", ""));
         CorpusJob.Result result = new CorpusJob(config, SparkTestSession.get(), new OutputLayout(out.toString())).run();
         return new CorpusRun(out, result);
     }

@@ -63,7 +63,7 @@ public class TrainerTest {
     }
 
     public static TrainConfig config(String hocon) {
-        return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge.train", ""));
     }
 
     static Trainer.Result train(String hocon, Path out, long stopAt) throws IOException {
