@@ -2,7 +2,6 @@ package io.lmforge.pipeline;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
-import io.lmforge.config.Settings;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
@@ -83,12 +82,12 @@ class StageContractTest {
 
     @Test
     void theFilterDeclaresTheSignalsOfTheStepsItRuns() {
-        Stage filter = StageCatalog.stages().build(Settings.of(ConfigFactory.parseString("filter { steps = [word-count] }"), ""), "filter");
+        Stage filter = StageCatalog.stages().build(CorpusConfig.settings(ConfigFactory.parseString("filter { steps = [word-count] }"), ""), "filter");
         List<String> added = new ArrayList<>(filter.addedColumns());
         assertEquals(List.of("word_count"), added);
     }
 
     private static CorpusConfig parse(String hocon) {
-        return CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        return CorpusConfig.from(CorpusConfig.settings(ConfigFactory.parseString(hocon).resolve(), ""));
     }
 }
