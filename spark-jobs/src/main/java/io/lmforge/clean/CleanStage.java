@@ -147,20 +147,9 @@ public final class CleanStage implements Stage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
-    public static final class Factory implements StageFactory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 10;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return CleanStage.from(section);
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 10, CleanStage::from);
         }
     }
 }

@@ -2,6 +2,8 @@ package io.lmforge.corpus;
 
 import io.lmforge.config.Settings;
 
+import java.util.function.Function;
+
 /**
  * Creates an artifact stage (tokenizer, shards) from its config section; found with
  * {@link java.util.ServiceLoader} ({@code META-INF/services/io.lmforge.corpus.ArtifactStageFactory}).
@@ -15,4 +17,32 @@ public interface ArtifactStageFactory {
     int defaultOrder();
 
     ArtifactStage create(Settings section);
+
+    /** A factory that is a name, a place and a constructor. */
+    abstract class Of implements ArtifactStageFactory {
+        private final String name;
+        private final int defaultOrder;
+        private final Function<Settings, ? extends ArtifactStage> create;
+
+        protected Of(String name, int defaultOrder, Function<Settings, ? extends ArtifactStage> create) {
+            this.name = name;
+            this.defaultOrder = defaultOrder;
+            this.create = create;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int defaultOrder() {
+            return defaultOrder;
+        }
+
+        @Override
+        public ArtifactStage create(Settings section) {
+            return create.apply(section);
+        }
+    }
 }

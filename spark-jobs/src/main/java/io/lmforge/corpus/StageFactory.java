@@ -2,6 +2,8 @@ package io.lmforge.corpus;
 
 import io.lmforge.config.Settings;
 
+import java.util.function.Function;
+
 /**
  * Creates a document stage from its config section. Factories are found with
  * {@link java.util.ServiceLoader} ({@code META-INF/services/io.lmforge.corpus.StageFactory}), so
@@ -17,4 +19,32 @@ public interface StageFactory {
 
     /** Builds the stage from {@code section}, checking it with {@link Settings#requireNoUnknownKeys()}. */
     Stage create(Settings section);
+
+    /** A factory that is a name, a place and a constructor: what every stage needs. */
+    abstract class Of implements StageFactory {
+        private final String name;
+        private final int defaultOrder;
+        private final Function<Settings, ? extends Stage> create;
+
+        protected Of(String name, int defaultOrder, Function<Settings, ? extends Stage> create) {
+            this.name = name;
+            this.defaultOrder = defaultOrder;
+            this.create = create;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public int defaultOrder() {
+            return defaultOrder;
+        }
+
+        @Override
+        public Stage create(Settings section) {
+            return create.apply(section);
+        }
+    }
 }

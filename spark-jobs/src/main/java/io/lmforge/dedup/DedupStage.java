@@ -413,20 +413,9 @@ public final class DedupStage implements Stage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
-    public static final class Factory implements StageFactory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 50;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return DedupStage.from(section);
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 50, DedupStage::from);
         }
     }
 }

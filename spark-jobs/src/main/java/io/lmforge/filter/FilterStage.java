@@ -182,20 +182,9 @@ public final class FilterStage implements Stage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
-    public static final class Factory implements StageFactory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 20;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return FilterStage.from(section);
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 20, FilterStage::from);
         }
     }
 }

@@ -118,20 +118,9 @@ public final class LangIdStage implements Stage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
-    public static final class Factory implements StageFactory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 30;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return LangIdStage.from(section);
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 30, LangIdStage::from);
         }
     }
 }

@@ -300,20 +300,9 @@ public final class ShardsStage implements ArtifactStage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.ArtifactStageFactory}. */
-    public static final class Factory implements ArtifactStageFactory {
-        @Override
-        public String name() {
-            return OutputLayout.SHARDS;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 20;
-        }
-
-        @Override
-        public ArtifactStage create(Settings section) {
-            return ShardsStage.from(section);
+    public static final class Factory extends ArtifactStageFactory.Of {
+        public Factory() {
+            super(OutputLayout.SHARDS, 20, ShardsStage::from);
         }
     }
 }

@@ -131,20 +131,9 @@ public final class PiiStage implements Stage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
-    public static final class Factory implements StageFactory {
-        @Override
-        public String name() {
-            return NAME;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 40;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return PiiStage.from(section);
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 40, PiiStage::from);
         }
     }
 }

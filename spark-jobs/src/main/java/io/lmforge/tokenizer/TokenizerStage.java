@@ -131,20 +131,9 @@ public final class TokenizerStage implements ArtifactStage {
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.ArtifactStageFactory}. */
-    public static final class Factory implements ArtifactStageFactory {
-        @Override
-        public String name() {
-            return OutputLayout.TOKENIZER;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return 10;
-        }
-
-        @Override
-        public ArtifactStage create(Settings section) {
-            return TokenizerStage.from(section);
+    public static final class Factory extends ArtifactStageFactory.Of {
+        public Factory() {
+            super(OutputLayout.TOKENIZER, 10, TokenizerStage::from);
         }
     }
 }
