@@ -1,5 +1,6 @@
 package io.lmforge.cli;
 
+import io.lmforge.corpus.CorpusSettings;
 import io.lmforge.pipeline.CorpusConfig;
 import io.lmforge.pipeline.CorpusJob;
 import io.lmforge.corpus.OutputLayout;
@@ -29,7 +30,7 @@ final class CorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config, CorpusConfig.NAMESPACE));
+        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config, CorpusSettings.NAMESPACE));
         Optional<String> chosenMaster = master != null ? Optional.of(master) : cfg.master();
         SparkSession spark = SparkSessions.create(chosenMaster, cfg.sparkConf());
         try {

@@ -26,7 +26,7 @@ public record CleanSettings(boolean decodeEntities, boolean nfkc, boolean remove
                             boolean removeStopwords, List<String> stopwords) implements Serializable {
 
     /** reference.conf's {@code lmforge.corpus.clean} (its stopwords: Lucene's English stop set). */
-    public static final CleanSettings DEFAULTS = from(io.lmforge.pipeline.CorpusConfig.settings(
+    public static final CleanSettings DEFAULTS = from(io.lmforge.corpus.CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "clean"));
 
     public static CleanSettings from(Settings s) {

@@ -45,7 +45,7 @@ public record DedupSettings(int k, int blocks, Fingerprinter.Segmenting segmenti
     public static final String DEFAULT_KEEP_BY = "lang_confidence";
 
     public static DedupSettings defaults() {
-        return from(io.lmforge.pipeline.CorpusConfig.settings(com.typesafe.config.ConfigFactory.empty(), "dedup"));
+        return from(io.lmforge.corpus.CorpusSettings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));
     }
 
     public static DedupSettings from(Settings s) {

@@ -22,7 +22,7 @@ import static org.apache.spark.sql.functions.size;
 record Stopwords(int min, List<String> words) implements FilterStep {
     static final String SIGNAL = "stopword_count";
     /** reference.conf's {@code filter.stopwords.words}. */
-    static final List<String> DEFAULT_WORDS = from(io.lmforge.pipeline.CorpusConfig.settings(
+    static final List<String> DEFAULT_WORDS = from(io.lmforge.corpus.CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "filter.stopwords")).words();
 
     static Stopwords from(Settings s) {

@@ -14,7 +14,7 @@ import java.io.Serializable;
 public record IngestSettings(long maxRecordBytes, int snippetChars, long bytesPerTask) implements Serializable {
 
     /** reference.conf's {@code lmforge.corpus.ingest}. */
-    public static final IngestSettings DEFAULTS = from(io.lmforge.pipeline.CorpusConfig.settings(
+    public static final IngestSettings DEFAULTS = from(io.lmforge.corpus.CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "ingest"));
 
     public static IngestSettings from(Settings s) {

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.CorpusSettings;
 import io.lmforge.corpus.Schemas;
 import io.lmforge.corpus.Stage;
 import io.lmforge.ingest.IngestSettings;
@@ -37,16 +38,8 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
                            IngestSettings ingest, List<SourceConfig> sources, List<Stage> stages,
                            List<ArtifactStage> artifacts, OutputSettings output, Config resolved) {
 
-    /** Where the corpus config's defaults are, in the merged reference.conf (spark-jobs' own). */
-    public static final String NAMESPACE = "lmforge.corpus";
-
     public static CorpusConfig load(File file) {
-        return from(Settings.load(file, NAMESPACE));
-    }
-
-    /** {@code user} as the section {@code path} of a corpus config ("" for the whole), over its defaults. */
-    public static Settings settings(Config user, String path) {
-        return Settings.of(user, NAMESPACE, path);
+        return from(Settings.load(file, CorpusSettings.NAMESPACE));
     }
 
     public static CorpusConfig from(Settings root) {

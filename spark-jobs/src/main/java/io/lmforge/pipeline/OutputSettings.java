@@ -1,5 +1,6 @@
 package io.lmforge.pipeline;
 
+import io.lmforge.corpus.CorpusSettings;
 import io.lmforge.config.Settings;
 
 import java.io.Serializable;
@@ -18,7 +19,7 @@ public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEve
         implements Serializable {
 
     /** reference.conf's {@code lmforge.corpus.output}. */
-    public static final OutputSettings DEFAULTS = from(CorpusConfig.settings(
+    public static final OutputSettings DEFAULTS = from(CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "output"));
 
     public static OutputSettings from(Settings s) {

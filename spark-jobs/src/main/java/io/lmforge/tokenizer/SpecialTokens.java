@@ -14,7 +14,7 @@ import java.util.Optional;
 public record SpecialTokens(String bos, String eos, Optional<String> pad, Optional<String> unk) implements Serializable {
 
     /** The names reference.conf gives ({@code lmforge.corpus.tokenizer.special-tokens}). */
-    public static final SpecialTokens DEFAULT = from(io.lmforge.pipeline.CorpusConfig.settings(
+    public static final SpecialTokens DEFAULT = from(io.lmforge.corpus.CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "tokenizer.special-tokens"));
 
     /** {@code special-tokens { bos = "<bos>", eos = "<eos>", pad = "<pad>", unk = "<unk>" }}, any key optional. */

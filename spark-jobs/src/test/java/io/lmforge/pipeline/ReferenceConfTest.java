@@ -1,5 +1,6 @@
 package io.lmforge.pipeline;
 
+import io.lmforge.corpus.CorpusSettings;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
@@ -39,7 +40,7 @@ class ReferenceConfTest {
     }
 
     private static CorpusConfig build(String hocon) {
-        return CorpusConfig.from(CorpusConfig.settings(ConfigFactory.parseString(hocon).resolve(), ""));
+        return CorpusConfig.from(CorpusSettings.of(ConfigFactory.parseString(hocon).resolve(), ""));
     }
 
     private static List<File> corpusConfs() {
@@ -58,12 +59,12 @@ class ReferenceConfTest {
         return Settings.recordReads(() -> {
             // Defaults only (sources have no default), and every stage, each from an empty section.
             build(everySource());
-            StageCatalog.stages().buildAll(CorpusConfig.settings(ConfigFactory.empty(), ""), "stages");
+            StageCatalog.stages().buildAll(CorpusSettings.of(ConfigFactory.empty(), ""), "stages");
             for (String stage : StageCatalog.stages().names()) {
-                StageCatalog.stages().build(CorpusConfig.settings(ConfigFactory.empty(), ""), stage);
+                StageCatalog.stages().build(CorpusSettings.of(ConfigFactory.empty(), ""), stage);
             }
             for (String stage : StageCatalog.artifacts().names()) {
-                StageCatalog.artifacts().build(CorpusConfig.settings(ConfigFactory.empty(), ""), stage);
+                StageCatalog.artifacts().build(CorpusSettings.of(ConfigFactory.empty(), ""), stage);
             }
             // Every filter step, token-count included (it needs a tokenizer, and says so).
             for (String step : io.lmforge.filter.FilterStage.knownSteps()) {
@@ -160,15 +161,15 @@ class ReferenceConfTest {
         assertEquals(new io.lmforge.langid.LangIdSettings(List.of("en", "zh"), List.of("en", "zh", "ja", "de", "fr", "es",
                         "it", "pt", "ru", "id", "ms", "ko", "ar", "nl", "pl", "tr", "vi", "fa", "sv", "cs", "uk", "hu", "el",
                         "ro", "da", "fi", "th", "hi", "he"), "low", 1000, 0.0, "keep"),
-                io.lmforge.langid.LangIdSettings.from(CorpusConfig.settings(ConfigFactory.empty(), "langid")));
+                io.lmforge.langid.LangIdSettings.from(CorpusSettings.of(ConfigFactory.empty(), "langid")));
         assertEquals(new io.lmforge.dedup.DedupSettings(3, 6, new io.lmforge.dedup.Fingerprinter.Segmenting(12, 40, 100, 16),
                 0, 64, 0.7, 128, 1, 2, io.lmforge.dedup.Fingerprinter.Weighting.LOG, 10, 256, "lang_confidence", true,
                 List.of(), true), io.lmforge.dedup.DedupSettings.defaults());
         // blocks follows k unless set.
-        assertEquals(8, io.lmforge.dedup.DedupSettings.from(CorpusConfig.settings(
+        assertEquals(8, io.lmforge.dedup.DedupSettings.from(CorpusSettings.of(
                 ConfigFactory.parseString("k = 5"), "dedup")).blocks());
         io.lmforge.pack.ShardSettings shards = io.lmforge.pack.ShardSettings.from(
-                CorpusConfig.settings(ConfigFactory.empty(), "shards"));
+                CorpusSettings.of(ConfigFactory.empty(), "shards"));
         assertEquals(List.of(2048L, 1234L, 128L << 20, 512L << 20, 1L), List.of((long) shards.seqLen(), shards.seed(),
                 shards.rowGroupBytes(), shards.fileBytes(), (long) shards.encodeBatch()));
         assertEquals(0.005, shards.valFraction());
@@ -178,7 +179,7 @@ class ReferenceConfTest {
                 java.util.OptionalLong.empty(), 64), shards.mix());
         assertEquals(new io.lmforge.tokenizer.TokenizerSettings(52_000, 2, java.util.Optional.empty(), 1.0, 1234,
                 java.util.Optional.empty()), io.lmforge.tokenizer.TokenizerSettings.from(
-                CorpusConfig.settings(ConfigFactory.empty(), "tokenizer")));
+                CorpusSettings.of(ConfigFactory.empty(), "tokenizer")));
         assertEquals(new io.lmforge.tokenizer.SpecialTokens("<bos>", "<eos>", java.util.Optional.of("<pad>"),
                 java.util.Optional.of("<unk>")), io.lmforge.tokenizer.SpecialTokens.DEFAULT);
         assertEquals(java.util.Arrays.stream(io.lmforge.pii.PiiKind.values()).map(io.lmforge.pii.PiiKind::key).toList(),

@@ -1,5 +1,6 @@
 package io.lmforge.pipeline;
 
+import io.lmforge.corpus.CorpusSettings;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.corpus.OutputLayout;
@@ -82,12 +83,12 @@ class StageContractTest {
 
     @Test
     void theFilterDeclaresTheSignalsOfTheStepsItRuns() {
-        Stage filter = StageCatalog.stages().build(CorpusConfig.settings(ConfigFactory.parseString("filter { steps = [word-count] }"), ""), "filter");
+        Stage filter = StageCatalog.stages().build(CorpusSettings.of(ConfigFactory.parseString("filter { steps = [word-count] }"), ""), "filter");
         List<String> added = new ArrayList<>(filter.addedColumns());
         assertEquals(List.of("word_count"), added);
     }
 
     private static CorpusConfig parse(String hocon) {
-        return CorpusConfig.from(CorpusConfig.settings(ConfigFactory.parseString(hocon).resolve(), ""));
+        return CorpusConfig.from(CorpusSettings.of(ConfigFactory.parseString(hocon).resolve(), ""));
     }
 }
