@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * real tokenizer and packing stages, on the bundled sample corpus's dialog and Chinese texts)
  * read by the trainer's parquet-mr reader exactly as Spark reads them, then trained on.
  */
-class CorpusToTrainingTest {
+class CorpusToTrainingIT {
 
     @Test
     void theTrainerReadsAndTrainsOnShardsFromTheCorpusJob(@TempDir Path dir) throws IOException {

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The runner's promises: same inputs give the same outputs, staged publishing, clear input errors. */
-class CorpusJobTest {
+class CorpusJobIT {
     @TempDir
     Path dir;
 
