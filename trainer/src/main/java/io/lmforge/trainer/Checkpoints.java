@@ -78,6 +78,14 @@ public final class Checkpoints {
 
     /** Writes a checkpoint atomically and returns its directory. */
     public Path save(CheckpointState state, NDList model, NDList optimizer) {
+        return save(state, model, optimizer, Map.of());
+    }
+
+    /**
+     * The same with more files (name to contents): the model config and tokenizer that make the
+     * checkpoint self-contained ({@code ModelFiles}); they are hashed in state.json like the tensors.
+     */
+    public Path save(CheckpointState state, NDList model, NDList optimizer, Map<String, byte[]> files) {
         Path target = pathOf(state.step());
         String name = target.getFileName().toString();
         Path temp = dir.resolve(TEMP_PREFIX + name + "-" + ProcessHandle.current().pid());
@@ -88,6 +96,10 @@ public final class Checkpoints {
             Map<String, String> hashes = new LinkedHashMap<>();
             hashes.putAll(writeTensors(temp, "model", model));
             hashes.putAll(writeTensors(temp, "optimizer", optimizer));
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                writeSynced(temp.resolve(f.getKey()), f.getValue());
+                hashes.put(f.getKey(), HexFormat.of().formatHex(sha256().digest(f.getValue())));
+            }
             pauseIfAsked(state.step(), temp);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("format", 1);
@@ -194,7 +206,7 @@ public final class Checkpoints {
     private static NDList readTensors(Path dir, String prefix, Map<String, String> files, NDManager manager) throws IOException {
         NDList out = new NDList();
         for (String name : files.keySet()) {
-            if (name.startsWith(prefix)) {
+            if (name.startsWith(prefix) && name.endsWith(".safetensors")) {
                 try (InputStream in = Files.newInputStream(dir.resolve(name))) {
                     out.addAll(NDList.decode(manager, in));
                 }
