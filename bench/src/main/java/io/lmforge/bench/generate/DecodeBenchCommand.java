@@ -36,8 +36,8 @@ public final class DecodeBenchCommand implements Callable<Integer> {
     @Option(names = "--contexts", split = ",", description = "tokens of context when decoding (default: 128,512,2048)")
     List<Integer> contexts = List.of(128, 512, 2048);
 
-    @Option(names = "--cached-steps", description = "timed decode steps with the cache (default: 16)")
-    int cachedSteps = 16;
+    @Option(names = "--cached-steps", description = "timed decode steps with the cache (default: 64)")
+    int cachedSteps = 64;
 
     @Option(names = "--recompute-steps", description = "timed steps recomputing the whole sequence (default: 2)")
     int recomputeSteps = 2;
@@ -112,7 +112,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             prompt[i] = random.nextInt(config.vocabSize());
         }
         // Cached: prefill (untimed), then cachedSteps forward passes of one token; the context ends at `context`.
-        generator.generate(new int[][]{Arrays.copyOf(prompt, 8)}, 2, Sampling.GREEDY, 1, -1, 0, null);   // warm-up
+        generator.generate(new int[][]{Arrays.copyOf(prompt, 8)}, 16, Sampling.GREEDY, 1, -1, 0, null);   // warm-up
         Generator.Result r = generator.generate(new int[][]{prompt}, cachedSteps + 1, Sampling.GREEDY, 1, -1, 0, null);
         double cached = r.decodeSteps() / (r.decodeNanos() / 1e9);
 
