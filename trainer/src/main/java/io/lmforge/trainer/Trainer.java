@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.checkpoint.Weights;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.DataPosition;
 import io.lmforge.shards.ShardManifest;
@@ -25,7 +26,6 @@ import org.apache.hadoop.conf.Configuration;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -390,17 +390,7 @@ public final class Trainer {
             throw new io.lmforge.config.InvalidConfigException("the checkpoint " + loaded.path() + " was written by "
                     + s.dataPositions().size() + " ranks; resuming needs the same number (got " + sync.worldSize() + ")");
         }
-        Map<String, NDArray> saved = new LinkedHashMap<>();
-        for (NDArray a : loaded.model()) {
-            saved.put(a.getName(), a);
-        }
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            NDArray from = saved.get(e.getKey());
-            if (from == null) {
-                throw new IllegalStateException(loaded.path() + " has no tensor " + e.getKey());
-            }
-            Tensors.copyInto(from, e.getValue().getArray(), e.getKey());
-        }
+        Weights.load(parameters, loaded.model(), loaded.path());
         optimizer.load(loaded.optimizer(), s.optimizerStep());
         stopping.restore(s.bestValidationLoss(), s.bestStep(), s.evaluationsWithoutImprovement());
         loaded.model().close();

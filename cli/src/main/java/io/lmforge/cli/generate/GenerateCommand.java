@@ -115,7 +115,7 @@ public final class GenerateCommand implements Callable<Integer> {
         CheckpointModel model;
         try {
             model = CheckpointModel.load(checkpoint);
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             err.println("lmforge: input error: " + e.getMessage());
             return 2;
         }

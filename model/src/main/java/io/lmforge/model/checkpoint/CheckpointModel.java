@@ -1,13 +1,10 @@
 package io.lmforge.model.checkpoint;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.generate.Generator;
@@ -22,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,7 +61,7 @@ public final class CheckpointModel implements AutoCloseable {
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
             loadWeights(dir, model, hashes, manager);
             return new CheckpointModel(dir, config, manager, model, tokenizer);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {      // IllegalStateException: a tensor missing or of another shape
             manager.close();
             tokenizer.close();
             throw e;
@@ -101,28 +97,15 @@ public final class CheckpointModel implements AutoCloseable {
             throw new NoSuchFileException(dir.resolve("model.safetensors") + " is missing");
         }
         files.sort(null);
-        Map<String, NDArray> saved = new HashMap<>();
         try (NDManager scratch = manager.newSubManager()) {
+            NDList saved = new NDList();
             for (Path f : files) {
                 verify(f, CheckpointFiles.sha256(f), hashes);
                 try (InputStream in = Files.newInputStream(f)) {
-                    for (NDArray a : NDList.decode(scratch, in)) {
-                        saved.put(a.getName(), a);
-                    }
+                    saved.addAll(NDList.decode(scratch, in));
                 }
             }
-            for (Map.Entry<String, Parameter> e : model.namedParameters().entrySet()) {
-                NDArray from = saved.get(e.getKey());
-                NDArray into = e.getValue().getArray();
-                if (from == null) {
-                    throw new IOException(dir + " has no tensor " + e.getKey());
-                }
-                if (!from.getShape().equals(into.getShape())) {
-                    throw new IOException(dir + ": " + e.getKey() + " has shape " + from.getShape() + ", the config says "
-                            + into.getShape());
-                }
-                into.set(new NDIndex("..."), from.toType(into.getDataType(), false).toDevice(into.getDevice(), false));
-            }
+            Weights.load(model.namedParameters(), saved, dir);
         }
     }
 
