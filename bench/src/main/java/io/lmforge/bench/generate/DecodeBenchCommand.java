@@ -50,6 +50,13 @@ public final class DecodeBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        for (int context : contexts) {
+            if (context < cachedSteps + 2) {
+                System.err.printf("lmforge: --contexts %d leaves no prompt: give at least --cached-steps + 2 = %d%n",
+                        context, cachedSteps + 2);
+                return 2;
+            }
+        }
         Engine.getInstance();
         if (threads != null) {
             JniUtils.setNumThreads(threads);
