@@ -2,11 +2,10 @@ package io.lmforge.cli.generate;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import com.typesafe.config.ConfigFactory;
 import io.lmforge.cli.LmForge;
-import io.lmforge.config.Settings;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.TestTokenizer;
+import io.lmforge.trainer.TrainerTest;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.trainer.dist.GradientSync;
@@ -37,14 +36,14 @@ class GenerateCommandTest {
     @BeforeAll
     static void train() throws IOException {
         Path shards = TestTokenizer.writeCorpus(dir.resolve("corpus"), 16);
-        TrainConfig config = TrainConfig.from(Settings.of(ConfigFactory.parseString("""
+        TrainConfig config = TrainerTest.config("""
                 model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 64
                         moe { routed-experts = 4, top-k = 2, expert-intermediate-size = 16 } }
                 train { max-steps = 4, micro-batch = 4, threads = 1 }
                 eval { every = 2 }
                 checkpoint { every = 2 }
                 metrics { prometheus-port = -1 }
-                """), ""));
+                """);
         run = dir.resolve("run");
         new Trainer(config, ShardManifest.load(shards.toString(), new Configuration()), run, GradientSync.singleProcess(),
                 new Trainer.Options(0, true, new PrintStream(new ByteArrayOutputStream()))).run();
