@@ -2,6 +2,11 @@ package io.lmforge.cli;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
+import io.lmforge.model.checkpoint.CheckpointFiles;
+import io.lmforge.model.checkpoint.CheckpointModel;
+import io.lmforge.model.generate.Generator;
+import io.lmforge.model.generate.Sampling;
+import io.lmforge.model.generate.TextGenerator;
 import io.lmforge.testing.CorpusRun;
 import io.lmforge.testing.SparkTestSession;
 import io.lmforge.testing.TestData;
@@ -86,6 +91,19 @@ class CorpusToTrainingIT {
         assertTrue(result.lastEval() != null && result.lastEval().domains().containsKey("chinese"), String.valueOf(result.lastEval()));
         assertTrue(result.lastEval().loss() < Math.log(600), "validation beats a uniform guess: " + result.lastEval().loss());
         assertTrue(Files.isDirectory(dir.resolve("run/checkpoints/step-00000012")));
+
+        // The checkpoint carries the corpus run's tokenizer and generates from it with nothing else.
+        try (CheckpointModel model = CheckpointModel.load(dir.resolve("run"))) {
+            assertEquals(CheckpointFiles.sha256(run.out.resolve("tokenizer/tokenizer.json")),
+                    CheckpointFiles.readConfig(model.directory()).tokenizerSha256());
+            assertEquals(manifest.tokenizerSha256(), CheckpointFiles.readConfig(model.directory()).tokenizerSha256());
+            TextGenerator.Result r = model.textGenerator().generate(List.of("你好", "How do I"), 8, Sampling.GREEDY, 1,
+                    List.of(), null);
+            for (TextGenerator.Completion c : r.completions()) {
+                assertTrue(c.tokens().length > 0 || c.finish() == Generator.Finish.EOS, c.toString());
+            }
+            assertTrue(r.completions().get(0).promptTokens() > 1, "the prompt is <bos> and its tokens");
+        }
     }
 
     private static String list(int[] values) {

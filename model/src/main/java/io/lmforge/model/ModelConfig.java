@@ -207,6 +207,28 @@ public record ModelConfig(String name, int vocabSize, int hiddenSize, int layers
         return out;
     }
 
+    /** The inverse of {@link #toMap()} (numbers may come back from JSON as doubles). */
+    public static ModelConfig fromMap(Map<String, ?> m) {
+        Map<?, ?> e = (Map<?, ?>) m.get("moe");
+        Moe moe = new Moe(num(e, "routed-experts").intValue(), num(e, "top-k").intValue(),
+                num(e, "shared-experts").intValue(), num(e, "expert-intermediate-size").intValue(),
+                num(e, "first-dense-layers").intValue(), num(e, "aux-loss-weight").doubleValue(),
+                Boolean.parseBoolean(String.valueOf(e.get("normalize-top-k"))));
+        return new ModelConfig(String.valueOf(m.get("name")), num(m, "vocab-size").intValue(),
+                num(m, "hidden-size").intValue(), num(m, "layers").intValue(), num(m, "heads").intValue(),
+                num(m, "intermediate-size").intValue(), num(m, "max-positions").intValue(),
+                num(m, "rope-base").doubleValue(), num(m, "norm-eps").doubleValue(), num(m, "init-std").doubleValue(),
+                Boolean.parseBoolean(String.valueOf(m.get("tie-embeddings"))), moe);
+    }
+
+    private static Number num(Map<?, ?> m, String key) {
+        Object v = m == null ? null : m.get(key);
+        if (v instanceof Number n) {
+            return n;
+        }
+        throw new InvalidConfigException("model config: " + key + " is missing or not a number (" + v + ")");
+    }
+
     private static String changed(Settings s, String preset) {
         for (String key : Set.of("hidden-size", "layers", "heads", "intermediate-size", "moe")) {
             if (s.raw().hasPath(key)) {

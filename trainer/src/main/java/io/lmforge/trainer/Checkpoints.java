@@ -7,6 +7,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
+import io.lmforge.model.checkpoint.CheckpointFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -33,14 +33,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Checkpoints under {@code RUN/checkpoints/step-NNNNNNNN/}: the parameters and the AdamW moments
  * as safetensors (readable by PyTorch's {@code safetensors.torch.load_file}), and
- * {@code state.json} with the step, data positions and the SHA-256 of every tensor file.
+ * {@code state.json} with the step, data positions and the SHA-256 of every file; with them the model
+ * part that inference reads ({@code config.json}, the tokenizer: see {@link CheckpointFiles}).
  *
  * <p>Writes are atomic: everything goes to a hidden temporary directory, is fsynced, and the
  * directory is renamed into place, so a process killed mid-write leaves only a temporary
@@ -49,7 +48,6 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
-    private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
     private static final String TEMP_PREFIX = ".tmp-";
     private static final long MAX_FILE_BYTES = 1L << 30;   // DJL's safetensors writer uses int offsets
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
@@ -73,11 +71,19 @@ public final class Checkpoints {
 
     /** The directory of the checkpoint of {@code step}. */
     public Path pathOf(long step) {
-        return dir.resolve(String.format("step-%08d", step));
+        return dir.resolve(CheckpointFiles.stepName(step));
     }
 
     /** Writes a checkpoint atomically and returns its directory. */
     public Path save(CheckpointState state, NDList model, NDList optimizer) {
+        return save(state, model, optimizer, Map.of());
+    }
+
+    /**
+     * The same with more files (name to contents): the model config and tokenizer that make the
+     * checkpoint self-contained ({@code ModelFiles}); they are hashed in state.json like the tensors.
+     */
+    public Path save(CheckpointState state, NDList model, NDList optimizer, Map<String, byte[]> files) {
         Path target = pathOf(state.step());
         String name = target.getFileName().toString();
         Path temp = dir.resolve(TEMP_PREFIX + name + "-" + ProcessHandle.current().pid());
@@ -88,6 +94,10 @@ public final class Checkpoints {
             Map<String, String> hashes = new LinkedHashMap<>();
             hashes.putAll(writeTensors(temp, "model", model));
             hashes.putAll(writeTensors(temp, "optimizer", optimizer));
+            for (Map.Entry<String, byte[]> f : files.entrySet()) {
+                writeSynced(temp.resolve(f.getKey()), f.getValue());
+                hashes.put(f.getKey(), CheckpointFiles.sha256(f.getValue()));
+            }
             pauseIfAsked(state.step(), temp);
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("format", 1);
@@ -150,7 +160,7 @@ public final class Checkpoints {
             return List.of();
         }
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> NAME.matcher(p.getFileName().toString()).matches())
+            return s.filter(p -> CheckpointFiles.step(p) >= 0)
                     .sorted(Comparator.comparingLong(Checkpoints::step)).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -182,7 +192,7 @@ public final class Checkpoints {
         @SuppressWarnings("unchecked")
         Map<String, String> files = (Map<String, String>) json.get("files");
         for (Map.Entry<String, String> f : files.entrySet()) {
-            String actual = sha256(path.resolve(f.getKey()));
+            String actual = CheckpointFiles.sha256(path.resolve(f.getKey()));
             if (!actual.equals(f.getValue())) {
                 throw new IOException(path.resolve(f.getKey()) + " has SHA-256 " + actual + ", state.json says " + f.getValue());
             }
@@ -194,7 +204,7 @@ public final class Checkpoints {
     private static NDList readTensors(Path dir, String prefix, Map<String, String> files, NDManager manager) throws IOException {
         NDList out = new NDList();
         for (String name : files.keySet()) {
-            if (name.startsWith(prefix)) {
+            if (name.startsWith(prefix) && name.endsWith(".safetensors")) {
                 try (InputStream in = Files.newInputStream(dir.resolve(name))) {
                     out.addAll(NDList.decode(manager, in));
                 }
@@ -267,16 +277,7 @@ public final class Checkpoints {
     }
 
     static long step(Path checkpoint) {
-        Matcher m = NAME.matcher(checkpoint.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    private static String sha256(Path file) throws IOException {
-        MessageDigest digest = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
-            in.transferTo(OutputStream.nullOutputStream());
-        }
-        return HexFormat.of().formatHex(digest.digest());
+        return CheckpointFiles.step(checkpoint);
     }
 
     private static MessageDigest sha256() {

@@ -1,7 +1,7 @@
 package io.lmforge.trainer;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
+import io.lmforge.model.checkpoint.Weights;
 
 /** Small tensor helpers the trainer needs and DJL spells awkwardly. */
 final class Tensors {
@@ -13,9 +13,6 @@ final class Tensors {
      * gradient and its place in the optimizer), checking shape and naming the tensor on mismatch.
      */
     static void copyInto(NDArray from, NDArray into, String name) {
-        if (!from.getShape().equals(into.getShape())) {
-            throw new IllegalStateException(name + ": saved shape " + from.getShape() + " but the model has " + into.getShape());
-        }
-        into.set(new NDIndex("..."), from.toType(into.getDataType(), false).toDevice(into.getDevice(), false));
+        Weights.copyInto(from, into, name);
     }
 }

@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.checkpoint.Weights;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.data.DataPosition;
 import io.lmforge.shards.ShardManifest;
@@ -25,7 +26,6 @@ import org.apache.hadoop.conf.Configuration;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,6 +110,7 @@ public final class Trainer {
                     new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), config.optimizer().gradClip(),
                     run.gradAccumulation(), run.maskDocuments(), scaler));
             Configuration hadoop = new Configuration();
+            ModelFiles modelFiles = ModelFiles.of(shards, modelConfig, hadoop);
             ShardSplit trainSplit = ShardSplit.open(shards, "train", context, hadoop);
             ShardSplit valSplit = ShardSplit.open(shards, "val", context, hadoop);
             Validation validation = new Validation(valSplit, new ArrayList<>(shards.split("val").tokensByDomain().keySet()),
@@ -121,7 +122,10 @@ public final class Trainer {
                 reportStart(metrics, start, modelConfig, context, trainSplit, valSplit, models.fp16(), device);
                 Session session = new Session(models, manager, optimizer, stopping, scaler, checkpoints, trainingStep, data,
                         context, validation, valSplit.samples() > 0, new ParameterStore(manager, false),
-                        new LanguageModelLoss(shards.ignoreIndex(), 0), metrics);
+                        new LanguageModelLoss(shards.ignoreIndex(), 0), metrics, modelFiles.files());
+                if (modelFiles.warning() != null && sync.rank() == 0) {
+                    metrics.warning(start.step(), modelFiles.warning());
+                }
                 Progress progress = new Progress(start);
                 long stopAt = options.stopAtStep() > 0 ? Math.min(options.stopAtStep(), run.maxSteps()) : run.maxSteps();
 
@@ -155,11 +159,13 @@ public final class Trainer {
      *
      * @param scaler    the loss scaler, null without loss scaling
      * @param validates whether the val split has samples (else no validation and no early stopping)
+     * @param modelFiles config.json and the tokenizer, copied into every checkpoint
      */
     private record Session(MixedPrecision models, NDManager manager, AdamW optimizer, EarlyStopping stopping,
                            DynamicLossScaler scaler, Checkpoints checkpoints, TrainingStep trainingStep,
                            TrainingStream data, int context, Validation validation, boolean validates,
-                           ParameterStore validationStore, LanguageModelLoss validationLoss, TrainingMetrics metrics) {
+                           ParameterStore validationStore, LanguageModelLoss validationLoss, TrainingMetrics metrics,
+                           Map<String, byte[]> modelFiles) {
     }
 
     /**
@@ -384,17 +390,7 @@ public final class Trainer {
             throw new io.lmforge.config.InvalidConfigException("the checkpoint " + loaded.path() + " was written by "
                     + s.dataPositions().size() + " ranks; resuming needs the same number (got " + sync.worldSize() + ")");
         }
-        Map<String, NDArray> saved = new LinkedHashMap<>();
-        for (NDArray a : loaded.model()) {
-            saved.put(a.getName(), a);
-        }
-        for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
-            NDArray from = saved.get(e.getKey());
-            if (from == null) {
-                throw new IllegalStateException(loaded.path() + " has no tensor " + e.getKey());
-            }
-            Tensors.copyInto(from, e.getValue().getArray(), e.getKey());
-        }
+        Weights.load(parameters, loaded.model(), loaded.path());
         optimizer.load(loaded.optimizer(), s.optimizerStep());
         stopping.restore(s.bestValidationLoss(), s.bestStep(), s.evaluationsWithoutImprovement());
         loaded.model().close();
@@ -427,7 +423,7 @@ public final class Trainer {
         CheckpointState state = new CheckpointState(progress.step, progress.tokensSeen, positions, config.run().seed(),
                 stopping.best(), stopping.bestStep(), stopping.evaluationsWithoutImprovement(), optimizer.step(),
                 session.models().master().config().toMap(), scaler == null ? null : scaler.state());
-        Path path = session.checkpoints().save(state, tensors, optimizer.state());
+        Path path = session.checkpoints().save(state, tensors, optimizer.state(), session.modelFiles());
         session.checkpoints().prune(config.checkpoint().keep(), stopping.bestStep());
         session.metrics().event(progress.step, "checkpoint", Map.of("path", path.toString()));
         return path;

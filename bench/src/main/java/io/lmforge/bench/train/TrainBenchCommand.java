@@ -142,7 +142,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
     }
 
     /** FLOP/s of an n×n by n×n fp32 multiply through DJL: the best of several timed rounds. */
-    static double matmulRate(NDManager manager, int n) {
+    public static double matmulRate(NDManager manager, int n) {
         NDArray a = manager.randomNormal(new Shape(n, n));
         NDArray b = manager.randomNormal(new Shape(n, n));
         double flops = 2.0 * n * n * n;

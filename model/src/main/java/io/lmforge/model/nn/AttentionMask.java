@@ -31,6 +31,27 @@ public final class AttentionMask {
         return additive(sameDocument.logicalAnd(allowedCausal(documentIds.getManager(), (int) t)), dataType);
     }
 
+    /**
+     * (B, 1, T, start + T) for incremental decoding of left-padded sequences: the queries in slots
+     * [start, start + T) see every earlier or equal slot that is not padding (slots before
+     * {@code padding[b]}); a padding query sees itself only, so its row is finite and its own
+     * (ignored) output stays finite too.
+     */
+    public static NDArray cachedStep(NDManager manager, int[] padding, int start, int length, DataType dataType) {
+        int keys = start + length;
+        float[] m = new float[padding.length * length * keys];
+        for (int b = 0; b < padding.length; b++) {
+            for (int i = 0; i < length; i++) {
+                int query = start + i;
+                for (int j = 0; j < keys; j++) {
+                    boolean allowed = j <= query && (j >= padding[b] || j == query);
+                    m[(b * length + i) * keys + j] = allowed ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        return manager.create(m, new ai.djl.ndarray.types.Shape(padding.length, 1, length, keys)).toType(dataType, false);
+    }
+
     private static NDArray allowedCausal(NDManager manager, int length) {
         NDArray pos = manager.arange(length);
         return pos.reshape(length, 1).gte(pos.reshape(1, length));

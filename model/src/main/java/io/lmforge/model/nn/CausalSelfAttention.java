@@ -34,12 +34,29 @@ public final class CausalSelfAttention extends ModelBlock {
      * @param mask additive (0 or −∞), broadcastable to (B, H, T, T); see {@link AttentionMask}
      */
     public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
+        return forward(ps, x, rope, mask, null, -1, training);
+    }
+
+    /**
+     * The same with a key/value cache (inference): this call's keys and values are written into
+     * {@code cache} at slots [{@code start}, start + T) and the queries attend to slots [0, start + T).
+     *
+     * @param cache null for the training forward (keys and values of x alone)
+     * @param mask  additive, broadcastable to (B, H, T, start + T)
+     */
+    public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache,
+                           int start, boolean training) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
         NDList qkvSplit = qkv.forward(ps, x, training).split(3, 2);
         NDArray q = rope.apply(toHeads(qkvSplit.get(0), b, t));
         NDArray k = rope.apply(toHeads(qkvSplit.get(1), b, t));
         NDArray v = toHeads(qkvSplit.get(2), b, t);
+        if (cache != null) {
+            NDList kv = cache.append(k, v, start);
+            k = kv.get(0);
+            v = kv.get(1);
+        }
 
         NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim));
         NDArray attention = scores.add(mask).softmax(-1);

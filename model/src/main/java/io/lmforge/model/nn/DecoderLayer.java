@@ -39,7 +39,13 @@ public final class DecoderLayer extends ModelBlock {
     }
 
     public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
-        NDArray h = x.add(attention.forward(ps, attentionNorm.forward(ps, x, training), rope, mask, training));
+        return forward(ps, x, rope, mask, null, -1, training);
+    }
+
+    /** With a key/value cache: see {@link CausalSelfAttention#forward(ParameterStore, NDArray, RotaryEmbedding, NDArray, KvCache.Layer, int, boolean)}. */
+    public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache, int start,
+                          boolean training) {
+        NDArray h = x.add(attention.forward(ps, attentionNorm.forward(ps, x, training), rope, mask, cache, start, training));
         NDArray normed = ffnNorm.forward(ps, h, training);
         if (moe == null) {
             return new Output(h.add(dense.forward(ps, normed, training)), null, null);

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -98,6 +99,27 @@ public final class DeepSeekModel extends ModelBlock {
         NDArray logits = head == null ? embedding.logits(ps, h, training) : head.forward(ps, h, training);
         lastExpertCounts = counts;
         return new NDList(logits, balanceLoss);
+    }
+
+    /**
+     * Inference with a key/value cache: runs {@code tokens} (B, T), which occupy cache slots
+     * [cache.length(), cache.length() + T), stores their keys and values, advances the cache and
+     * returns the logits of the last slot only, (B, V). A prompt goes through in one call
+     * (prefill), then one token per call. The same parameters as {@link #forward}; no gradients.
+     *
+     * @param rope tables at each token's absolute position, (B, 1, T, hd/2) ({@link RotaryEmbedding#at})
+     * @param mask additive, (B, 1, T, cache.length() + T): causal, and no query sees a padding slot
+     */
+    public NDArray forwardCached(ParameterStore ps, NDArray tokens, RotaryEmbedding rope, NDArray mask, KvCache cache) {
+        int start = cache.length();
+        int length = (int) tokens.getShape().get(1);
+        NDArray h = embedding.forward(ps, tokens, false);
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(ps, h, rope, mask, cache.layer(i), start, false).hidden();
+        }
+        cache.advance(length);
+        h = norm.forward(ps, h.get(new NDIndex(":, -1, :")), false);
+        return head == null ? embedding.logits(ps, h, false) : head.forward(ps, h, false);
     }
 
     @Override

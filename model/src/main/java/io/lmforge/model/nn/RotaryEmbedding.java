@@ -20,8 +20,8 @@ import ai.djl.ndarray.types.Shape;
  *
  * The angles are computed in double on the host, so the table is exact in any dtype.
  *
- * @param cos (T, hd/2)
- * @param sin (T, hd/2)
+ * @param cos (T, hd/2), or (B, 1, T, hd/2) for per-sequence positions
+ * @param sin the same shape as cos
  */
 public record RotaryEmbedding(NDArray cos, NDArray sin) {
 
@@ -38,6 +38,32 @@ public record RotaryEmbedding(NDArray cos, NDArray sin) {
             }
         }
         Shape shape = new Shape(length, half);
+        return new RotaryEmbedding(manager.create(c, shape).toType(dataType, false),
+                manager.create(s, shape).toType(dataType, false));
+    }
+
+    /**
+     * Tables for explicit positions, one row per sequence: cos and sin of shape (B, 1, T, hd/2),
+     * which broadcast over the heads. Incremental decoding uses them: a step's queries sit at
+     * each sequence's own absolute positions, whatever slot of the cache they occupy.
+     */
+    public static RotaryEmbedding at(NDManager manager, int[][] positions, int headDim, double base, DataType dataType) {
+        int half = headDim / 2;
+        int b = positions.length;
+        int length = positions[0].length;
+        double[] c = new double[b * length * half];
+        double[] s = new double[b * length * half];
+        for (int row = 0; row < b; row++) {
+            for (int t = 0; t < length; t++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = positions[row][t] * Math.pow(base, -2.0 * i / headDim);
+                    int at = (row * length + t) * half + i;
+                    c[at] = Math.cos(angle);
+                    s[at] = Math.sin(angle);
+                }
+            }
+        }
+        Shape shape = new Shape(b, 1, length, half);
         return new RotaryEmbedding(manager.create(c, shape).toType(dataType, false),
                 manager.create(s, shape).toType(dataType, false));
     }
