@@ -87,5 +87,5 @@ submit --master "k8s://$K8S_API" --deploy-mode cluster \
   --conf spark.kubernetes.executor.podTemplateFile="$executor_template" \
   --conf spark.kubernetes.driver.podTemplateContainerName=spark-kubernetes-driver \
   --conf spark.kubernetes.executor.podTemplateContainerName=spark-kubernetes-executor \
-  "${k8s_args[@]}" \
+  ${k8s_args[@]+"${k8s_args[@]}"} \
   "$@"

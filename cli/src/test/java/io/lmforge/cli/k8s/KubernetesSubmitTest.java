@@ -234,4 +234,31 @@ class KubernetesSubmitTest {
         assertTrue(template.contains("lmforge.io/pod-template: executor-gpu"), template);
         assertTrue(template.contains("nvidia.com/gpu"), template);
     }
+    @Test
+    void gpusForExecutorsOnlyAndOptionsThatReplaceTheWrappers() throws Exception {
+        List<String> argv = wrapperArgs(Map.of("K8S_GPU", "executors"),
+                "--conf", "spark.executor.memoryOverheadFactor=0.6",
+                "--", "train", "--config", "s3a://b/t.conf", "--data", "s3a://b/shards", "--out", "/mnt/runs/t", "--distributed", "4");
+        List<String> confs = new ArrayList<>();
+        for (int i = 0; i < argv.size() - 1; i++) {
+            if (argv.get(i).equals("--conf")) {
+                confs.add(argv.get(i + 1));
+            }
+        }
+        assertTrue(confs.contains("spark.kubernetes.driver.podTemplateFile=" + ROOT.resolve("scripts/submit/k8s/driver.yaml")), confs.toString());
+        assertTrue(confs.contains("spark.kubernetes.executor.podTemplateFile=" + ROOT.resolve("scripts/submit/k8s/executor-gpu.yaml")));
+        assertTrue(confs.contains("spark.executor.resource.gpu.amount=1"));
+        assertTrue(confs.stream().noneMatch(c -> c.startsWith("spark.driver.resource.gpu")), confs.toString());
+        // spark-submit keeps the last value of a property: the user's comes after the wrapper's.
+        assertTrue(confs.indexOf("spark.executor.memoryOverheadFactor=0.6") > confs.indexOf("spark.executor.memoryOverheadFactor=0.4"));
+        assertEquals("local:///opt/lmforge/lmforge.jar", argv.get(argv.indexOf("train") - 1));
+
+        ProcessBuilder bad = new ProcessBuilder("bash", ROOT.resolve("scripts/submit/k8s.sh").toString(), "--", "corpus")
+                .redirectErrorStream(true);
+        bad.environment().putAll(Map.of("K8S_GPU", "2", "K8S_API", "http://127.0.0.1:1", "LMFORGE_IMAGE", IMAGE, "LMFORGE_DRY_RUN", "1"));
+        Process p = bad.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(2, p.waitFor(), out);
+        assertTrue(out.contains("K8S_GPU must be 0, 1 or executors"), out);
+    }
 }
