@@ -16,10 +16,12 @@ import java.util.Set;
 
 /**
  * A byte-level BPE encoder in plain Java that gives the ids Hugging Face tokenizers (0.21, the
- * version DJL 0.35 ships) gives, for the one family of tokenizers it knows: DeepSeek-V3's
- * pre-tokenizer (ours too), no normalizer, a BPE model without dropout or subword affixes, and
- * added tokens without strip or single-word rules. {@link #load} declines anything else, with the
- * reason, and the caller keeps using {@link HfEncoder}.
+ * version DJL 0.35 ships) gives, for the byte-level BPE family: Split pre-tokenizers with
+ * DeepSeek-V3's (ours too), GPT-2's, Llama-3's or Qwen's regexes ({@link PreTokenizer},
+ * {@link SplitScanner}), ByteLevel with or without prefix space and regex, no normalizer or the
+ * Unicode normalization forms, a BPE model without dropout or subword affixes ({@code ignore_merges}
+ * either way), and added tokens without strip or single-word rules. {@link #load} declines
+ * anything else, with the reason, and the caller keeps using {@link HfEncoder}.
  *
  * <p>It follows HF's encoding step by step: added tokens are cut out first, leftmost-longest,
  * non-normalized ones before normalized ones (two passes, as {@code AddedVocabulary} does, with
