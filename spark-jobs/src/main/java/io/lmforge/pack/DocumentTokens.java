@@ -30,7 +30,8 @@ import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.xxhash64;
 
 /**
- * The tokenization pass: every kept document becomes {@code <bos> ids <eos>}, encoded in the
+ * The tokenization pass: every kept document becomes {@code <bos> ids <eos>} (either delimiter
+ * may be absent, see {@link Delimiters}), encoded in the
  * executors by a {@link DocumentEncoder}, with its domain, a stable ordering key and a hash of its
  * text (which decides its split, see {@link ValSplit}).
  *
@@ -65,12 +66,59 @@ public final class DocumentTokens {
     }
 
     /**
+     * The tokens put around each document's ids: {@code bos} before, {@code eos} after; -1 for none.
+     * From {@code shards.bos-token} and {@code shards.eos-token}, else from tokenizer_config.json.
+     */
+    public record Delimiters(int bos, int eos) implements java.io.Serializable {
+        /**
+         * Resolves the settings against the tokenizer. A tokenizer whose config names neither a bos
+         * nor an eos token, with neither setting given, is an error: documents would run together.
+         */
+        public static Delimiters of(TokenizerArtifact tokenizer, ShardSettings settings, String configFile) {
+            java.util.Map<String, Integer> named = tokenizer.specialIds();
+            if (settings.bosToken().isEmpty() && settings.eosToken().isEmpty()
+                    && !named.containsKey("bos") && !named.containsKey("eos")) {
+                throw new io.lmforge.config.InvalidConfigException(configFile + " names neither a bos_token nor an eos_token, "
+                        + "so nothing says where a document ends: set shards.eos-token (and shards.bos-token) to a token "
+                        + "of tokenizer.json, or to none");
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode[] json = new com.fasterxml.jackson.databind.node.ObjectNode[1];
+            int[] ids = new int[2];
+            String[] roles = {"bos", "eos"};
+            for (int k = 0; k < 2; k++) {
+                java.util.Optional<String> setting = k == 0 ? settings.bosToken() : settings.eosToken();
+                if (setting.isEmpty()) {
+                    ids[k] = named.getOrDefault(roles[k], -1);
+                } else if (setting.get().equals(ShardSettings.NONE)) {
+                    ids[k] = -1;
+                } else {
+                    if (json[0] == null) {
+                        json[0] = io.lmforge.tokenizer.TokenizerJson.parse(tokenizer.json(), "tokenizer.json");
+                    }
+                    ids[k] = io.lmforge.tokenizer.TokenizerJson.idOf(json[0], setting.get());
+                    if (ids[k] < 0) {
+                        throw new io.lmforge.config.InvalidConfigException("shards." + roles[k] + "-token = '" + setting.get()
+                                + "' is not a token of the tokenizer (" + configFile.replaceAll("[^/]*$", "") + "tokenizer.json); "
+                                + "name one of its tokens, or none");
+                    }
+                }
+            }
+            return new Delimiters(ids[0], ids[1]);
+        }
+
+        /** Tokens a document of {@code n} ids takes. */
+        int length(int n) {
+            return n + (bos >= 0 ? 1 : 0) + (eos >= 0 ? 1 : 0);
+        }
+    }
+
+    /**
      * Lazily encodes the documents; the caller materializes the result. Each task also sends its
      * documents' lengths and hashes to {@code index} (a task with more than its share of
      * {@code indexLimit} documents sends only that it was over), and counts the documents Hugging
      * Face tokenizers encoded in {@code byHf}.
      */
-    static Dataset<Row> encode(Dataset<Row> documents, TokenizerArtifact tokenizer, DocumentEncoder.Source encoder,
+    static Dataset<Row> encode(Dataset<Row> documents, Delimiters delimiters, DocumentEncoder.Source encoder,
                                ShardSettings settings, DocumentIndex.Collector index, long indexLimit,
                                LongAccumulator byHf) {
         List<String> present = Arrays.asList(documents.columns());
@@ -101,12 +149,10 @@ public final class DocumentTokens {
             partitions = input.rdd().getNumPartitions();   // each task's share of the index budget
         }
         Broadcast<DocumentEncoder.Source> shared = jsc.broadcast(encoder);
-        int bos = tokenizer.bos();
-        int eos = tokenizer.eos();
         int batch = settings.encodeBatch();
         long budget = DocumentIndex.budget(indexLimit, partitions);
         return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows,
-                DocumentEncoder.shared(shared.value()), bos, eos, batch, new DocumentIndex.Gatherer(index, budget), byHf),
+                DocumentEncoder.shared(shared.value()), delimiters, batch, new DocumentIndex.Gatherer(index, budget), byHf),
                 Encoders.row(SCHEMA));
     }
 
@@ -114,20 +160,18 @@ public final class DocumentTokens {
     private static final class Encoded implements Iterator<Row> {
         private final Iterator<Row> rows;
         private final DocumentEncoder encoder;
-        private final int bos;
-        private final int eos;
+        private final Delimiters delimiters;
         private final int batch;
         private final DocumentIndex.Gatherer index;
         private final LongAccumulator byHf;
         private final List<Row> pending = new ArrayList<>();
         private Iterator<Row> out = java.util.Collections.emptyIterator();
 
-        Encoded(Iterator<Row> rows, DocumentEncoder encoder, int bos, int eos, int batch, DocumentIndex.Gatherer index,
+        Encoded(Iterator<Row> rows, DocumentEncoder encoder, Delimiters delimiters, int batch, DocumentIndex.Gatherer index,
                 LongAccumulator byHf) {
             this.rows = rows;
             this.encoder = encoder;
-            this.bos = bos;
-            this.eos = eos;
+            this.delimiters = delimiters;
             this.batch = batch;
             this.index = index;
             this.byHf = byHf;
@@ -158,15 +202,22 @@ public final class DocumentTokens {
                 for (int i = 0; i < texts.length; i++) {
                     Row r = pending.get(i);
                     int[] ids = encoded[i];
-                    ByteBuffer packed = ByteBuffer.allocate(4 * (ids.length + 2)).order(ByteOrder.LITTLE_ENDIAN);
-                    packed.putInt(bos);
+                    int n = delimiters.length(ids.length);
+                    if (n == 0) {
+                        continue;   // an empty text with neither delimiter: nothing to pack
+                    }
+                    ByteBuffer packed = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+                    if (delimiters.bos() >= 0) {
+                        packed.putInt(delimiters.bos());
+                    }
                     for (int id : ids) {
                         packed.putInt(id);
                     }
-                    packed.putInt(eos);
-                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3),
-                            ids.length + 2, packed.array()));
-                    index.add(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), ids.length + 2);
+                    if (delimiters.eos() >= 0) {
+                        packed.putInt(delimiters.eos());
+                    }
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), n, packed.array()));
+                    index.add(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), n);
                 }
                 out = done.iterator();
             }

@@ -71,7 +71,7 @@ final class Packer {
     static final String START = "start";
     static final String SEQ = "seq";
 
-    /** A piece of a sequence with its ids (little-endian int32 bytes); is_start: it begins with its document's bos. */
+    /** A piece of a sequence with its ids (little-endian int32 bytes); is_start: it begins with its document's first token (its bos, if any). */
     static final StructType PIECES = new StructType(new StructField[]{
             DataTypes.createStructField(SPLIT_INDEX, DataTypes.IntegerType, false),
             DataTypes.createStructField("position", DataTypes.LongType, false),

@@ -24,13 +24,20 @@ import java.util.Optional;
  *                               # own thread (Spark's tasks already fill the cores); more uses HF's
  *                               # batch API and its thread pool
  *   tokenizer = "/path/to/tokenizer"   # a tokenizer/ directory; default: this run's, else OUT/tokenizer
+ *   bos-token = "&lt;|begin_of_text|&gt;"   # the token each document starts with, or none;
+ *                               # default: tokenizer_config.json's bos_token (none if it names none)
+ *   eos-token = "&lt;|endoftext|&gt;"       # the token each document ends with, or none; default: its eos_token
  *   mix { ... }                 # see MixSettings
  * }
  * </pre>
  */
 public record ShardSettings(int seqLen, long seed, double valFraction, long rowGroupBytes, long fileBytes,
-                            DocumentEncoder.Choice encoder, int encodeBatch, Optional<String> tokenizer, MixSettings mix)
+                            DocumentEncoder.Choice encoder, int encodeBatch, Optional<String> tokenizer, MixSettings mix,
+                            Optional<String> bosToken, Optional<String> eosToken)
         implements Serializable {
+
+    /** The value of bos-token or eos-token that delimits documents without a token on that side. */
+    public static final String NONE = "none";
 
     public static ShardSettings from(Settings s) {
         int seqLen = s.integer("seq-len");
@@ -57,9 +64,16 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
             throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
         }
         Optional<String> tokenizer = s.optionalString("tokenizer");
+        Optional<String> bosToken = s.optionalString("bos-token");
+        Optional<String> eosToken = s.optionalString("eos-token");
+        for (String key : new String[]{"bos-token", "eos-token"}) {
+            if (s.optionalString(key).filter(String::isEmpty).isPresent()) {
+                throw new InvalidConfigException(s.name(key) + " must name a token of tokenizer.json, or be none");
+            }
+        }
         MixSettings mix = MixSettings.from(s.section("mix"));
         s.requireNoUnknownKeys();
-        return new ShardSettings(seqLen, seed, val, rowGroup, file, encoder, batch, tokenizer, mix);
+        return new ShardSettings(seqLen, seed, val, rowGroup, file, encoder, batch, tokenizer, mix, bosToken, eosToken);
     }
 
     /** Tokens per sequence: seq_len inputs, and the targets shifted by one. */

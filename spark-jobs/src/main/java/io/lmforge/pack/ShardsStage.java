@@ -75,7 +75,10 @@ public final class ShardsStage implements ArtifactStage {
     public Map<String, Object> build(Dataset<Row> documents, StageContext context) throws IOException {
         SparkSession spark = context.spark();
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
-        TokenizerArtifact tokenizer = TokenizerArtifact.read(hadoop, tokenizerDir(context, hadoop));
+        String tokenizerDir = tokenizerDir(context, hadoop);
+        TokenizerArtifact tokenizer = TokenizerArtifact.read(hadoop, tokenizerDir);
+        DocumentTokens.Delimiters delimiters = DocumentTokens.Delimiters.of(tokenizer, settings,
+                new Path(tokenizerDir, TokenizerArtifact.CONFIG_JSON).toString());
 
         long t = System.nanoTime();
         String work = context.layout().work("tokens");
@@ -89,7 +92,7 @@ public final class ShardsStage implements ArtifactStage {
         DocumentEncoder.Source source = DocumentEncoder.Source.of(tokenizer, settings.encoder());
         String encoder = DocumentEncoder.shared(source).name();
         LongAccumulator byHf = spark.sparkContext().longAccumulator("shards: documents encoded by HF tokenizers");
-        DocumentTokens.encode(documents, tokenizer, source, settings, collector, Packer.broadcastPieces(), byHf)
+        DocumentTokens.encode(documents, delimiters, source, settings, collector, Packer.broadcastPieces(), byHf)
                 .write().mode("overwrite")
                 .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
         // The schema is known: inferring it would cost a Spark job that reads a footer.
@@ -125,7 +128,7 @@ public final class ShardsStage implements ArtifactStage {
         double packSeconds = seconds(t);
         spark.sparkContext().setJobDescription(null);
 
-        ShardManifest manifest = manifest(tokenizer, train, val, splits);
+        ShardManifest manifest = manifest(tokenizer, delimiters, train, val, splits);
         TokenizerArtifact.writeFile(hadoop, new Path(dir, ShardManifest.FILE), manifest.toJson());
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -137,6 +140,8 @@ public final class ShardsStage implements ArtifactStage {
         report.put("unmet", train.report().get("unmet"));
         report.put("notes", concat(train.notes(), val.notes()));
         report.put("encoder", encoder);
+        report.put("bos_token_id", delimiters.bos() >= 0 ? delimiters.bos() : ShardSettings.NONE);
+        report.put("eos_token_id", delimiters.eos() >= 0 ? delimiters.eos() : ShardSettings.NONE);
         report.put("hf_encoded_documents", byHf.value());
         report.put("tokenize_seconds", round(tokenizeSeconds));
         report.put("tokenize_tokens_per_second", tokenizeSeconds > 0 ? Math.round(textTokens / tokenizeSeconds) : 0);
@@ -152,7 +157,7 @@ public final class ShardsStage implements ArtifactStage {
     private record Written(long sequences, List<String> files, List<Long> fileSequences) {
     }
 
-    private ShardManifest manifest(TokenizerArtifact tokenizer, MixPlan train, MixPlan val, Map<String, Written> written) {
+    private ShardManifest manifest(TokenizerArtifact tokenizer, DocumentTokens.Delimiters delimiters, MixPlan train, MixPlan val, Map<String, Written> written) {
         Map<String, ShardManifest.Split> splits = new LinkedHashMap<>();
         for (MixPlan plan : List.of(train, val)) {
             Written w = written.get(plan.split());
@@ -165,8 +170,15 @@ public final class ShardsStage implements ArtifactStage {
             splits.put(plan.split(), new ShardManifest.Split(plan.split(), w.files().stream().map(Path::new).toList(),
                     w.fileSequences(), w.sequences(), w.sequences() * plan.window(), tokensByDomain, documents));
         }
+        // bos and eos: the tokens the documents start and end with (absent where there is none).
         Map<String, Integer> specials = new LinkedHashMap<>();
-        for (String role : List.of("bos", "eos", "pad", "unk")) {
+        if (delimiters.bos() >= 0) {
+            specials.put("bos", delimiters.bos());
+        }
+        if (delimiters.eos() >= 0) {
+            specials.put("eos", delimiters.eos());
+        }
+        for (String role : List.of("pad", "unk")) {
             if (tokenizer.specialIds().containsKey(role)) {
                 specials.put(role, tokenizer.specialIds().get(role));
             }

@@ -16,10 +16,12 @@ import java.util.Set;
 
 /**
  * A byte-level BPE encoder in plain Java that gives the ids Hugging Face tokenizers (0.21, the
- * version DJL 0.35 ships) gives, for the one family of tokenizers it knows: DeepSeek-V3's
- * pre-tokenizer (ours too), no normalizer, a BPE model without dropout or subword affixes, and
- * added tokens without strip or single-word rules. {@link #load} declines anything else, with the
- * reason, and the caller keeps using {@link HfEncoder}.
+ * version DJL 0.35 ships) gives, for the byte-level BPE family: Split pre-tokenizers with
+ * DeepSeek-V3's (ours too), GPT-2's, Llama-3's or Qwen's regexes ({@link PreTokenizer},
+ * {@link SplitScanner}), ByteLevel with or without prefix space and regex, no normalizer or the
+ * Unicode normalization forms, a BPE model without dropout or subword affixes ({@code ignore_merges}
+ * either way), and added tokens without strip or single-word rules. {@link #load} declines
+ * anything else, with the reason, and the caller keeps using {@link HfEncoder}.
  *
  * <p>It follows HF's encoding step by step: added tokens are cut out first, leftmost-longest,
  * non-normalized ones before normalized ones (two passes, as {@code AddedVocabulary} does, with
@@ -48,6 +50,11 @@ public final class BpeEncoder {
     private final Map<String, Integer> wholeWords;
     /** The added-token passes, in HF's order: non-normalized tokens, then normalized ones; empty ones left out. */
     private final AddedTokens[] passes;
+    /** Index in {@link #passes} of the first pass on normalized text: the normalizer runs on each gap before it. */
+    private final int firstNormalizedPass;
+    /** The normalizer, as Unicode normalization forms applied in order; empty for none. */
+    private final java.text.Normalizer.Form[] normalizer;
+    private final Pipeline preTokenizer;
     private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
 
     /** What {@link #load} made of a tokenizer.json: an encoder, or the reason there is none. */
@@ -65,13 +72,16 @@ public final class BpeEncoder {
     }
 
     private BpeEncoder(ObjectNode json) throws Declined {
-        checkNormalizer(json.get("normalizer"));
-        checkPreTokenizer(json.get("pre_tokenizer"));
+        normalizer = normalizer(json.get("normalizer"));
+        preTokenizer = preTokenizer(json.get("pre_tokenizer"));
         JsonNode model = json.path("model");
         require("BPE".equals(model.path("type").asText()), "model type is " + model.path("type") + ", not BPE");
         require(isNull(model.get("dropout")), "BPE dropout " + model.get("dropout") + " (sampled merges)");
-        require(isNull(model.get("continuing_subword_prefix")), "BPE continuing_subword_prefix is set");
-        require(isNull(model.get("end_of_word_suffix")), "BPE end_of_word_suffix is set");
+        // An empty prefix or suffix (Qwen's) changes nothing.
+        require(isNull(model.get("continuing_subword_prefix")) || model.get("continuing_subword_prefix").asText().isEmpty(),
+                "BPE continuing_subword_prefix is set");
+        require(isNull(model.get("end_of_word_suffix")) || model.get("end_of_word_suffix").asText().isEmpty(),
+                "BPE end_of_word_suffix is set");
         require(!model.path("byte_fallback").asBoolean(false), "BPE byte_fallback is on");
         JsonNode vocabNode = model.path("vocab");
         require(vocabNode.isObject(), "model.vocab is not an object");
@@ -116,7 +126,15 @@ public final class BpeEncoder {
             rank++;
         }
         wholeWords = model.path("ignore_merges").asBoolean(false) ? vocab : null;
-        passes = addedTokenPasses(json.path("added_tokens"), vocab);
+        AddedTokens[][] p = addedTokenPasses(json.path("added_tokens"), vocab);
+        List<AddedTokens> all = new ArrayList<>();
+        for (AddedTokens[] each : p) {
+            for (AddedTokens t : each) {
+                all.add(t);
+            }
+        }
+        passes = all.toArray(new AddedTokens[0]);
+        firstNormalizedPass = p[0].length;
     }
 
     /** An encoder for exactly this tokenizer.json (as HF would load it), or the reason it declines. */
@@ -166,11 +184,55 @@ public final class BpeEncoder {
     }
 
     /**
+     * Code points (all from Unicode 11 to 13) that java.text.Normalizer (Java 17, Unicode 13) and
+     * HF tokenizers 0.21 ({@code unicode-normalization}, older tables) normalize differently: new
+     * combining classes, compatibility decompositions and one composition (U+11935 U+11930). A text
+     * that holds one goes to HF when the tokenizer has a normalizer. Measured by
+     * {@code BpeEncoderFamilyTest}, which runs every assigned code point through both.
+     */
+    private static final int[] NORMALIZER_DIFFERS = {
+            0x7FD, 0x8D3, 0x9FE, 0xD3B, 0xD3C, 0xEBA, 0x1ABF, 0x1AC0, 0x1DF6, 0x1DF7,
+            0x1DF8, 0x1DF9, 0x32FF, 0xA82C, 0xAB69, 0x10D24, 0x10D25, 0x10D26, 0x10D27, 0x10EAB,
+            0x10EAC, 0x10F46, 0x10F47, 0x10F48, 0x10F49, 0x10F4A, 0x10F4B, 0x10F4C, 0x10F4D, 0x10F4E,
+            0x10F4F, 0x10F50, 0x1133B, 0x1145E, 0x11839, 0x1183A, 0x11930, 0x11935, 0x11938, 0x1193D,
+            0x1193E, 0x11943, 0x119E0, 0x11A34, 0x11A47, 0x11A99, 0x11D42, 0x11D44, 0x11D45, 0x11D97,
+            0x16FF0, 0x16FF1, 0x1E130, 0x1E131, 0x1E132, 0x1E133, 0x1E134, 0x1E135, 0x1E136, 0x1E2EC,
+            0x1E2ED, 0x1E2EE, 0x1E2EF, 0x1F16C, 0x1FBF0, 0x1FBF1, 0x1FBF2, 0x1FBF3, 0x1FBF4, 0x1FBF5,
+            0x1FBF6, 0x1FBF7, 0x1FBF8, 0x1FBF9,
+    };
+    private static final java.util.BitSet NORMALIZER_DIFFERS_SET = new java.util.BitSet();
+
+    static {
+        for (int cp : NORMALIZER_DIFFERS) {
+            NORMALIZER_DIFFERS_SET.set(cp);
+        }
+    }
+
+    /** Whether this JVM normalizes {@code text} as HF does: it holds none of {@link #NORMALIZER_DIFFERS}. */
+    static boolean normalizesAsHf(String text) {
+        for (int i = 0, n = text.length(); i < n; i++) {
+            char c = text.charAt(i);
+            if (c < 0x7FD) {
+                continue;
+            }
+            int cp = c;
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(text.charAt(i + 1))) {
+                cp = Character.toCodePoint(c, text.charAt(++i));
+            }
+            if (NORMALIZER_DIFFERS_SET.get(cp)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The ids of {@code text}, as HF tokenizers encodes it without adding special tokens; null when
-     * {@link #canEncode} is false (encode that text with HF).
+     * {@link #canEncode} is false, or the tokenizer has a normalizer and the text holds a code point
+     * whose normalization differs between the JVM and HF (encode that text with HF).
      */
     public int[] encode(String text) {
-        return canEncode(text) ? encodeUnchecked(text) : null;
+        return canEncode(text) && (normalizer.length == 0 || normalizesAsHf(text)) ? encodeUnchecked(text) : null;
     }
 
     /** {@link #encode} without the check: for tests that show where the JVM's Unicode tables part from HF's. */
@@ -181,10 +243,21 @@ public final class BpeEncoder {
         return Arrays.copyOf(w.out, w.size);
     }
 
-    /** Cuts added tokens out of [from, to) with pass {@code pass}, then the next pass on the gaps. */
+    /**
+     * Cuts added tokens out of [from, to) with pass {@code pass}, then the next pass on the gaps; the
+     * normalizer runs on each gap the non-normalized tokens leave, as HF's {@code AddedVocabulary} does.
+     */
     private void addedTokens(String s, int from, int to, int pass, Work w) {
+        if (pass == firstNormalizedPass && normalizer.length > 0) {
+            String n = normalize(s, from, to);
+            if (n != null) {
+                s = n;
+                from = 0;
+                to = n.length();
+            }
+        }
         if (pass == passes.length) {
-            PreTokenizer.split(s, from, to, w);
+            preTokenizer.split(s, from, to, w);
             return;
         }
         AddedTokens tokens = passes[pass];
@@ -289,6 +362,34 @@ public final class BpeEncoder {
         }
     }
 
+    /** The normalized text of s[from, to), or null when it is already normalized. */
+    private String normalize(String s, int from, int to) {
+        // Below U+0300 every character is in NFC and composes with nothing before it; below U+00A0,
+        // in every form.
+        char limit = '\u0300';
+        for (java.text.Normalizer.Form f : normalizer) {
+            if (f != java.text.Normalizer.Form.NFC) {
+                limit = '\u00A0';
+            }
+        }
+        int i = from;
+        while (i < to && s.charAt(i) < limit) {
+            i++;
+        }
+        if (i == to) {
+            return null;
+        }
+        CharSequence text = from == 0 && to == s.length() ? s : s.substring(from, to);
+        String out = null;
+        for (java.text.Normalizer.Form f : normalizer) {
+            if (!java.text.Normalizer.isNormalized(text, f)) {
+                out = java.text.Normalizer.normalize(text, f);
+                text = out;
+            }
+        }
+        return out;
+    }
+
     // ---- configuration checks ----
 
     private static void require(boolean ok, String reason) throws Declined {
@@ -301,32 +402,129 @@ public final class BpeEncoder {
         return n == null || n.isNull();
     }
 
-    private static void checkNormalizer(JsonNode n) throws Declined {
-        boolean identity = isNull(n) || ("Sequence".equals(n.path("type").asText())
-                && n.path("normalizers").isArray() && n.path("normalizers").isEmpty());
-        require(identity, "normalizer " + n + " (only none or an empty Sequence)");
+    /** HF normalizers that java.text.Normalizer reproduces exactly (the Unicode normalization forms). */
+    private static java.text.Normalizer.Form[] normalizer(JsonNode n) throws Declined {
+        List<java.text.Normalizer.Form> forms = new ArrayList<>();
+        if (!isNull(n)) {
+            List<JsonNode> steps = new ArrayList<>();
+            if ("Sequence".equals(n.path("type").asText()) && n.path("normalizers").isArray()) {
+                n.path("normalizers").forEach(steps::add);
+            } else {
+                steps.add(n);
+            }
+            for (JsonNode step : steps) {
+                String type = step.path("type").asText();
+                require(step.size() == 1 && Set.of("NFC", "NFD", "NFKC", "NFKD").contains(type),
+                        "normalizer " + n + " (only none, NFC, NFD, NFKC, NFKD or a Sequence of them)");
+                forms.add(java.text.Normalizer.Form.valueOf(type));
+            }
+        }
+        return forms.toArray(new java.text.Normalizer.Form[0]);
     }
 
-    private static void checkPreTokenizer(JsonNode p) throws Declined {
-        String reason = "pre_tokenizer is not DeepSeek-V3's (three Isolated Splits, then ByteLevel without prefix space or regex): " + p;
-        require(p != null && "Sequence".equals(p.path("type").asText()), reason);
-        JsonNode steps = p.path("pretokenizers");
-        require(steps.isArray() && steps.size() == PreTokenizer.SPLITS.size() + 1 && p.size() == 2, reason);
-        for (int i = 0; i < PreTokenizer.SPLITS.size(); i++) {
-            JsonNode s = steps.get(i);
-            require(s.size() == 4 && "Split".equals(s.path("type").asText())
-                    && s.path("pattern").size() == 1
-                    && PreTokenizer.SPLITS.get(i).equals(s.path("pattern").path("Regex").asText(null))
-                    && "Isolated".equals(s.path("behavior").asText())
-                    && s.path("invert").isBoolean() && !s.path("invert").asBoolean(), reason);
+    /**
+     * The pre-tokenizers it reproduces: {@code Split} steps (behaviour {@code Isolated}, not
+     * inverted) with DeepSeek-V3's three regexes or one of the {@link SplitScanner} regexes, then
+     * {@code ByteLevel} (with or without prefix space, with or without GPT-2's regex); or
+     * {@code ByteLevel} alone.
+     */
+    private static Pipeline preTokenizer(JsonNode p) throws Declined {
+        String reason = "pre_tokenizer is not Split steps with known regexes (DeepSeek-V3's, GPT-2's, Llama-3's, Qwen's) "
+                + "then ByteLevel: " + p;
+        require(p != null && !p.isNull(), reason);
+        List<JsonNode> steps = new ArrayList<>();
+        if ("Sequence".equals(p.path("type").asText())) {
+            require(p.size() == 2 && p.path("pretokenizers").isArray(), reason);
+            p.path("pretokenizers").forEach(steps::add);
+        } else {
+            steps.add(p);
         }
-        JsonNode b = steps.get(PreTokenizer.SPLITS.size());
+        require(!steps.isEmpty(), reason);
+        List<Object> splits = new ArrayList<>();
+        int i = 0;
+        int deepseek = PreTokenizer.SPLITS.size();
+        while (i < steps.size() - 1) {
+            boolean fused = i + deepseek < steps.size();
+            for (int k = 0; fused && k < deepseek; k++) {
+                fused = PreTokenizer.SPLITS.get(k).equals(splitRegex(steps.get(i + k)));
+            }
+            if (fused) {
+                splits.add(Pipeline.DEEPSEEK);
+                i += deepseek;
+                continue;
+            }
+            SplitScanner scanner = SplitScanner.forRegex(splitRegex(steps.get(i)));
+            require(scanner != null, reason);
+            splits.add(scanner);
+            i++;
+        }
+        require(i == steps.size() - 1, reason);
+        JsonNode b = steps.get(i);
         require("ByteLevel".equals(b.path("type").asText())
-                && b.path("add_prefix_space").isBoolean() && !b.path("add_prefix_space").asBoolean()
-                && b.path("use_regex").isBoolean() && !b.path("use_regex").asBoolean(), reason);
+                && b.path("add_prefix_space").isBoolean() && b.path("use_regex").isBoolean(), reason);
         for (Iterator<String> it = b.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             require(Set.of("type", "add_prefix_space", "use_regex", "trim_offsets").contains(f), reason);
+        }
+        return new Pipeline(splits.toArray(), b.path("add_prefix_space").asBoolean(), b.path("use_regex").asBoolean());
+    }
+
+    /** The regex of an Isolated, not inverted Split step, or null for any other step. */
+    private static String splitRegex(JsonNode s) {
+        boolean split = s.size() == 4 && "Split".equals(s.path("type").asText())
+                && s.path("pattern").size() == 1 && s.path("pattern").path("Regex").isTextual()
+                && "Isolated".equals(s.path("behavior").asText())
+                && s.path("invert").isBoolean() && !s.path("invert").asBoolean();
+        return split ? s.path("pattern").path("Regex").asText() : null;
+    }
+
+    /**
+     * The pre-tokenizer steps in order, each applied to the pieces of the one before: DeepSeek-V3's
+     * fused three Splits ({@link PreTokenizer#split}) or a {@link SplitScanner}; then ByteLevel's
+     * prefix space (put before every piece that does not start with a space, as HF does) and regex.
+     */
+    static final class Pipeline {
+        static final Object DEEPSEEK = "deepseek";
+        private final Object[] steps;
+        private final boolean prefixSpace;
+        private final boolean useRegex;
+
+        Pipeline(Object[] steps, boolean prefixSpace, boolean useRegex) {
+            this.steps = steps;
+            this.prefixSpace = prefixSpace;
+            this.useRegex = useRegex;
+        }
+
+        void split(String s, int from, int to, PreTokenizer.PieceSink sink) {
+            run(0, s, from, to, sink);
+        }
+
+        private void run(int k, String s, int from, int to, PreTokenizer.PieceSink sink) {
+            if (k == steps.length) {
+                byteLevel(s, from, to, sink);
+                return;
+            }
+            // The common case (the last Split feeds a plain ByteLevel) hands pieces straight to the sink.
+            PreTokenizer.PieceSink next = k + 1 == steps.length && !prefixSpace && !useRegex ? sink
+                    : (t, f, e) -> run(k + 1, t, f, e, sink);
+            if (steps[k] == DEEPSEEK) {
+                PreTokenizer.split(s, from, to, next);
+            } else {
+                ((SplitScanner) steps[k]).isolate(s, from, to, next);
+            }
+        }
+
+        private void byteLevel(String s, int from, int to, PreTokenizer.PieceSink sink) {
+            if (prefixSpace && from < to && s.charAt(from) != ' ') {
+                s = " " + s.substring(from, to);
+                from = 0;
+                to = s.length();
+            }
+            if (useRegex) {
+                SplitScanner.GPT2.isolate(s, from, to, sink);
+            } else if (from < to) {
+                sink.piece(s, from, to);
+            }
         }
     }
 
@@ -335,7 +533,7 @@ public final class BpeEncoder {
      * {@code add_tokens} (the vocabulary's id if the content is in it, else the next free id after
      * the vocabulary's size), split into a non-normalized and a normalized pass.
      */
-    private static AddedTokens[] addedTokenPasses(JsonNode added, Map<String, Integer> vocab) throws Declined {
+    private static AddedTokens[][] addedTokenPasses(JsonNode added, Map<String, Integer> vocab) throws Declined {
         List<JsonNode> specials = new ArrayList<>();
         List<JsonNode> ordinary = new ArrayList<>();
         Set<String> specialContents = new HashSet<>();
@@ -370,7 +568,7 @@ public final class BpeEncoder {
         }
         List<JsonNode> all = new ArrayList<>(specials);
         all.addAll(ordinary);
-        List<AddedTokens> passes = new ArrayList<>();
+        AddedTokens[][] passes = new AddedTokens[2][];
         for (boolean normalized : new boolean[]{false, true}) {
             List<String> contents = new ArrayList<>();
             for (JsonNode t : all) {
@@ -378,11 +576,10 @@ public final class BpeEncoder {
                     contents.add(t.path("content").asText());
                 }
             }
-            if (!contents.isEmpty()) {
-                passes.add(new AddedTokens(contents, ids));
-            }
+            passes[normalized ? 1 : 0] = contents.isEmpty() ? new AddedTokens[0]
+                    : new AddedTokens[]{new AddedTokens(contents, ids)};
         }
-        return passes.toArray(new AddedTokens[0]);
+        return passes;
     }
 
     /** One pass of added tokens, longest first so the first that matches at a position is the longest. */

@@ -9,9 +9,11 @@ import java.util.Optional;
 
 /**
  * The names of the special tokens, by role. A trained tokenizer gives them ids 0..3 in this order
- * (bos, eos, pad, unk); a released tokenizer has its own names, looked up in its vocabulary.
+ * (bos, eos, pad, unk); a released tokenizer has its own names, looked up in its vocabulary, and
+ * may lack any of them (Qwen's has no bos).
  */
-public record SpecialTokens(String bos, String eos, Optional<String> pad, Optional<String> unk) implements Serializable {
+public record SpecialTokens(Optional<String> bos, Optional<String> eos, Optional<String> pad, Optional<String> unk)
+        implements Serializable {
 
     /** The names reference.conf gives ({@code lmforge.corpus.tokenizer.special-tokens}). */
     public static final SpecialTokens DEFAULT = from(io.lmforge.corpus.CorpusSettings.of(
@@ -19,17 +21,17 @@ public record SpecialTokens(String bos, String eos, Optional<String> pad, Option
 
     /** {@code special-tokens { bos = "<bos>", eos = "<eos>", pad = "<pad>", unk = "<unk>" }}, any key optional. */
     public static SpecialTokens from(Settings s) {
-        SpecialTokens t = new SpecialTokens(s.string("bos"), s.string("eos"),
+        SpecialTokens t = new SpecialTokens(Optional.of(s.string("bos")), Optional.of(s.string("eos")),
                 Optional.of(s.string("pad")), Optional.of(s.string("unk")));
         s.requireNoUnknownKeys();
         return t;
     }
 
-    /** Role to name, in id order: bos, eos, then pad and unk where present. */
+    /** Role to name, in id order: bos, eos, pad and unk, where present. */
     public Map<String, String> byRole() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("bos", bos);
-        m.put("eos", eos);
+        bos.ifPresent(b -> m.put("bos", b));
+        eos.ifPresent(e -> m.put("eos", e));
         pad.ifPresent(p -> m.put("pad", p));
         unk.ifPresent(u -> m.put("unk", u));
         return m;

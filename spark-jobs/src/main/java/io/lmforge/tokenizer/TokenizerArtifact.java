@@ -32,7 +32,7 @@ public record TokenizerArtifact(String json, String sha256, int vocabSize, Map<S
     public static final String TOKENIZER_JSON = "tokenizer.json";
     public static final String CONFIG_JSON = "tokenizer_config.json";
 
-    /** Checks the special tokens against the tokenizer and describes it. bos and eos are required. */
+    /** Checks the special tokens against the tokenizer and describes it. A bos or eos it names must exist. */
     public static TokenizerArtifact of(String json, SpecialTokens names, String where) {
         ObjectNode tokenizer = TokenizerJson.parse(json, where);
         Map<String, Integer> ids = new LinkedHashMap<>();
@@ -50,21 +50,13 @@ public record TokenizerArtifact(String json, String sha256, int vocabSize, Map<S
         return new TokenizerArtifact(json, sha, TokenizerJson.vocabSize(tokenizer), Map.copyOf(ids));
     }
 
-    public int bos() {
-        return specialIds.get("bos");
-    }
-
-    public int eos() {
-        return specialIds.get("eos");
-    }
-
     /** Writes both files under {@code dir}. */
     public static void write(Configuration hadoop, String dir, String json, SpecialTokens names) throws IOException {
         writeFile(hadoop, new Path(dir, TOKENIZER_JSON), json.getBytes(StandardCharsets.UTF_8));
         ObjectNode config = TokenizerJson.JSON.createObjectNode();
         config.put("tokenizer_class", "PreTrainedTokenizerFast");
-        config.put("bos_token", names.bos());
-        config.put("eos_token", names.eos());
+        config.put("bos_token", names.bos().orElse(null));
+        config.put("eos_token", names.eos().orElse(null));
         names.pad().ifPresent(p -> config.put("pad_token", p));
         names.unk().ifPresent(u -> config.put("unk_token", u));
         config.put("clean_up_tokenization_spaces", false);
@@ -81,18 +73,17 @@ public record TokenizerArtifact(String json, String sha256, int vocabSize, Map<S
         return of(text, names, json.toString());
     }
 
-    /** The special token names in a {@code tokenizer_config.json}, if the file exists. */
+    /**
+     * The special token names in a {@code tokenizer_config.json}, if the file exists. A role it
+     * leaves out or sets to null is absent (the shards stage then asks shards.bos-token / eos-token).
+     */
     public static Optional<SpecialTokens> namesFromConfig(Configuration hadoop, Path file) throws IOException {
         if (!file.getFileSystem(hadoop).exists(file)) {
             return Optional.empty();
         }
         JsonNode config = TokenizerJson.JSON.readTree(readFile(hadoop, file));
-        Optional<String> bos = tokenName(config.get("bos_token"));
-        Optional<String> eos = tokenName(config.get("eos_token"));
-        if (bos.isEmpty() || eos.isEmpty()) {
-            throw new IOException(file + " names no bos_token or no eos_token");
-        }
-        return Optional.of(new SpecialTokens(bos.get(), eos.get(), tokenName(config.get("pad_token")),
+        return Optional.of(new SpecialTokens(tokenName(config.get("bos_token")), tokenName(config.get("eos_token")),
+                tokenName(config.get("pad_token")),
                 tokenName(config.get("unk_token"))));
     }
 

@@ -276,6 +276,85 @@ class ShardsTest {
         }
     }
 
+    /**
+     * Qwen3's released tokenizer names no bos_token: documents end with the eos token alone
+     * (here shards.eos-token picks its document separator, <|endoftext|>, over the chat eos), and
+     * doc_starts gives each document's first token. The JVM encoder reproduces it (NFC, its regex).
+     */
+    @Test
+    void aTokenizerWithoutBosDelimitsDocumentsByEosAndDocStartsAtTheirFirstToken() throws IOException, SQLException {
+        Path models = TestData.path("npm/tokenizer-qwen3/models");
+        Path out = dir.resolve("qwen3");
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(Settings.of(ConfigFactory.parseString(
+                "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
+                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "qwen3"));
+        Path tokenizerDir = out.resolve("_staging/tokenizer");
+        int endOfText = 151643;
+        List<Seq> train = rebuild("seed = 7, encoder = jvm, eos-token = \"<|endoftext|>\", tokenizer = "
+                + CorpusRun.quote(tokenizerDir), "qwen3-shards");
+        assertEquals("jvm", lastReport.get("encoder"));
+        assertEquals(0L, lastReport.get("hf_encoded_documents"));
+        assertEquals("none", lastReport.get("bos_token_id"));
+        JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(dir.resolve("qwen3-shards/_staging/shards/manifest.json")));
+        assertEquals("{\"eos\":" + endOfText + ",\"pad\":" + endOfText + "}", m.get("special_tokens").toString());
+        int documents = 0;
+        for (Seq s : train) {
+            List<Integer> afterEos = new ArrayList<>();
+            for (int i = 0; i + 1 < s.ids.length; i++) {
+                if (s.ids[i] == endOfText) {
+                    afterEos.add(i + 1);
+                }
+            }
+            List<Integer> starts = new ArrayList<>(toList(s.docStarts));
+            starts.remove(Integer.valueOf(0));   // a document that starts the sequence: its eos is in the one before
+            assertEquals(afterEos, starts);
+            documents += afterEos.size();
+        }
+        assertTrue(documents > 10, documents + " document starts");
+        String domain = train.get(0).domain;
+        List<Integer> stream = new ArrayList<>();
+        for (Seq s : train) {
+            if (s.domain.equals(domain)) {
+                stream.addAll(toList(s.ids));
+            }
+        }
+        int from = stream.indexOf(endOfText) + 1;
+        int to = stream.subList(from, stream.size()).indexOf(endOfText) + from;
+        assertTrue(from > 0 && to > from, "a complete document in the " + domain + " stream");
+        int[] ids = stream.subList(from, to).stream().mapToInt(Integer::intValue).toArray();
+        try (HfEncoder qwen = HfEncoder.forDocuments(Files.readString(models.resolve("tokenizer.json")))) {
+            String text = qwen.decode(ids, false);
+            assertTrue(documentsByDomain.get(domain).contains(text), text);
+            assertArrayEquals(qwen.encode(text), ids);
+        }
+    }
+
+    /** Delimiters: from tokenizer_config.json, from the settings, none; an error naming the key when nothing says. */
+    @Test
+    void documentDelimitersComeFromTheConfigOrTheSettings() throws IOException {
+        String json = Files.readString(TestData.path("npm/tokenizer-qwen3/models/tokenizer.json"));
+        io.lmforge.tokenizer.SpecialTokens qwen = new io.lmforge.tokenizer.SpecialTokens(java.util.Optional.empty(),
+                java.util.Optional.of("<|im_end|>"), java.util.Optional.of("<|endoftext|>"), java.util.Optional.empty());
+        io.lmforge.tokenizer.TokenizerArtifact named = io.lmforge.tokenizer.TokenizerArtifact.of(json, qwen, "qwen");
+        java.util.function.Function<String, ShardSettings> settings =
+                h -> ShardSettings.from(Settings.of(ConfigFactory.parseString(h), "shards"));
+        assertEquals(new DocumentTokens.Delimiters(-1, 151645), DocumentTokens.Delimiters.of(named, settings.apply(""), "c"));
+        assertEquals(new DocumentTokens.Delimiters(151644, -1), DocumentTokens.Delimiters.of(named,
+                settings.apply("bos-token = \"<|im_start|>\", eos-token = none"), "c"));
+        io.lmforge.tokenizer.TokenizerArtifact unnamed = io.lmforge.tokenizer.TokenizerArtifact.of(json,
+                new io.lmforge.tokenizer.SpecialTokens(java.util.Optional.empty(), java.util.Optional.empty(),
+                        java.util.Optional.empty(), java.util.Optional.empty()), "qwen");
+        RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> DocumentTokens.Delimiters.of(unnamed, settings.apply(""), "dir/tokenizer_config.json"));
+        assertTrue(e.getMessage().contains("shards.eos-token") && e.getMessage().contains("dir/tokenizer_config.json"),
+                e.getMessage());
+        assertEquals(new DocumentTokens.Delimiters(-1, 151643), DocumentTokens.Delimiters.of(unnamed,
+                settings.apply("eos-token = \"<|endoftext|>\""), "c"));
+        RuntimeException missing = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> DocumentTokens.Delimiters.of(unnamed, settings.apply("eos-token = \"<eos>\""), "c"));
+        assertTrue(missing.getMessage().contains("shards.eos-token = '<eos>'"), missing.getMessage());
+    }
+
     @Test
     void aTokenizerTheJvmEncoderDeclinesIsEncodedByHfOrRefusedWithTheReason() throws IOException, SQLException {
         // BPE dropout samples merges: HF loads it (and encodes without dropout), the JVM encoder declines it.
