@@ -285,7 +285,7 @@ class ShardsTest {
     void aTokenizerWithoutBosDelimitsDocumentsByEosAndDocStartsAtTheirFirstToken() throws IOException, SQLException {
         Path models = TestData.path("npm/tokenizer-qwen3/models");
         Path out = dir.resolve("qwen3");
-        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(Settings.of(ConfigFactory.parseString(
+        new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(io.lmforge.corpus.CorpusSettings.of(ConfigFactory.parseString(
                 "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "qwen3"));
         Path tokenizerDir = out.resolve("_staging/tokenizer");
@@ -337,7 +337,7 @@ class ShardsTest {
                 java.util.Optional.of("<|im_end|>"), java.util.Optional.of("<|endoftext|>"), java.util.Optional.empty());
         io.lmforge.tokenizer.TokenizerArtifact named = io.lmforge.tokenizer.TokenizerArtifact.of(json, qwen, "qwen");
         java.util.function.Function<String, ShardSettings> settings =
-                h -> ShardSettings.from(Settings.of(ConfigFactory.parseString(h), "shards"));
+                h -> ShardSettings.from(io.lmforge.corpus.CorpusSettings.of(ConfigFactory.parseString(h), "shards"));
         assertEquals(new DocumentTokens.Delimiters(-1, 151645), DocumentTokens.Delimiters.of(named, settings.apply(""), "c"));
         assertEquals(new DocumentTokens.Delimiters(151644, -1), DocumentTokens.Delimiters.of(named,
                 settings.apply("bos-token = \"<|im_start|>\", eos-token = none"), "c"));

@@ -180,7 +180,7 @@ class ReferenceConfTest {
         assertEquals(new io.lmforge.tokenizer.TokenizerSettings(52_000, 2, java.util.Optional.empty(), 1.0, 1234,
                 java.util.Optional.empty()), io.lmforge.tokenizer.TokenizerSettings.from(
                 CorpusSettings.of(ConfigFactory.empty(), "tokenizer")));
-        assertEquals(new io.lmforge.tokenizer.SpecialTokens("<bos>", "<eos>", java.util.Optional.of("<pad>"),
+        assertEquals(new io.lmforge.tokenizer.SpecialTokens(java.util.Optional.of("<bos>"), java.util.Optional.of("<eos>"), java.util.Optional.of("<pad>"),
                 java.util.Optional.of("<unk>")), io.lmforge.tokenizer.SpecialTokens.DEFAULT);
         assertEquals(java.util.Arrays.stream(io.lmforge.pii.PiiKind.values()).map(io.lmforge.pii.PiiKind::key).toList(),
                 Settings.reference().getStringList("lmforge.corpus.pii.kinds"));
