@@ -136,6 +136,47 @@ class ExportCommandTest {
         assertLogitsMatch(moe, out);
     }
 
+    @Test
+    void anExportedDirectoryImportsToTheSameWeightsAndStartsARun() throws IOException {
+        Path out = export(moe, "moe-roundtrip");
+        try (CheckpointModel m = CheckpointModel.load(moe); ai.djl.ndarray.NDManager scratch = m.manager().newSubManager()) {
+            ai.djl.ndarray.NDList imported = io.lmforge.model.export.HuggingFaceImport.read(out, scratch);
+            java.util.Map<String, ai.djl.nn.Parameter> params = m.model().namedParameters();
+            assertEquals(params.size(), imported.size(), "one tensor per parameter");
+            for (NDArray a : imported) {
+                assertArrayEquals(params.get(a.getName()).getArray().toFloatArray(), a.toFloatArray(), a.getName());
+            }
+        }
+        // train --init-from: a new run starts from the exported weights; a model of another shape is refused.
+        Path shards = dir.resolve("corpus/shards");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        Path run = dir.resolve("from-export");
+        new Trainer(TrainerTest.config("""
+                model { preset = tiny, hidden-size = 32, layers = 3, heads = 2, intermediate-size = 64, max-positions = 64
+                        moe { routed-experts = 4, top-k = 2, shared-experts = 1, expert-intermediate-size = 16 } }
+                train { max-steps = 1, micro-batch = 2, threads = 1 }
+                eval { every = 1, max-sequences = 2 }
+                checkpoint { every = 1 }
+                metrics { prometheus-port = -1 }
+                """), ShardManifest.load(shards.toString(), new Configuration()), run, GradientSync.singleProcess(),
+                new Trainer.Options(0, true, new PrintStream(console), 0, out.toString())).run();
+        assertTrue(console.toString().contains("initialized from " + out), console.toString());
+
+        EvalCommandTest.Outcome wrong = EvalCommandTest.lmforge("train", "--config", writeConfig("""
+                model { preset = tiny, hidden-size = 64, layers = 3, heads = 2, intermediate-size = 64, max-positions = 64
+                        moe { routed-experts = 4, top-k = 2, shared-experts = 1, expert-intermediate-size = 16 } }
+                train { max-steps = 1, micro-batch = 2, threads = 1 }
+                metrics { prometheus-port = -1 }
+                """).toString(), "--data", shards.toString(), "--out", dir.resolve("wrong").toString(), "--init-from", out.toString());
+        assertTrue(wrong.code() != 0, wrong.err());
+    }
+
+    private static Path writeConfig(String hocon) throws IOException {
+        Path f = dir.resolve("init-from.conf");
+        Files.writeString(f, hocon);
+        return f;
+    }
+
     private static void assertLogitsMatch(Path run, Path exported) throws Exception {
         String python = pythonWithTorch();
         Assumptions.assumeTrue(python != null, "skipped: no python3 with torch (\"python3 -c 'import torch'\" fails; "
