@@ -168,7 +168,9 @@ class ExportCommandTest {
                 train { max-steps = 1, micro-batch = 2, threads = 1 }
                 metrics { prometheus-port = -1 }
                 """).toString(), "--data", shards.toString(), "--out", dir.resolve("wrong").toString(), "--init-from", out.toString());
-        assertTrue(wrong.code() != 0, wrong.err());
+        assertEquals(2, wrong.code(), wrong.err());
+        assertTrue(wrong.err().contains("--init-from " + out + " does not fit the config's model")
+                && wrong.err().contains("embed.weight"), wrong.err());
     }
 
     private static Path writeConfig(String hocon) throws IOException {
