@@ -19,7 +19,8 @@ public final class LmForge implements Runnable {
      * the trainer, the model and libtorch (and so these), the training jar and bin/lmforge have them.
      */
     static final List<String> OPTIONAL_COMMANDS = List.of("io.lmforge.cli.train.TrainCommand",
-            "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.cli.generate.GenerateCommand",
+            "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.cli.train.EvalCommand",
+            "io.lmforge.cli.train.ExportCommand", "io.lmforge.cli.generate.GenerateCommand",
             "io.lmforge.bench.BenchCommand");
 
     public static void main(String[] args) {

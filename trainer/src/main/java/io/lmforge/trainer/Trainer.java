@@ -61,9 +61,17 @@ public final class Trainer {
      * @param stopAtStep stop after this step as if interrupted (a later run resumes); 0 for none
      * @param resume     continue from the newest checkpoint in the run directory, if there is one
      */
-    public record Options(long stopAtStep, boolean resume, java.io.PrintStream console, int gpu) {
-        /** @param gpu the CUDA device when {@code train.device = gpu} */
+    public record Options(long stopAtStep, boolean resume, java.io.PrintStream console, int gpu, String initFrom) {
+        /**
+         * @param gpu      the CUDA device when {@code train.device = gpu}
+         * @param initFrom a run without a checkpoint to resume starts from the weights of this
+         *                 Hugging Face directory ({@code lmforge export --format hf}); null: random
+         */
         public Options {
+        }
+
+        public Options(long stopAtStep, boolean resume, java.io.PrintStream console, int gpu) {
+            this(stopAtStep, resume, console, gpu, null);
         }
 
         public Options(long stopAtStep, boolean resume, java.io.PrintStream console) {
@@ -236,10 +244,26 @@ public final class Trainer {
             start = new Start(s.step(), s.tokensSeen(), s.dataPositions().get(sync.rank()), s.step(),
                     restored.get().path(), s.lossScale());
         } else {
+            if (options.initFrom() != null && sync.rank() == 0) {
+                initializeFrom(Path.of(options.initFrom()), models.masterParameters(), manager);
+            }
             sync.replicateParameters(models.masterParameters());
         }
         models.copyMasterToCompute();
         return start;
+    }
+
+    /** Copies an exported Hugging Face directory's weights into the parameters (shapes must agree). */
+    private void initializeFrom(Path dir, java.util.Map<String, ai.djl.nn.Parameter> parameters, NDManager manager) {
+        try (NDManager scratch = manager.newSubManager()) {
+            Weights.load(parameters, io.lmforge.model.export.HuggingFaceImport.read(dir, scratch), dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading --init-from " + dir, e);
+        } catch (IllegalStateException e) {
+            throw new io.lmforge.config.InvalidConfigException("--init-from " + dir + " does not fit the config's model: "
+                    + e.getMessage());
+        }
+        options.console().printf("initialized from %s%n", dir);
     }
 
     /** The run's loss scaler, continuing a checkpointed one; null without loss scaling. */

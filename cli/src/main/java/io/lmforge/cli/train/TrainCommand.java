@@ -59,6 +59,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "Spark barrier stage (overrides distributed.ranks; a config with ranks > 1 is distributed without it)")
     Integer distributed;
 
+    @Option(names = "--init-from", description = "start a new run from the weights of a Hugging Face directory written by "
+            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint)")
+    java.nio.file.Path initFrom;
+
     @Option(names = "--master", description = "Spark master for a distributed run; default: spark-submit's, else local[N]")
     String master;
 
@@ -76,11 +80,15 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Files.copy(config.toPath(), out.resolve("train.conf"), StandardCopyOption.REPLACE_EXISTING);
         if (distributed != null || cfg.distributed().ranks() > 1) {
+            if (initFrom != null) {
+                System.err.println("lmforge: --init-from is for single-process runs; start one, then resume it distributed");
+                return 2;
+            }
             return trainDistributed(cfg);
         }
         try {
             Trainer.Result r = new Trainer(cfg, shards, out, GradientSync.singleProcess(),
-                    new Trainer.Options(stopAt, !fresh, System.out)).run();
+                    new Trainer.Options(stopAt, !fresh, System.out, 0, initFrom == null ? null : initFrom.toString())).run();
             if (r.lastCheckpoint() != null) {
                 System.out.println("last checkpoint: " + r.lastCheckpoint());
             }

@@ -1,0 +1,68 @@
+package io.lmforge.cli.train;
+
+import io.lmforge.model.checkpoint.CheckpointModel;
+import io.lmforge.model.export.HuggingFaceExport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code lmforge export --checkpoint C --format hf --out DIR}: a checkpoint as a Hugging Face model
+ * directory (Llama for dense models, DeepSeekMoE for MoE models); see docs/export.md.
+ */
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = "Exports a checkpoint as a Hugging Face model directory (config, safetensors, tokenizer).")
+public final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--checkpoint", required = true, description = "a run directory or RUN/checkpoints/step-N")
+    Path checkpoint;
+
+    @Option(names = "--format", description = "hf: Hugging Face transformers layout (default: hf)")
+    String format = "hf";
+
+    @Option(names = "--out", required = true, description = "the directory to write; must be empty or absent")
+    Path out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!"hf".equals(format)) {
+            err.println("lmforge: --format " + format + " is not known (known: hf)");
+            return 2;
+        }
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> s = Files.list(out)) {
+                if (s.findAny().isPresent()) {
+                    err.println("lmforge: input error: " + out + " is not empty; export into a new directory");
+                    return 2;
+                }
+            }
+        } else if (Files.exists(out)) {
+            err.println("lmforge: input error: " + out + " is a file");
+            return 2;
+        }
+        CheckpointModel model;
+        try {
+            model = CheckpointModel.load(checkpoint);
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            err.println("lmforge: input error: " + e.getMessage());
+            return 2;
+        }
+        try (model) {
+            HuggingFaceExport.export(model, out);
+            err.println("exported " + model.directory() + " (" + (model.config().moe().enabled()
+                    ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out);
+        }
+        return 0;
+    }
+}
