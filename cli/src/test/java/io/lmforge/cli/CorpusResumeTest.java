@@ -61,15 +61,7 @@ class CorpusResumeTest {
         killAt("after:ingest", dir, conf, out, false);
         assertFalse(Files.exists(out.resolve(OutputLayout.MANIFEST)));
 
-        // A resume with another config refuses, naming what changed, and leaves the run as it was.
-        Path changed = dir.resolve("changed.conf");
-        Files.writeString(changed, config(samples, 600));
-        Child refused = run(dir, "refused", null, "corpus", "--config", changed.toString(), "--out", out.toString(),
-                "--resume", "--master", "local[2]");
-        assertEquals(2, refused.exitCode, refused.log);
-        assertTrue(refused.log.contains("the config changed (tokenizer.vocab-size)"), refused.log);
-        assertTrue(refused.log.contains("--restart"), refused.log);
-
+        // (A resume with another config refuses, naming what changed: RunStateTest, in one JVM.)
         killAt("in:dedup", dir, conf, out, true);
         assertTrue(Files.readString(dir.resolve("kill-in-dedup.log")).contains("reusing finished step ingest"));
         killAt("in:shards", dir, conf, out, true);

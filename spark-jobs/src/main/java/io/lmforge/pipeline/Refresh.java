@@ -199,7 +199,8 @@ public final class Refresh {
         for (int i = keep; i < runs.size(); i++) {
             Path dir = new Path(runPath((String) runs.get(i).get("run_id")));
             for (FileStatus s : fs.listStatus(dir)) {
-                if (!s.getPath().getName().equals(OutputLayout.MANIFEST)) {
+                String name = s.getPath().getName();
+                if (!name.equals(OutputLayout.MANIFEST) && !name.equals("." + OutputLayout.MANIFEST + ".crc")) {
                     fs.delete(s.getPath(), true);
                 }
             }
