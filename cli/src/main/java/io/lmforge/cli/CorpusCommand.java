@@ -9,7 +9,10 @@ import io.lmforge.pipeline.ResumeRefusedException;
 import io.lmforge.pipeline.SourceAccount;
 import io.lmforge.pipeline.SparkSessions;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.util.Optional;
@@ -18,6 +21,9 @@ import java.util.concurrent.Callable;
 @Command(name = "corpus", mixinStandardHelpOptions = true,
         description = "Runs the corpus pipeline: ingest, clean, filter, dedup, mix, tokenize.")
 final class CorpusCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--config", required = true,
             description = "HOCON config: a local file, or a path on any Hadoop filesystem (hdfs://, s3a://)")
@@ -47,13 +53,17 @@ final class CorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (refresh != (root != null) || refresh == (out != null)) {
-            System.err.println("lmforge corpus: give --out DIR, or --root ROOT --refresh");
-            return 2;
+        if (out == null && !refresh) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Missing required option: '--out=<out>' (or --root=<root> --refresh)");
         }
-        if (refresh && resume) {
-            System.err.println("lmforge corpus: --resume applies to --out runs; a failed refresh is removed by the next one");
-            return 2;
+        if (refresh != (root != null) || (refresh && out != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give --out=<out>, or --root=<root> with --refresh (not both)");
+        }
+        if (refresh && (resume || restart)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--resume and --restart apply to --out runs; the next refresh removes a failed one");
         }
         CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config, CorpusConfig.NAMESPACE));
         Optional<String> chosenMaster = master != null ? Optional.of(master) : cfg.master();
