@@ -150,6 +150,11 @@ final class CodeLanguages {
         return BY_EXTENSION.get(extension(lower));
     }
 
+    /** Whether {@code name} is one of the language names this class gives. */
+    static boolean isLanguage(String name) {
+        return BY_NAME.containsValue(name) || BY_EXTENSION.containsValue(name);
+    }
+
     /** The text after the last dot, lower case; empty when there is none. */
     static String extension(String fileName) {
         int dot = fileName.lastIndexOf('.');

@@ -49,59 +49,79 @@ final class CodeTreeReader extends TreeFileReader {
     @Override
     protected boolean admit(RawRecord record, RecordSink sink) {
         String path = file.name();
-        String[] parts = path.split("/");
-        for (int i = 0; i < parts.length - 1; i++) {
-            if (VENDORED_DIRS.contains(parts[i])) {
-                sink.reject(record, "vendored", parts[i] + "/");
-                return false;
+        String[] rejection = pathRejection(path);
+        if (rejection == null) {
+            String name = baseName();
+            String language = CodeLanguages.of(name);
+            if (language != null) {
+                record.codeLang(language).title(path);
+                return true;
             }
+            rejection = unknownLanguage(name);
         }
-        String name = baseName();
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (LOCKFILES.contains(lower)) {
-            sink.reject(record, "generated", "lockfile " + name);
-            return false;
-        }
-        for (String suffix : GENERATED_SUFFIXES) {
-            if (lower.endsWith(suffix)) {
-                sink.reject(record, "generated", "file name ends with " + suffix);
-                return false;
-            }
-        }
-        String extension = CodeLanguages.extension(lower);
-        if (CodeLanguages.BINARY_EXTENSIONS.contains(extension)) {
-            sink.reject(record, "binary", "extension ." + extension);
-            return false;
-        }
-        if (lower.endsWith(".min.js") || lower.endsWith(".min.css") || lower.endsWith(".min.mjs")) {
-            sink.reject(record, "minified", "file name ends with ." + lower.substring(lower.indexOf(".min.") + 1));
-            return false;
-        }
-        String language = CodeLanguages.of(name);
-        if (language == null) {
-            sink.reject(record, "unknown_language", extension.isEmpty() ? "no extension: " + name : "." + extension);
-            return false;
-        }
-        record.codeLang(language).title(path);
-        return true;
+        sink.reject(record, rejection[0], rejection[1]);
+        return false;
     }
 
     @Override
     protected void read(RawRecord record, RecordSink sink) {
-        String text = record.text();
-        String marker = generatedMarker(text);
-        if (marker != null) {
-            sink.reject(record, "generated", "'" + marker + "' in the first lines");
+        String[] rejection = textRejection(record.text(), record.codeLang());
+        if (rejection != null) {
+            sink.reject(record, rejection[0], rejection[1]);
             return;
         }
-        if (!PROSE.contains(record.codeLang())) {
-            String minified = minified(text);
-            if (minified != null) {
-                sink.reject(record, "minified", minified);
-                return;
+        sink.keep(record);
+    }
+
+    /**
+     * The rules on a file's path (vendored, generated, binary, minified names), as {reason,
+     * detail}, or null when the path passes. Records of code in JSONL or Parquet use them too.
+     */
+    static String[] pathRejection(String path) {
+        String[] parts = path.split("/");
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (VENDORED_DIRS.contains(parts[i])) {
+                return new String[]{"vendored", parts[i] + "/"};
             }
         }
-        sink.keep(record);
+        String name = parts[parts.length - 1];
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (LOCKFILES.contains(lower)) {
+            return new String[]{"generated", "lockfile " + name};
+        }
+        for (String suffix : GENERATED_SUFFIXES) {
+            if (lower.endsWith(suffix)) {
+                return new String[]{"generated", "file name ends with " + suffix};
+            }
+        }
+        String extension = CodeLanguages.extension(lower);
+        if (CodeLanguages.BINARY_EXTENSIONS.contains(extension)) {
+            return new String[]{"binary", "extension ." + extension};
+        }
+        if (lower.endsWith(".min.js") || lower.endsWith(".min.css") || lower.endsWith(".min.mjs")) {
+            return new String[]{"minified", "file name ends with ." + lower.substring(lower.indexOf(".min.") + 1)};
+        }
+        return null;
+    }
+
+    static String[] unknownLanguage(String name) {
+        String extension = CodeLanguages.extension(name.toLowerCase(Locale.ROOT));
+        return new String[]{"unknown_language", extension.isEmpty() ? "no extension: " + name : "." + extension};
+    }
+
+    /** The rules on a code file's text (generated markers, minified code), as {reason, detail}, or null. */
+    static String[] textRejection(String text, String language) {
+        String marker = generatedMarker(text);
+        if (marker != null) {
+            return new String[]{"generated", "'" + marker + "' in the first lines"};
+        }
+        if (!PROSE.contains(language)) {
+            String minified = minified(text);
+            if (minified != null) {
+                return new String[]{"minified", minified};
+            }
+        }
+        return null;
     }
 
     private static String generatedMarker(String text) {

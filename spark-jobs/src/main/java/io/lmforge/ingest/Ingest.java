@@ -29,6 +29,25 @@ public final class Ingest {
 
     /** What a run will read: the tasks, and per source its file count and bytes. */
     public record Plan(List<IngestTask> tasks, Map<String, long[]> filesAndBytesBySource) {
+
+        /**
+         * The plan for only the files {@code keep} accepts (a refresh reads only files no earlier run
+         * read); every source stays in the accounting, with zero files if it has no such file.
+         */
+        public Plan only(java.util.function.Predicate<InputListing.Entry> keep) {
+            List<IngestTask> kept = new ArrayList<>();
+            Map<String, long[]> perSource = new LinkedHashMap<>();
+            filesAndBytesBySource.keySet().forEach(source -> perSource.put(source, new long[2]));
+            for (IngestTask t : tasks) {
+                if (keep.test(t.file())) {
+                    kept.add(new IngestTask(kept.size(), t.file(), t.source()));
+                    long[] fb = perSource.get(t.source().name());
+                    fb[0]++;
+                    fb[1] += t.file().length();
+                }
+            }
+            return new Plan(kept, perSource);
+        }
     }
 
     private Ingest() {

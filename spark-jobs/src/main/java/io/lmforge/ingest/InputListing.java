@@ -21,8 +21,11 @@ import java.util.List;
  */
 public final class InputListing {
 
-    /** A file to read: its path, its name relative to the source root, and its size. */
-    public record Entry(String path, String name, long length) implements Serializable {
+    /**
+     * A file to read: its path, its name relative to the source root, its size and its
+     * modification time (milliseconds since the epoch; resume and refresh compare listings by it).
+     */
+    public record Entry(String path, String name, long length, long modified) implements Serializable {
     }
 
     private InputListing() {
@@ -68,7 +71,7 @@ public final class InputListing {
 
     private static Entry entry(String root, FileStatus status) {
         String path = status.getPath().toString();
-        return new Entry(path, relative(root, path), status.getLen());
+        return new Entry(path, relative(root, path), status.getLen(), status.getModificationTime());
     }
 
     private static boolean ignored(String name) {

@@ -28,6 +28,7 @@ final class JsonlReader implements RecordReader {
     private final InputStream in;
     private final String textField;
     private final String idField;
+    private final CodeRecords code;
 
     private JsonlReader(InputFile file) throws IOException {
         this.file = file;
@@ -35,9 +36,11 @@ final class JsonlReader implements RecordReader {
         this.lines = new LineReader(in, file.source().maxRecordBytes());
         this.textField = file.source().option("text-field", "text");
         this.idField = file.source().option("id-field", "id");
+        this.code = CodeRecords.of(file.source());
     }
 
     static RecordReaderFactory factory(SourceConfig source) {
+        CodeRecords.of(source);   // checks the options
         return JsonlReader::new;
     }
 
@@ -100,7 +103,8 @@ final class JsonlReader implements RecordReader {
         }
         if (text.isBlank()) {
             sink.reject(record, "empty_text", "the record's text is empty");
-        } else {
+        } else if (code == null || code.admit(record, field(node, code.langField), field(node, code.pathField),
+                field(node, code.licenseField), sink)) {
             sink.keep(record);
         }
         return true;
@@ -122,6 +126,16 @@ final class JsonlReader implements RecordReader {
         }
         throw new IllegalArgumentException("no text: expected a '" + textField
                 + "' string or a 'context'/'response' pair of strings");
+    }
+
+    /** A top-level field, else the same field of the record's {@code metadata} object. */
+    private static String field(JsonNode node, String name) {
+        String top = scalar(node.get(name));
+        if (top != null) {
+            return top;
+        }
+        JsonNode metadata = node.get("metadata");
+        return metadata != null && metadata.isObject() ? scalar(metadata.get(name)) : null;
     }
 
     /** Strings as they are, numbers and booleans as text, anything else null. */

@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * quarantined; a row group that fails to decode quarantines the rest of the file from its first row.
  */
 final class ParquetReader implements RecordReader {
-    private enum Role { TEXT, ID, URL, TITLE, DOMAIN }
+    private enum Role { TEXT, ID, URL, TITLE, DOMAIN, LANG, PATH, LICENSE }
 
     private final InputFile file;
     private final ParquetFileReader reader;
@@ -51,10 +51,12 @@ final class ParquetReader implements RecordReader {
     private long row;
     private String fileProblem;
     private boolean done;
+    private final CodeRecords code;
 
     private ParquetReader(InputFile file) throws IOException {
         this.file = file;
         SourceConfig s = file.source();
+        this.code = CodeRecords.of(s);
         ParquetFileReader opened;
         try {
             opened = ParquetFileReader.open(HadoopInputFile.fromPath(new Path(file.path()), file.hadoop()));
@@ -77,6 +79,13 @@ final class ParquetReader implements RecordReader {
         if (domain != null) {
             resolve(schema, columns, Role.DOMAIN, domain, true);
         }
+        if (code != null) {
+            // Records of code: the language, path and license columns, when the file has them
+            // (required when named in the config).
+            resolve(schema, columns, Role.LANG, code.langField, s.options().containsKey("lang-field"));
+            resolve(schema, columns, Role.PATH, code.pathField, s.options().containsKey("path-field"));
+            resolve(schema, columns, Role.LICENSE, code.licenseField, s.options().containsKey("license-field"));
+        }
         projection = fileProblem == null ? new MessageType(schema.getName(), columns) : null;
         if (projection != null) {
             reader.setRequestedSchema(projection);
@@ -84,6 +93,7 @@ final class ParquetReader implements RecordReader {
     }
 
     static RecordReaderFactory factory(SourceConfig source) {
+        CodeRecords.of(source);   // checks the options
         return ParquetReader::new;
     }
 
@@ -92,7 +102,8 @@ final class ParquetReader implements RecordReader {
         if (fileProblem != null) {
             return;
         }
-        String option = role.name().toLowerCase(java.util.Locale.ROOT) + "-column";
+        String option = role.name().toLowerCase(java.util.Locale.ROOT)
+                + (role.ordinal() >= Role.LANG.ordinal() ? "-field" : "-column");
         if (!schema.containsField(name)) {
             if (required) {
                 fileProblem = "column '" + name + "' (" + option + ") not found; the file's columns are "
@@ -174,7 +185,8 @@ final class ParquetReader implements RecordReader {
         }
         if (record.text().isBlank()) {
             sink.reject(record, "empty_text", "text column '" + names.get(Role.TEXT) + "' is blank");
-        } else {
+        } else if (code == null || code.admit(record, string(g, Role.LANG), string(g, Role.PATH),
+                string(g, Role.LICENSE), sink)) {
             sink.keep(record);
         }
         return true;

@@ -13,10 +13,11 @@ import java.util.stream.Collectors;
  * {@code tree} formats take every file under a matched directory as one record.
  */
 public enum SourceFormat {
-    JSONL("jsonl", false, Set.of("text-field", "id-field"), JsonlReader::factory),
+    JSONL("jsonl", false, with(CodeRecords.OPTIONS, "text-field", "id-field"), JsonlReader::factory),
     WARC("warc", false, Set.of(), WarcReader::factory),
     WET("wet", false, Set.of(), WetReader::factory),
-    PARQUET("parquet", false, Set.of("text-column", "id-column", "url-column", "title-column", "domain-column"),
+    PARQUET("parquet", false, with(CodeRecords.OPTIONS, "text-column", "id-column", "url-column", "title-column",
+            "domain-column"),
             ParquetReader::factory),
     TEXT("text", true, Set.of(), TextTreeReader::factory),
     CODE("code", true, Set.of(), CodeTreeReader::factory),
@@ -48,6 +49,12 @@ public enum SourceFormat {
     /** True when a matched directory is walked and each file in it is one record. */
     public boolean tree() {
         return tree;
+    }
+
+    private static Set<String> with(Set<String> more, String... options) {
+        java.util.Set<String> all = new java.util.TreeSet<>(more);
+        all.addAll(java.util.List.of(options));
+        return Set.copyOf(all);
     }
 
     public Set<String> options() {

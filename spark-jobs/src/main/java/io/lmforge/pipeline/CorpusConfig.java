@@ -36,7 +36,8 @@ import java.util.TreeSet;
  */
 public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<String, String> sparkConf,
                            IngestSettings ingest, List<SourceConfig> sources, List<Stage> stages,
-                           List<ArtifactStage> artifacts, OutputSettings output, Config resolved) {
+                           List<ArtifactStage> artifacts, OutputSettings output, RefreshSettings refresh,
+                           Config resolved) {
 
     public static CorpusConfig load(File file) {
         return from(Settings.load(file, CorpusSettings.NAMESPACE));
@@ -66,9 +67,10 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
         checkColumns(stages, root.name("stages"));
         List<ArtifactStage> artifacts = StageCatalog.artifacts().buildAll(root, "artifacts");
         OutputSettings output = OutputSettings.from(root.section("output"));
+        RefreshSettings refresh = RefreshSettings.from(root.section("refresh"));
         root.requireNoUnknownKeys();
         return new CorpusConfig(runId, master, sparkConf, ingest, List.copyOf(sources), stages, artifacts,
-                output, root.raw());
+                output, refresh, root.raw());
     }
 
     /**

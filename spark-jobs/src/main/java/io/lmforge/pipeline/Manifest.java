@@ -100,6 +100,15 @@ final class Manifest {
         }
     }
 
+    /** The segments so far (a resumed run takes them from the step that ran them). */
+    List<Map<String, Object>> segments() {
+        return List.copyOf(segments);
+    }
+
+    void put(String key, Object value) {
+        root.put(key, value);
+    }
+
     void finished(Instant at) {
         root.put("finished", at.toString());
     }
