@@ -66,10 +66,18 @@ final class NgramRepetition {
 
     /** The words, with each run of single CJK characters segmented into dictionary words. */
     static String[] toArray(scala.collection.Seq<String> seq) {
-        List<String> out = new ArrayList<>(seq.length());
+        String[] words = new String[seq.length()];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = seq.apply(i);
+        }
+        return toArray(words);
+    }
+
+    /** The same for words the {@code jvm} engine scanned ({@link ScannedText}). */
+    static String[] toArray(String[] words) {
+        List<String> out = new ArrayList<>(words.length);
         StringBuilder run = new StringBuilder();
-        for (int i = 0; i < seq.length(); i++) {
-            String w = seq.apply(i);
+        for (String w : words) {
             if (w.length() == 1 && isCjk(w.charAt(0))) {
                 run.append(w);
                 continue;
