@@ -335,9 +335,26 @@ final class ScannedText {
             }
             return new String(out);
         }
-        UTF8String u = UTF8String.fromString(s);
-        return (icu ? CollationAwareUTF8String.toLowerCase(u) : u.toLowerCase()).toString();
+        if (s.length() > 24) {
+            UTF8String u = UTF8String.fromString(s);
+            return (icu ? CollationAwareUTF8String.toLowerCase(u) : u.toLowerCase()).toString();
+        }
+        // Words repeat: a per-thread cache of the mapping (bounded, cleared when full).
+        java.util.Map<String, String> cache = icu ? ICU_LOWER.get() : JDK_LOWER.get();
+        String out = cache.get(s);
+        if (out == null) {
+            UTF8String u = UTF8String.fromString(s);
+            out = (icu ? CollationAwareUTF8String.toLowerCase(u) : u.toLowerCase()).toString();
+            if (cache.size() >= 50_000) {
+                cache.clear();
+            }
+            cache.put(s, out);
+        }
+        return out;
     }
+
+    private static final ThreadLocal<java.util.Map<String, String>> ICU_LOWER = ThreadLocal.withInitial(java.util.HashMap::new);
+    private static final ThreadLocal<java.util.Map<String, String>> JDK_LOWER = ThreadLocal.withInitial(java.util.HashMap::new);
 
     /** The words with CJK runs segmented and hashed, shared by the two n-gram steps. */
     NgramRepetition.Hashed ngramWords() {
