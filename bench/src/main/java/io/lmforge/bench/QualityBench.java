@@ -11,6 +11,7 @@ import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.pipeline.StageCatalog;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.filter.FilterStage;
 import io.lmforge.ingest.Ingest;
 import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.sql.Column;
@@ -49,7 +50,7 @@ import static org.apache.spark.sql.functions.xxhash64;
  * rows are then written to Parquet once, as the runner does before the document stages, and each
  * stage is timed over them: {@code clean+filter} (the headline, fused as in a run), and
  * {@code clean}, {@code filter}, {@code langid} and {@code pii} alone, the last three on cleaned
- * text. Every pass consumes every output column (a hash of all of them), so Spark cannot skip
+ * text ({@code filter} with the config's engine; {@code filter-sql} and {@code filter-jvm} name one). Every pass consumes every output column (a hash of all of them), so Spark cannot skip
  * the signals a run would write. Throughput is MB of document text (UTF-8) per second for all
  * passes, so the ratios compare the same bytes; ingest also gets MB/s of input as stored.
  */
@@ -73,7 +74,8 @@ public final class QualityBench implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--passes", split = ",", defaultValue = "scan,clean,filter,langid,pii",
-            description = "passes besides ingest and clean+filter (default: scan,clean,filter,langid,pii)")
+            description = "passes besides ingest and clean+filter (default: scan,clean,filter,langid,pii; "
+                    + "also filter-sql, filter-jvm: the filter with that engine)")
     List<String> extra;
 
     /** One timed pass: what it ran on and its best time. */
@@ -91,8 +93,9 @@ public final class QualityBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         for (String pass : extra) {
-            if (!List.of("scan", "clean", "filter", "langid", "pii").contains(pass)) {
-                throw new IllegalArgumentException("--passes names '" + pass + "', which is not one of scan, clean, filter, langid, pii");
+            if (!List.of("scan", "clean", "filter", "filter-sql", "filter-jvm", "langid", "pii").contains(pass)) {
+                throw new IllegalArgumentException("--passes names '" + pass
+                        + "', which is not one of scan, clean, filter, filter-sql, filter-jvm, langid, pii");
             }
         }
         CorpusConfig cfg = CorpusConfig.load(config);
@@ -128,9 +131,14 @@ public final class QualityBench implements Callable<Integer> {
             }
             Row cleanSize = cleaned.filter(Rejections.isKept())
                     .agg(count(lit(1)), coalesce(sum(octet_length(col(Columns.TEXT))), lit(0L))).first();
-            for (String name : List.of("filter", "langid", "pii")) {
+            for (String name : List.of("filter", "filter-sql", "filter-jvm", "langid", "pii")) {
                 if (extra.contains(name)) {
-                    Stage s = name.equals("filter") ? filter : stage(cfg, name);
+                    Stage s = switch (name) {
+                        case "filter" -> filter;
+                        case "filter-sql" -> ((FilterStage) filter).withEngine(FilterStage.Engine.SQL);
+                        case "filter-jvm" -> ((FilterStage) filter).withEngine(FilterStage.Engine.JVM);
+                        default -> stage(cfg, name);
+                    };
                     passes.add(time(name, "cleaned rows", () -> s.apply(cleaned, context).rows(), cleanSize.getLong(0),
                             cleanSize.getLong(1), 0, cores));
                 }

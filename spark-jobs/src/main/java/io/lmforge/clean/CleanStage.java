@@ -51,14 +51,51 @@ public final class CleanStage implements Stage {
     static final String PUNCTUATION = "[\\p{Punct}\\x{00A1}\\x{00AB}\\x{00BB}\\x{00BF}\\x{2010}-\\x{2027}"
             + "\\x{2030}-\\x{205E}\\x{3001}-\\x{3003}\\x{3008}-\\x{3011}\\x{3014}-\\x{301F}\\x{FF01}-\\x{FF0F}]";
 
+    /**
+     * How the text is cleaned; the result is the same. {@code sql}: Spark SQL built-ins (the
+     * RAPIDS Accelerator runs the regexes on a GPU); {@code jvm}: one UDF per document that applies
+     * the same rules to one Java string ({@link CleanText}), without a UTF-8 round trip per rule and
+     * with the hot rules as hand-written scans; {@code auto}: {@code sql} when the RAPIDS plugin is
+     * loaded, {@code jvm} otherwise.
+     */
+    public enum Engine { AUTO, SQL, JVM }
+
     private final CleanSettings settings;
+    private final Engine engine;
 
     public CleanStage(CleanSettings settings) {
+        this(settings, Engine.AUTO);
+    }
+
+    public CleanStage(CleanSettings settings, Engine engine) {
         this.settings = settings;
+        this.engine = engine;
     }
 
     public static CleanStage from(Settings section) {
-        return new CleanStage(CleanSettings.from(section));
+        String name = section.string("engine");
+        Engine engine;
+        try {
+            engine = Engine.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new io.lmforge.config.InvalidConfigException(section.name("engine") + " = '" + name
+                    + "': must be auto, sql or jvm");
+        }
+        return new CleanStage(CleanSettings.from(section), engine);
+    }
+
+    /** The same stage with another engine (tests and the bench compare them). */
+    public CleanStage withEngine(Engine engine) {
+        return new CleanStage(settings, engine);
+    }
+
+    /** The engine a session runs: {@code auto} resolved against its {@code spark.plugins}. */
+    public Engine engineFor(org.apache.spark.sql.SparkSession spark) {
+        if (engine != Engine.AUTO) {
+            return engine;
+        }
+        String plugins = spark.sparkContext().getConf().get("spark.plugins", "");
+        return plugins.contains("com.nvidia.spark.SQLPlugin") ? Engine.SQL : Engine.JVM;
     }
 
     public CleanSettings settings() {
@@ -83,7 +120,16 @@ public final class CleanStage implements Stage {
     @Override
     public StageResult apply(Dataset<Row> corpus, StageContext context) {
         Column text = col(Columns.TEXT);
-        Column cleaned = when(col(Columns.CODE_LANG).isNull(), prose(text)).otherwise(code(text));
+        Column cleaned;
+        if (engineFor(corpus.sparkSession()) == Engine.JVM) {
+            boolean icuLower = Boolean.parseBoolean(corpus.sparkSession().conf().get("spark.sql.icu.caseMappings.enabled", "true"));
+            CleanText jvm = new CleanText(settings, icuLower);
+            org.apache.spark.sql.api.java.UDF2<String, Boolean, String> f = (t, isProse) -> jvm.clean(t, isProse);
+            cleaned = org.apache.spark.sql.functions.udf(f, org.apache.spark.sql.types.DataTypes.StringType)
+                    .apply(text, col(Columns.CODE_LANG).isNull());
+        } else {
+            cleaned = when(col(Columns.CODE_LANG).isNull(), prose(text)).otherwise(code(text));
+        }
         Dataset<Row> out = corpus.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
         return StageResult.of(Rejections.reject(out, NAME,
                 when(col(Columns.TEXT).isNull().or(col(Columns.TEXT).rlike("^\\s*$")),

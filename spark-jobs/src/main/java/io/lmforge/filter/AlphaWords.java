@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,26 @@ record AlphaWords(double minShare) implements FilterStep {
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, Rules.ratio(size(filter(TextViews.words(), w -> w.rlike(TextViews.LETTER))),
                 size(TextViews.words())));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        String[] words = t.words();
+        int n = 0;
+        for (String w : words) {
+            for (int i = 0; i < w.length(); i++) {
+                if (ScannedText.isLetter(w.charAt(i))) {
+                    n++;
+                    break;
+                }
+            }
+        }
+        return new Object[]{ScannedText.ratio(n, words.length)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,24 @@ record CodeAlphanumeric(double minShare) implements FilterStep {
     public Map<String, Column> signals() {
         String notAlnum = "[^0-9" + TextViews.LETTER.substring(1);
         return Map.of(SIGNAL, Rules.ratio(length(regexp_replace(TextViews.text(), notAlnum, "")), length(TextViews.text())));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        String s = t.text;
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c >= '0' && c <= '9') || ScannedText.isLetter(c)) {
+                n++;
+            }
+        }
+        return new Object[]{ScannedText.ratio(n, ScannedText.codePoints(s))};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +46,29 @@ record CodeLineLength(int maxLine, double maxMean) implements FilterStep {
         out.put(MAX, array_max(transform(lines, l -> length(l))));
         out.put(MEAN, Rules.ratio(length(TextViews.text()).minus(size(lines)).plus(1), size(lines)));
         return out;
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        String s = t.text;
+        int lines = 1;
+        int max = 0;
+        int start = 0;
+        for (int i = 0; i <= s.length(); i++) {
+            if (i == s.length() || s.charAt(i) == '\n') {
+                max = Math.max(max, s.codePointCount(start, i));
+                if (i < s.length()) {
+                    lines++;
+                }
+                start = i + 1;
+            }
+        }
+        return new Object[]{max, ScannedText.ratio(ScannedText.codePoints(s) - lines + 1, lines)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.IntegerType, DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,16 @@ record CurlyBrace(double maxRatio) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, Rules.ratio(TextViews.occurrences(TextViews.text(), "{"), size(TextViews.words())));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{ScannedText.ratio(ScannedText.occurrences(t.text, "{"), t.words().length)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +59,28 @@ record DuplicateUnits(String unit, double maxShare, double maxCharShare) impleme
         Column chars = length(array_join(units, ""));
         out.put(charSignal(), Rules.ratio(chars.minus(length(array_join(distinct, ""))), chars));
         return out;
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        String[] units = unit.equals("line") ? t.lines() : t.paragraphs();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        long chars = 0;
+        long distinctChars = 0;
+        for (String u : units) {
+            int len = ScannedText.codePoints(u);
+            chars += len;
+            if (seen.add(u)) {
+                distinctChars += len;
+            }
+        }
+        return new Object[]{ScannedText.ratio(units.length - seen.size(), units.length),
+                ScannedText.ratio(chars - distinctChars, chars)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType, DataTypes.DoubleType};
     }
 
     @Override

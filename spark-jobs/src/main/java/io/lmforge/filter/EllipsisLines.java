@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,16 @@ record EllipsisLines(double maxShare) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, LineShare.matching("(\\.\\.\\.|\\x{2026})$"));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.lineShare(l -> ScannedText.endsWithBeforeAnchor(l, "...") || ScannedText.endsWithBeforeAnchor(l, "\u2026"))};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -11,6 +11,11 @@ import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +28,7 @@ import java.util.function.Function;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.when;
 
 /**
@@ -76,12 +82,48 @@ public final class FilterStage implements Stage {
     record Scoped(FilterStep step, List<String> domains) {
     }
 
+    /**
+     * How the signals are computed; the rules and decisions are the same. {@code sql}: Spark SQL
+     * built-ins and higher-order functions over arrays of words and lines (what the RAPIDS
+     * Accelerator can run on a GPU); {@code jvm}: one UDF per document that scans the text once
+     * into the views the steps need ({@link ScannedText}) and returns every signal in a struct,
+     * several times faster on CPUs; {@code auto}: {@code sql} when the RAPIDS plugin is loaded
+     * ({@code spark.plugins} names {@code com.nvidia.spark.SQLPlugin}), {@code jvm} otherwise.
+     */
+    public enum Engine { AUTO, SQL, JVM }
+
+    static final String RAPIDS_PLUGIN = "com.nvidia.spark.SQLPlugin";
+
     private final List<Scoped> steps;
     private final List<String> skipDomains;
+    private final Engine engine;
 
     FilterStage(List<Scoped> steps, List<String> skipDomains) {
+        this(steps, skipDomains, Engine.AUTO);
+    }
+
+    FilterStage(List<Scoped> steps, List<String> skipDomains, Engine engine) {
         this.steps = List.copyOf(steps);
         this.skipDomains = List.copyOf(skipDomains);
+        this.engine = engine;
+    }
+
+    /** The same stage with another engine (tests and the bench compare them). */
+    public FilterStage withEngine(Engine engine) {
+        return new FilterStage(steps, skipDomains, engine);
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** The engine a session runs: {@code auto} resolved against its {@code spark.plugins}. */
+    public Engine engineFor(SparkSession spark) {
+        if (engine != Engine.AUTO) {
+            return engine;
+        }
+        String plugins = spark.sparkContext().getConf().get("spark.plugins", "");
+        return plugins.contains(RAPIDS_PLUGIN) ? Engine.SQL : Engine.JVM;
     }
 
     public static FilterStage from(Settings s) {
@@ -94,8 +136,16 @@ public final class FilterStage implements Stage {
         // The default list of steps is reference.conf's filter.steps.
         List<Scoped> steps = new NamedParts<>(scoped).buildAll(s, "steps");
         List<String> skip = s.strings("skip-domains");
+        String engine = s.string("engine");
+        Engine e;
+        try {
+            e = Engine.valueOf(engine.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException ex) {
+            throw new io.lmforge.config.InvalidConfigException(s.name("engine") + " = '" + engine
+                    + "': must be auto, sql or jvm");
+        }
         s.requireNoUnknownKeys();
-        return new FilterStage(steps, skip);
+        return new FilterStage(steps, skip, e);
     }
 
     /** Every step a config may name, those off by default included. */
@@ -135,6 +185,9 @@ public final class FilterStage implements Stage {
         }
         Column prose = measured.and(col(Columns.CODE_LANG).isNull());
         Column text = col(Columns.TEXT);
+        if (engineFor(corpus.sparkSession()) == Engine.JVM) {
+            return applyJvm(corpus, measured);
+        }
 
         Map<String, Column> views = new LinkedHashMap<>();
         views.put(TextViews.WORDS, when(prose, TextViews.wordsOf(text)));
@@ -179,6 +232,83 @@ public final class FilterStage implements Stage {
         List<String> temporary = new ArrayList<>(views.keySet());
         temporary.addAll(shared.keySet());
         return StageResult.of(out.drop(temporary.toArray(new String[0])));
+    }
+
+    /** Where a step applies: measured, prose or code as its target, and in its domains. */
+    private static Column applies(Column measured, Scoped scoped) {
+        Column applies = measured.and(scoped.step().target() == FilterStep.Target.CODE
+                ? col(Columns.CODE_LANG).isNotNull() : col(Columns.CODE_LANG).isNull());
+        if (!scoped.domains().isEmpty()) {
+            applies = applies.and(coalesce(col(Columns.DOMAIN).isin(scoped.domains().toArray()), lit(false)));
+        }
+        return applies;
+    }
+
+    private static final String JVM_SIGNALS = "_filter_signals";
+
+    /**
+     * The {@code jvm} engine: one UDF per measured document computes every applicable step's
+     * signals from one {@link ScannedText} and returns them as a struct; the signal columns are
+     * its fields, null where a step does not apply, and the rules are the {@code sql} engine's.
+     */
+    private StageResult applyJvm(Dataset<Row> corpus, Column measured) {
+        List<FilterStep> all = steps.stream().map(Scoped::step).toList();
+        StructType schema = new StructType();
+        Set<String> names = new LinkedHashSet<>();
+        for (FilterStep step : all) {
+            DataType[] types = step.signalTypes();
+            List<String> stepNames = new ArrayList<>(step.signals().keySet());
+            if (types.length != stepNames.size()) {
+                throw new IllegalStateException(step.name() + ": " + stepNames.size() + " signals, " + types.length + " types");
+            }
+            for (int i = 0; i < types.length; i++) {
+                if (!names.add(stepNames.get(i))) {
+                    throw new IllegalStateException("two filter steps write signal " + stepNames.get(i));
+                }
+                schema = schema.add(stepNames.get(i), types[i], true);
+            }
+        }
+        int width = names.size();
+        boolean icuLower = Boolean.parseBoolean(corpus.sparkSession().conf().get("spark.sql.icu.caseMappings.enabled", "true"));
+        UDF2<String, Boolean, Row> measure = (text, isProse) -> {
+            Object[] values = new Object[width];
+            if (text == null) {
+                return RowFactory.create(values);
+            }
+            ScannedText scanned = new ScannedText(text, icuLower);
+            int at = 0;
+            for (FilterStep step : all) {
+                int n = step.signalTypes().length;
+                if ((step.target() == FilterStep.Target.CODE) != isProse) {
+                    System.arraycopy(step.measure(scanned), 0, values, at, n);
+                }
+                at += n;
+            }
+            return RowFactory.create(values);
+        };
+        Dataset<Row> out = corpus.withColumn(JVM_SIGNALS, when(measured,
+                udf(measure, schema).apply(col(Columns.TEXT), col(Columns.CODE_LANG).isNull())));
+
+        Map<String, Column> signals = new LinkedHashMap<>();
+        List<Column> reasons = new ArrayList<>();
+        List<Column> details = new ArrayList<>();
+        for (Scoped scoped : steps) {
+            Column applies = applies(measured, scoped);
+            for (String name : scoped.step().signals().keySet()) {
+                signals.put(name, when(applies, col(JVM_SIGNALS).getField(name)));
+            }
+            for (FilterStep.Rule rule : scoped.step().rules()) {
+                Column fails = applies.and(coalesce(rule.fails(), lit(false)));
+                reasons.add(when(fails, lit(rule.reason())));
+                details.add(when(fails, rule.detail()));
+            }
+        }
+        out = out.withColumns(signals).drop(JVM_SIGNALS);
+        if (!reasons.isEmpty()) {
+            out = Rejections.reject(out, NAME, coalesce(reasons.toArray(new Column[0])),
+                    coalesce(details.toArray(new Column[0])));
+        }
+        return StageResult.of(out);
     }
 
     /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */

@@ -1,6 +1,7 @@
 package io.lmforge.filter;
 
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.Map;
  * of each other; {@link FilterStage} runs them in the configured order, and the first rule that
  * fails gives a document its reason.
  */
-public interface FilterStep {
+public interface FilterStep extends java.io.Serializable {
 
     /** Whether a step measures prose or source code ({@code code_lang} set). */
     enum Target { PROSE, CODE }
@@ -34,6 +35,16 @@ public interface FilterStep {
 
     /** Signal columns, by name, computed from the text, {@link TextViews} and {@link #shared()}. */
     Map<String, Column> signals();
+
+    /**
+     * The {@code jvm} engine's measure: the same values as {@link #signals()}, in its order, from
+     * the views {@link ScannedText} scans once per document. Called only on the documents the
+     * step applies to.
+     */
+    Object[] measure(ScannedText text);
+
+    /** The types of {@link #signals()}, in its order (the {@code jvm} engine's struct fields). */
+    DataType[] signalTypes();
 
     /** The step's rules, in order; each reads the signal columns. */
     List<Rule> rules();

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -14,6 +16,22 @@ import java.util.Map;
  */
 record Javascript(double maxShare) implements FilterStep {
     static final String SIGNAL = "javascript_line_share";
+
+    /** The regex {@code [Jj][Aa]...[Tt]}: "javascript" in any ASCII case. */
+    static boolean mentions(String line) {
+        String word = "javascript";
+        for (int i = 0; i + word.length() <= line.length(); i++) {
+            int k = 0;
+            while (k < word.length() && (line.charAt(i + k) | 0x20) == word.charAt(k)
+                    && Character.toLowerCase(line.charAt(i + k)) == word.charAt(k)) {
+                k++;
+            }
+            if (k == word.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     static Javascript from(Settings s) {
         Javascript out = new Javascript(s.decimal("max-share"));
@@ -29,6 +47,16 @@ record Javascript(double maxShare) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, LineShare.matching("[Jj][Aa][Vv][Aa][Ss][Cc][Rr][Ii][Pp][Tt]"));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.lineShare(Javascript::mentions)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,16 @@ record LoremIpsum() implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, lower(TextViews.text()).contains("lorem ipsum"));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.lower().contains("lorem ipsum")};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.BooleanType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,21 @@ record MeanWordLength(double min, double max, double maxCjkShare) implements Fil
         Column latinChars = length(array_join(TextViews.words(), "")).minus(TextViews.cjkChars());
         Column mostlyCjk = TextViews.cjkChars().geq(words.multiply(maxCjkShare));
         return Map.of(SIGNAL, when(latinWords.gt(0).and(mostlyCjk.unary_$bang()), Rules.ratio(latinChars, latinWords)));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        int words = t.words().length;
+        int cjk = t.cjkChars();
+        int latinWords = words - cjk;
+        long latinChars = t.wordCodePoints() - cjk;
+        boolean mostlyCjk = cjk >= words * maxCjkShare;
+        return new Object[]{latinWords > 0 && !mostlyCjk ? ScannedText.ratio(latinChars, latinWords) : null};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -66,10 +66,18 @@ final class NgramRepetition {
 
     /** The words, with each run of single CJK characters segmented into dictionary words. */
     static String[] toArray(scala.collection.Seq<String> seq) {
-        List<String> out = new ArrayList<>(seq.length());
+        String[] words = new String[seq.length()];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = seq.apply(i);
+        }
+        return toArray(words);
+    }
+
+    /** The same for words the {@code jvm} engine scanned ({@link ScannedText}). */
+    static String[] toArray(String[] words) {
+        List<String> out = new ArrayList<>(words.length);
         StringBuilder run = new StringBuilder();
-        for (int i = 0; i < seq.length(); i++) {
-            String w = seq.apply(i);
+        for (String w : words) {
             if (w.length() == 1 && isCjk(w.charAt(0))) {
                 run.append(w);
                 continue;
@@ -112,7 +120,117 @@ final class NgramRepetition {
         }
     }
 
+    /**
+     * The share for one n, counting n-grams in an open-addressing hash table (linear in the
+     * words). The same value as {@link #measureSorted}: a repeated n-gram is one whose hash occurs
+     * twice; the top n-gram is, among the most frequent, the one with the smallest hash, measured
+     * at its first occurrence.
+     */
     static Double measure(Hashed hashed, int n, boolean top) {
+        String[] words = hashed.words();
+        long[] wordHash = hashed.hashes();
+        long totalChars = hashed.chars();
+        int grams = words.length - n + 1;
+        if (totalChars == 0 || grams < 2) {
+            return totalChars == 0 ? null : 0.0;
+        }
+        Table table = TABLES.get();
+        table.reset(grams);
+        long[] gramHash = table.grams;
+        for (int i = 0; i < grams; i++) {
+            long h = 0x9E3779B97F4A7C15L;
+            for (int j = 0; j < n; j++) {
+                h = mix(h * 31 + wordHash[i + j]);
+            }
+            gramHash[i] = h;
+            table.add(h);
+        }
+        long part;
+        if (top) {
+            long best = 0;
+            int bestCount = 1;
+            for (int slot = 0; slot < table.keys.length; slot++) {
+                int c = table.counts[slot];
+                if (c > bestCount || (c == bestCount && c > 1 && table.keys[slot] < best)) {
+                    bestCount = c;
+                    best = table.keys[slot];
+                }
+            }
+            part = 0;
+            if (bestCount >= 2) {
+                for (int i = 0; i < grams; i++) {
+                    if (gramHash[i] == best) {
+                        for (int j = 0; j < n; j++) {
+                            part += words[i + j].length();
+                        }
+                        part *= bestCount;
+                        break;
+                    }
+                }
+            }
+        } else {
+            boolean[] covered = new boolean[words.length];
+            for (int i = 0; i < grams; i++) {
+                if (table.count(gramHash[i]) > 1) {
+                    Arrays.fill(covered, i, i + n, true);
+                }
+            }
+            part = 0;
+            for (int i = 0; i < words.length; i++) {
+                if (covered[i]) {
+                    part += words[i].length();
+                }
+            }
+        }
+        return round(part, totalChars);
+    }
+
+    private static final ThreadLocal<Table> TABLES = ThreadLocal.withInitial(Table::new);
+
+    /** Counts of 64-bit hashes; slots with count 0 are empty. Reused per thread. */
+    private static final class Table {
+        long[] keys = new long[1024];
+        int[] counts = new int[1024];
+        long[] grams = new long[512];
+        int mask = 1023;
+
+        void reset(int size) {
+            int capacity = Integer.highestOneBit(Math.max(16, size) * 2) * 2;
+            if (capacity > keys.length || capacity * 8 < keys.length) {
+                keys = new long[capacity];
+                counts = new int[capacity];
+            } else {
+                Arrays.fill(counts, 0);
+            }
+            mask = keys.length - 1;
+            if (grams.length < size) {
+                grams = new long[size];
+            }
+        }
+
+        void add(long h) {
+            int slot = (int) (h ^ (h >>> 32)) & mask;
+            while (counts[slot] != 0 && keys[slot] != h) {
+                slot = (slot + 1) & mask;
+            }
+            keys[slot] = h;
+            counts[slot]++;
+        }
+
+        int count(long h) {
+            int slot = (int) (h ^ (h >>> 32)) & mask;
+            while (counts[slot] != 0) {
+                if (keys[slot] == h) {
+                    return counts[slot];
+                }
+                slot = (slot + 1) & mask;
+            }
+            return 0;
+        }
+    }
+
+    /** The share for one n by sorting the n-gram hashes: the definition {@link #measure} is tested against. */
+    static Double measureSorted(Hashed hashed, int n, boolean top) {
         String[] words = hashed.words();
         long[] wordHash = hashed.hashes();
         long totalChars = hashed.chars();

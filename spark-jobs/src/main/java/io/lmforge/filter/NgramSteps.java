@@ -3,6 +3,8 @@ package io.lmforge.filter;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +76,24 @@ record NgramSteps(boolean top, Map<Integer, Double> limits) implements FilterSte
         for (int n : limits.keySet()) {
             out.put(signal(n), element_at(col(sharesColumn()), ++i));
         }
+        return out;
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        NgramRepetition.Hashed hashed = t.ngramWords();
+        Object[] out = new Object[limits.size()];
+        int i = 0;
+        for (int n : limits.keySet()) {
+            out[i++] = NgramRepetition.measure(hashed, n, top);
+        }
+        return out;
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        DataType[] out = new DataType[limits.size()];
+        java.util.Arrays.fill(out, DataTypes.DoubleType);
         return out;
     }
 

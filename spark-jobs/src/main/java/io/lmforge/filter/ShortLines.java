@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -44,6 +46,24 @@ record ShortLines(int maxChars, double maxShare) implements FilterStep {
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, Rules.ratio(size(filter(TextViews.lines(), l -> columns(l).leq(maxChars))),
                 size(TextViews.lines())));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.lineShare(l -> {
+            int columns = 0;
+            for (int i = 0; i < l.length(); ) {
+                int c = l.codePointAt(i);
+                columns += ScannedText.isWide(c) ? 2 : 1;
+                i += Character.charCount(c);
+            }
+            return columns <= maxChars;
+        })};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +27,14 @@ record Stopwords(int min, List<String> words) implements FilterStep {
     static final List<String> DEFAULT_WORDS = from(io.lmforge.corpus.CorpusSettings.of(
             com.typesafe.config.ConfigFactory.empty(), "filter.stopwords")).words();
 
+    private static final java.util.Map<List<String>, java.util.Set<String>> LOWERED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The words lower-cased as {@link #signals()} does, built once per JVM and list. */
+    java.util.Set<String> lowered() {
+        return LOWERED.computeIfAbsent(words, ws -> java.util.Set.copyOf(
+                ws.stream().map(w -> w.toLowerCase(Locale.ROOT)).distinct().toList()));
+    }
+
     static Stopwords from(Settings s) {
         Stopwords out = new Stopwords(s.integer("min"), s.strings("words"));
         s.requireNoUnknownKeys();
@@ -41,6 +51,23 @@ record Stopwords(int min, List<String> words) implements FilterStep {
         // IN over literals becomes a hash-set lookup (Spark's OptimizeIn); array_contains would scan the list.
         Object[] set = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).distinct().toArray();
         return Map.of(SIGNAL, size(filter(TextViews.words(), w -> lower(w).isin(set))));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        java.util.Set<String> set = lowered();
+        int n = 0;
+        for (String w : t.words()) {
+            if (set.contains(ScannedText.lower(w, t.icuLower()))) {
+                n++;
+            }
+        }
+        return new Object[]{n};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.IntegerType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +35,18 @@ record SymbolRatio(double maxHash, double maxEllipsis) implements FilterStep {
         out.put(HASH, Rules.ratio(TextViews.occurrences(text, "#"), words));
         out.put(ELLIPSIS, Rules.ratio(TextViews.occurrences(text, "...").plus(TextViews.occurrences(text, "\u2026")), words));
         return out;
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        int words = t.words().length;
+        return new Object[]{ScannedText.ratio(ScannedText.occurrences(t.text, "#"), words),
+                ScannedText.ratio(ScannedText.occurrences(t.text, "...") + ScannedText.occurrences(t.text, "\u2026"), words)};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType, DataTypes.DoubleType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -13,6 +15,9 @@ import java.util.Map;
  */
 record TerminalPunctuation(double minShare) implements FilterStep {
     static final String SIGNAL = "terminal_punct_line_share";
+
+    /** The signal's character class, for the {@code jvm} engine. */
+    static final String TERMINAL = ".!?\"'\u201D\u2019\u3002\uFF01\uFF1F\u300D\u300F";
 
     static TerminalPunctuation from(Settings s) {
         TerminalPunctuation out = new TerminalPunctuation(s.decimal("min-share"));
@@ -28,6 +33,16 @@ record TerminalPunctuation(double minShare) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, LineShare.matching("[.!?\"'\\x{201D}\\x{2019}\\x{3002}\\x{FF01}\\x{FF1F}\\x{300D}\\x{300F}]$"));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.lineShare(l -> ScannedText.endsWithCharIn(l, TERMINAL))};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.DoubleType};
     }
 
     @Override

@@ -9,6 +9,8 @@ import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 
@@ -85,6 +87,16 @@ record TokenCount(String tokenizer, String json, String sha256, long min, long m
         String text = json;
         UDF1<String, Integer> count = t -> t == null ? null : encoder(text, key).encode(new String[]{t}, 1).ids()[0].length;
         return Map.of(SIGNAL, udf(count, DataTypes.IntegerType).apply(TextViews.text()));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{encoder(json, sha256).encode(new String[]{t.text}, 1).ids()[0].length};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.IntegerType};
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.lmforge.filter;
 
 import io.lmforge.config.Settings;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,16 @@ record WordCount(long min, long max) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         return Map.of(SIGNAL, size(TextViews.words()));
+    }
+
+    @Override
+    public Object[] measure(ScannedText t) {
+        return new Object[]{t.words().length};
+    }
+
+    @Override
+    public DataType[] signalTypes() {
+        return new DataType[]{DataTypes.IntegerType};
     }
 
     @Override

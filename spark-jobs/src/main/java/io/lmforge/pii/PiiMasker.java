@@ -111,19 +111,53 @@ public final class PiiMasker implements Serializable {
         return new Result(out.toString(), counts);
     }
 
+    /**
+     * Each kind's finds. A detector runs only where its regex can match: behind a prefilter that is
+     * a necessary condition of a match (a literal the match must contain, a run of digits it must
+     * have), and for the commonest kinds only over candidate regions, the maximal runs of the
+     * characters a match consists of that hold what it needs (an {@code @}, two colons, three
+     * dots). A region is searched with transparent bounds, so look-behind and look-ahead see the
+     * text around it, and from where the previous find ended: the finds are those of a search over
+     * the whole text ({@code PiiMaskerEqualityTest} compares with the masker without prefilters).
+     */
     private List<Find> find(PiiKind kind, String text) {
         List<Find> out = new ArrayList<>();
         switch (kind) {
-            case PRIVATE_KEY -> matches(PRIVATE_KEY, text, 0, kind, out, m -> true);
-            case SECRET -> {
-                matches(SECRET, text, 0, kind, out, m -> true);
-                matches(AWS_SECRET, text, 1, kind, out, m -> true);
+            case PRIVATE_KEY -> {
+                if (text.contains("PRIVATE KEY")) {
+                    matches(PRIVATE_KEY, text, 0, kind, out, m -> true);
+                }
             }
-            case EMAIL -> matches(EMAIL, text, 0, kind, out, m -> publicDomain(m.group(1)));
-            case CN_ID -> matches(CN_ID, text, 0, kind, out, m -> Checksums.chineseId(m.group()));
-            case IPV4 -> matches(IPV4, text, 0, kind, out, m -> publicAddress(m.group()) && !sectionNumber(text, m));
-            case IPV6 -> matches(IPV6, text, 0, kind, out, m -> ipv6(m.group()));
+            case SECRET -> {
+                if (secretAnchor(text)) {
+                    matches(SECRET, text, 0, kind, out, m -> true);
+                }
+                if (containsIgnoreAsciiCase(text, "secret")) {
+                    matches(AWS_SECRET, text, 1, kind, out, m -> true);
+                }
+            }
+            case EMAIL -> {
+                if (text.indexOf('@') >= 0) {
+                    regions(EMAIL, text, kind, out, PiiMasker::emailChar, '@', 1, 0, m -> publicDomain(m.group(1)));
+                }
+            }
+            case CN_ID -> {
+                if (longestDigitRun(text) >= 17) {
+                    matches(CN_ID, text, 0, kind, out, m -> Checksums.chineseId(m.group()));
+                }
+            }
+            case IPV4 -> regions(IPV4, text, kind, out, c -> (c >= '0' && c <= '9') || c == '.', '.', 3, 4,
+                    m -> publicAddress(m.group()) && !sectionNumber(text, m));
+            case IPV6 -> {
+                if (text.indexOf(':') >= 0) {
+                    regions(IPV6, text, kind, out, c -> Character.digit(c, 16) >= 0 && c < 0x80 || c == ':' || c == '.',
+                            ':', 2, 0, m -> ipv6(m.group()));
+                }
+            }
             case CARD -> {
+                if (longestCardChain(text) < 12) {
+                    return out;
+                }
                 Matcher m = CARD.matcher(text);
                 while (m.find()) {
                     String digits = m.group().replaceAll("[ -]", "");
@@ -141,6 +175,133 @@ public final class PiiMasker implements Serializable {
         boolean ok(Matcher m);
     }
 
+    private interface CharClass {
+        boolean has(char c);
+    }
+
+    /**
+     * The finds of {@code p} in the maximal runs of {@code chars} that hold at least {@code minMarks}
+     * {@code mark}s and {@code minDigits} ASCII digits: every character of a match is in
+     * {@code chars} and a match holds that many, so these are all the matches of a whole-text search.
+     */
+    private static void regions(Pattern p, String text, PiiKind kind, List<Find> out, CharClass chars, char mark,
+                                int minMarks, int minDigits, Check check) {
+        Matcher m = null;
+        int searched = 0;
+        int n = text.length();
+        for (int i = 0; i < n; ) {
+            if (!chars.has(text.charAt(i))) {
+                i++;
+                continue;
+            }
+            int start = i;
+            int marks = 0;
+            int digits = 0;
+            for (; i < n && chars.has(text.charAt(i)); i++) {
+                char c = text.charAt(i);
+                marks += c == mark ? 1 : 0;
+                digits += c >= '0' && c <= '9' ? 1 : 0;
+            }
+            if (marks < minMarks || digits < minDigits || i <= searched) {
+                continue;
+            }
+            if (m == null) {
+                m = p.matcher(text).useTransparentBounds(true).useAnchoringBounds(false);
+            }
+            m.region(Math.max(start, searched), i);
+            while (m.find()) {
+                searched = m.end();
+                if (check.ok(m)) {
+                    out.add(new Find(m.start(), m.end(), kind, kind.placeholder()));
+                }
+            }
+        }
+    }
+
+    /** The characters of an e-mail address: local part, {@code @}, domain. */
+    private static boolean emailChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+                || c == '%' || c == '+' || c == '-' || c == '@';
+    }
+
+    /** Literals one of SECRET's alternatives must contain; AWS key ids are 20 upper-case letters and digits. */
+    private static final String[] SECRET_LITERALS = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "xox",
+            "AIza", "k_live_", "glpat-", "https://hooks.slack.com/services/"};
+
+    private static boolean secretAnchor(String text) {
+        for (String literal : SECRET_LITERALS) {
+            if (text.contains(literal)) {
+                return true;
+            }
+        }
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+                if (++run >= 20) {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        return false;
+    }
+
+    /** {@code (?i)} without UNICODE_CASE: ASCII letters match either case. */
+    static boolean containsIgnoreAsciiCase(String text, String lowerNeedle) {
+        int n = lowerNeedle.length();
+        for (int i = 0; i + n <= text.length(); i++) {
+            int k = 0;
+            while (k < n) {
+                char c = text.charAt(i + k);
+                if (c >= 'A' && c <= 'Z') {
+                    c += 32;
+                }
+                if (c != lowerNeedle.charAt(k)) {
+                    break;
+                }
+                k++;
+            }
+            if (k == n) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int longestDigitRun(String text) {
+        int best = 0;
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            run = c >= '0' && c <= '9' ? run + 1 : 0;
+            best = Math.max(best, run);
+        }
+        return best;
+    }
+
+    /** CARD's {@code \d(?:[ -]?\d)*}: the most digits joined by at most one space or hyphen each. */
+    private static int longestCardChain(String text) {
+        int best = 0;
+        int chain = 0;
+        int lastDigit = -3;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= '0' && c <= '9') {
+                boolean joined = lastDigit == i - 1 || (lastDigit == i - 2 && (text.charAt(i - 1) == ' ' || text.charAt(i - 1) == '-'));
+                chain = joined ? chain + 1 : 1;
+                lastDigit = i;
+                best = Math.max(best, chain);
+            }
+        }
+        return best;
+    }
+
+    /** Where a phone number was found in the whole text. */
+    private record Span(int start, int end) {
+    }
+
     private static void matches(Pattern p, String text, int group, PiiKind kind, List<Find> out, Check check) {
         Matcher m = p.matcher(text);
         while (m.find()) {
@@ -155,9 +316,13 @@ public final class PiiMasker implements Serializable {
             return;
         }
         PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+        List<int[]> lines = phoneLines(text);
         for (String region : phoneRegions) {
-            for (PhoneNumberMatch m : util.findNumbers(text, region, PhoneNumberUtil.Leniency.VALID, Long.MAX_VALUE)) {
-                String raw = m.rawString();
+          for (int[] line : lines) {
+            String part = text.substring(line[0], line[1]);
+            for (PhoneNumberMatch found : util.findNumbers(part, region, PhoneNumberUtil.Leniency.VALID, Long.MAX_VALUE)) {
+                Span m = new Span(line[0] + found.start(), line[0] + found.end());
+                String raw = found.rawString();
                 // A bare run of digits in code or data is a constant far more often than a phone
                 // number (2147483647 is a "valid" US number): require the way people write
                 // numbers, + or separators, except for Chinese mobiles, often written bare.
@@ -174,7 +339,58 @@ public final class PiiMasker implements Serializable {
                     out.add(new Find(m.start(), m.end(), PiiKind.PHONE, PiiKind.PHONE.placeholder()));
                 }
             }
+          }
         }
+    }
+
+    /** libphonenumber's separators between digit groups (its VALID_PUNCTUATION), and the lead characters. */
+    private static final String PHONE_PUNCTUATION = "-x\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30FC\uFF0D\uFF0E\uFF0F"
+            + " \u00A0\u00AD\u200B\u2060\u3000()\uFF08\uFF09\uFF3B\uFF3D.[]/~\u2053\u223C\uFF5E+\uFF0B";
+    /** The fewest digits of a valid number: country code and national number (Austria's +43 and 4 digits). */
+    static final int PHONE_MIN_DIGITS = 6;
+
+    /**
+     * The lines libphonenumber is run on, as [start, end) offsets. Its candidates never span a line
+     * break (none of its separators is one) and it reads one character around a candidate (a line
+     * break there counts as no character), so searching line by line finds what a search of the
+     * whole text finds. Lines where no chain of digits, joined by at most four of its separators,
+     * has {@link #PHONE_MIN_DIGITS} digits cannot hold a valid number and are not searched.
+     */
+    private static List<int[]> phoneLines(String text) {
+        List<int[]> out = new ArrayList<>();
+        int start = 0;
+        int chain = 0;
+        int gap = 0;
+        boolean enough = false;
+        int n = text.length();
+        for (int i = 0; i <= n; ) {
+            if (i == n || text.charAt(i) == '\n') {
+                if (enough) {
+                    out.add(new int[]{start, i});
+                }
+                start = i + 1;
+                chain = 0;
+                gap = 0;
+                enough = false;
+                i++;
+                continue;
+            }
+            int c = text.codePointAt(i);
+            if (Character.isDigit(c)) {
+                chain++;
+                gap = 0;
+                enough |= chain >= PHONE_MIN_DIGITS;
+            } else if (c < 0x10000 && PHONE_PUNCTUATION.indexOf((char) c) >= 0) {
+                if (++gap > 4) {
+                    chain = 0;
+                }
+            } else {
+                chain = 0;
+                gap = 0;
+            }
+            i += Character.charCount(c);
+        }
+        return out;
     }
 
     /** Phone numbers have at least seven digits; most texts have no such run and skip libphonenumber. */

@@ -31,4 +31,22 @@ class PlantedPiiRecallTest {
         assertTrue(found >= 0.99 * planted, found + " of " + planted);
     }
 
+    /** The masker's prefilters and candidate regions change nothing: the same masks as the masker without them. */
+    @Test
+    void sameMasksAsTheMaskerWithoutPrefiltersOnThePlantedSet() {
+        List<String> carriers = TestData.debianReference("zh-cn");
+        carriers.addAll(TestData.debianReference("en"));
+        PiiMasker masker = PiiMasker.all();
+        io.lmforge.pii.ReferencePiiMasker reference = io.lmforge.pii.ReferencePiiMasker.all();
+        int docs = 0;
+        for (PlantedPii.Doc d : PlantedPii.plant(carriers, 8, new Random(7))) {
+            PiiMasker.Result got = masker.mask(d.text());
+            io.lmforge.pii.ReferencePiiMasker.Result want = reference.mask(d.text());
+            assertEquals(want.text(), got.text());
+            assertEquals(want.counts(), got.counts());
+            docs++;
+        }
+        assertTrue(docs >= 800, docs + " documents");
+    }
+
 }
