@@ -2,7 +2,7 @@ package io.lmforge.bench;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.dedup.DedupSettings;
 import io.lmforge.dedup.DedupStage;
 import io.lmforge.bench.dedup.Evaluation;
@@ -109,7 +109,7 @@ public final class DedupBench implements Callable<Integer> {
         List<Doc> withPages = new ArrayList<>(originals);
         withPages.addAll(RealText.pythonPages(deb, pages));
         NearDupSet set = NearDupSet.build(withPages, planted, 4);
-        DedupSettings settings = DedupSettings.from(Settings.of(ConfigFactory.parseString(dedup), "dedup"));
+        DedupSettings settings = DedupSettings.from(Settings.of(ConfigFactory.parseString(dedup), "lmforge.corpus", "dedup"));
         long bytes = set.docs().stream().mapToLong(d -> d.text().length()).sum();
         System.out.printf("labelled set: %d documents (%.1f MB of text), %d planted pairs, %d at J >= 0.8%n",
                 set.docs().size(), bytes / 1e6, set.pairs().size(),
@@ -128,7 +128,7 @@ public final class DedupBench implements Callable<Integer> {
             // generation on a slice large enough for the hot loops to be compiled.
             NearDupSet small = NearDupSet.build(withPages.subList(0, Math.min(warmup, withPages.size())), warmup / 6, 5);
             Dataset<Row> warm = Evaluation.corpus(spark, small.docs(), work + "/warm-corpus");
-            Evaluation.removals(new DedupStage(settings), warm, work + "/warm", "warm");
+            Evaluation.run(new DedupStage(settings), warm, work + "/warm", "warm");
             if (minhash) {
                 minHashPairs(warm);
             }
@@ -140,23 +140,23 @@ public final class DedupBench implements Callable<Integer> {
                 List<Doc> scaled = replicate(set.docs(), scale);
                 Dataset<Row> corpus = Evaluation.corpus(spark, scaled, work + "/corpus-" + scale);
                 DedupStage stage = new DedupStage(settings);
-                Map<String, String> why = new HashMap<>();
-                Map<String, String> removals = null;
+                Evaluation.Run last = null;
                 List<Double> runs = new ArrayList<>();
                 List<Double> cpu = new ArrayList<>();
                 for (int run = 0; run < repeat; run++) {
                     stageLog.clear();
                     long t = System.nanoTime();
                     long c = cpuNanos();
-                    removals = Evaluation.removals(stage, corpus, work + "/out-" + scale, "bench", why);
+                    last = Evaluation.run(stage, corpus, work + "/out-" + scale, "bench");
                     runs.add((System.nanoTime() - t) / 1e9);
                     cpu.add((cpuNanos() - c) / 1e9);
                 }
                 double s = fastest(runs);
                 cpuSeconds.put(scale, fastest(cpu));
                 seconds.put(scale, s);
-                NearDupSet.Score score = set.score(firstReplica(removals));
-                set.wrongRemovals(firstReplica(removals), scale == scales.get(0) ? showWrong : 0)
+                Map<String, String> why = last.why();
+                NearDupSet.Score score = set.score(firstReplica(last.removals()));
+                set.wrongRemovals(firstReplica(last.removals()), scale == scales.get(0) ? showWrong : 0)
                         .forEach(w -> System.out.println(w.replaceFirst(" ", " (" + why.get(w.substring(0, w.indexOf(' '))) + ") ")));
                 System.out.printf("simhash  %dx: %7d docs  %8.1f s (fastest of %s), cpu %.1f s (%s)  %s%n", scale, scaled.size(), s,
                         runs(runs), fastest(cpu), runs(cpu), score.summary());
@@ -166,7 +166,7 @@ public final class DedupBench implements Callable<Integer> {
                     results.put("simhash", score);
                     stageLog.print();
                 }
-                Map<String, Object> report = stage.report(null);
+                Map<String, Object> report = last.report();
                 System.out.printf("  stage seconds %s; comparisons %s, verified pairs %s, partitions %s%n", report.get("seconds"),
                         report.get("comparisons"), report.get("verified_pairs"), report.get("partitions"));
                 if (minhash && minhashScales.contains(scale)) {

@@ -4,10 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.Columns;
-import io.lmforge.corpus.CorpusConfig;
+import io.lmforge.pipeline.CorpusConfig;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.Rejections;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
+import io.lmforge.pipeline.StageCatalog;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.ingest.Ingest;
@@ -113,24 +114,24 @@ public final class QualityBench implements Callable<Integer> {
 
             Stage clean = stage(cfg, "clean");
             Stage filter = stage(cfg, "filter");
-            Dataset<Row> cleaned = materialize(spark, clean.apply(rows, context), work.resolve("cleaned"));
+            Dataset<Row> cleaned = materialize(spark, clean.apply(rows, context).rows(), work.resolve("cleaned"));
 
             List<Pass> passes = new ArrayList<>();
             passes.add(time("ingest", "raw files", () -> ingested, documents, textBytes, inputBytes, cores));
             if (extra.contains("scan")) {
                 passes.add(time("scan", "ingested rows (Parquet)", () -> rows, documents, textBytes, 0, cores));
             }
-            passes.add(time("clean+filter", "ingested rows", () -> filter.apply(clean.apply(rows, context), context),
+            passes.add(time("clean+filter", "ingested rows", () -> filter.apply(clean.apply(rows, context).rows(), context).rows(),
                     documents, textBytes, 0, cores));
             if (extra.contains("clean")) {
-                passes.add(time("clean", "ingested rows", () -> clean.apply(rows, context), documents, textBytes, 0, cores));
+                passes.add(time("clean", "ingested rows", () -> clean.apply(rows, context).rows(), documents, textBytes, 0, cores));
             }
             Row cleanSize = cleaned.filter(Rejections.isKept())
                     .agg(count(lit(1)), coalesce(sum(octet_length(col(Columns.TEXT))), lit(0L))).first();
             for (String name : List.of("filter", "langid", "pii")) {
                 if (extra.contains(name)) {
                     Stage s = name.equals("filter") ? filter : stage(cfg, name);
-                    passes.add(time(name, "cleaned rows", () -> s.apply(cleaned, context), cleanSize.getLong(0),
+                    passes.add(time(name, "cleaned rows", () -> s.apply(cleaned, context).rows(), cleanSize.getLong(0),
                             cleanSize.getLong(1), 0, cores));
                 }
             }
@@ -156,14 +157,7 @@ public final class QualityBench implements Callable<Integer> {
                 return s;
             }
         }
-        Settings root = Settings.of(cfg.resolved(), "");
-        return switch (name) {
-            case "clean" -> io.lmforge.clean.CleanStage.from(root.section(name));
-            case "filter" -> io.lmforge.filter.FilterStage.from(root.section(name));
-            case "langid" -> io.lmforge.langid.LangIdStage.from(root.section(name));
-            case "pii" -> io.lmforge.pii.PiiStage.from(root.section(name));
-            default -> throw new IllegalArgumentException(name);
-        };
+        return StageCatalog.stages().build(Settings.of(cfg.resolved(), "lmforge.corpus", ""), name);
     }
 
     private Pass time(String name, String over, Supplier<Dataset<Row>> pass, long documents,

@@ -3,7 +3,7 @@ package io.lmforge.bench;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.pack.ShardsStage;
 import io.lmforge.tokenizer.BpeEncoder;
@@ -134,7 +134,7 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
 
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
-                    "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "shards"));
+                    "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "lmforge.corpus", "shards"));
             profile.reset();
             t = System.nanoTime();
             cpu = cpuNanos();

@@ -1,7 +1,7 @@
 package io.lmforge.bench;
 
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.tokenizer.HfEncoder;
 import io.lmforge.tokenizer.TokenizerSettings;
@@ -92,7 +92,7 @@ public final class TokenizerTrainingBench implements Callable<Integer> {
 
         OutputLayout layout = new OutputLayout(work.resolve("lmforge").toAbsolutePath().toString());
         TokenizerStage stage = TokenizerStage.from(io.lmforge.config.Settings.of(
-                com.typesafe.config.ConfigFactory.parseMap(Map.of("vocab-size", vocabSize)), "tokenizer"));
+                com.typesafe.config.ConfigFactory.parseMap(Map.of("vocab-size", vocabSize)), "lmforge.corpus", "tokenizer"));
         long t = System.nanoTime();
         Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));
         double ours = (System.nanoTime() - t) / 1e9;

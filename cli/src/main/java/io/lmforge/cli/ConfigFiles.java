@@ -15,16 +15,17 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads a config named on the command line. A plain path is a local file (HOCON includes resolve
  * beside it); a URI with a scheme (hdfs://, s3a://) is read through Hadoop, because a cluster-mode
- * driver may start on a node where the submitter's local files do not exist.
+ * driver may start on a node where the submitter's local files do not exist. Defaults come from
+ * the reference.conf section {@code namespace}.
  */
 final class ConfigFiles {
     private ConfigFiles() {
     }
 
-    static Settings read(String location) throws IOException {
+    static Settings read(String location, String namespace) throws IOException {
         String scheme = URI.create(location.replace(" ", "%20")).getScheme();
         if (scheme == null || scheme.equals("file")) {
-            return Settings.load(new File(scheme == null ? location : URI.create(location).getPath()));
+            return Settings.load(new File(scheme == null ? location : URI.create(location).getPath()), namespace);
         }
         Path path = new Path(location);
         FileSystem fs = path.getFileSystem(new Configuration());
@@ -32,7 +33,7 @@ final class ConfigFiles {
             throw new InvalidConfigException("config file not found: " + location);
         }
         try (FSDataInputStream in = fs.open(path)) {
-            return Settings.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), location);
+            return Settings.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), location, namespace);
         }
     }
 }

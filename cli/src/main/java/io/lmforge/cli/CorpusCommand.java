@@ -1,10 +1,11 @@
 package io.lmforge.cli;
 
-import io.lmforge.corpus.CorpusConfig;
-import io.lmforge.corpus.CorpusJob;
+import io.lmforge.corpus.CorpusSettings;
+import io.lmforge.pipeline.CorpusConfig;
+import io.lmforge.pipeline.CorpusJob;
 import io.lmforge.corpus.OutputLayout;
-import io.lmforge.corpus.SourceAccount;
-import io.lmforge.corpus.SparkSessions;
+import io.lmforge.pipeline.SourceAccount;
+import io.lmforge.pipeline.SparkSessions;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +30,7 @@ final class CorpusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config));
+        CorpusConfig cfg = CorpusConfig.from(ConfigFiles.read(config, CorpusSettings.NAMESPACE));
         Optional<String> chosenMaster = master != null ? Optional.of(master) : cfg.master();
         SparkSession spark = SparkSessions.create(chosenMaster, cfg.sparkConf());
         try {

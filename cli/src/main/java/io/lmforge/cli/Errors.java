@@ -1,7 +1,7 @@
 package io.lmforge.cli;
 
 import io.lmforge.config.InvalidConfigException;
-import io.lmforge.corpus.AccountingException;
+import io.lmforge.pipeline.AccountingException;
 import io.lmforge.ingest.NoInputException;
 import picocli.CommandLine;
 

@@ -2,7 +2,6 @@ package io.lmforge.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import io.lmforge.model.nn.Scalars;
 
 /**
  * The training objective: next-token cross-entropy, with an ignore index and optional label

@@ -146,7 +146,7 @@ public record ModelConfig(String name, int vocabSize, int hiddenSize, int layers
      * value, each key present overrides it. Unknown keys fail with their full name.
      */
     public static ModelConfig fromSettings(Settings s) {
-        ModelConfig p = preset(s.string("preset", "tiny"));
+        ModelConfig p = preset(s.string("preset"));
         Settings m = s.section("moe");
         boolean moeGiven = s.has("moe");
         Moe pm = p.moe();

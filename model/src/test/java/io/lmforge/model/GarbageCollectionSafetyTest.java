@@ -11,7 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.nn.DeepSeekModel;
-import io.lmforge.model.nn.Scalars;
+import io.lmforge.model.Scalars;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

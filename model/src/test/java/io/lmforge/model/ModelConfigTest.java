@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelConfigTest {
 
     private static ModelConfig parse(String hocon) {
-        Settings root = Settings.of(ConfigFactory.parseString(hocon).resolve(), "");
+        Settings root = Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge", "");
         return ModelConfig.fromSettings(root.section("model"));
     }
 

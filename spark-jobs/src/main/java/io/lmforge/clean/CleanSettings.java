@@ -25,25 +25,21 @@ public record CleanSettings(boolean decodeEntities, boolean nfkc, boolean remove
                             boolean removeUrls, boolean lowercase, boolean removePunctuation,
                             boolean removeStopwords, List<String> stopwords) implements Serializable {
 
-    /** Lucene's English stop set: short, neutral, and under a licence we can ship. */
-    public static final List<String> ENGLISH_STOPWORDS = List.of("a", "an", "and", "are", "as", "at", "be", "but",
-            "by", "for", "if", "in", "into", "is", "it", "no", "not", "of", "on", "or", "such", "that", "the",
-            "their", "then", "there", "these", "they", "this", "to", "was", "will", "with");
-
-    public static final CleanSettings DEFAULTS = new CleanSettings(true, true, true, true,
-            false, false, false, false, ENGLISH_STOPWORDS);
+    /** reference.conf's {@code lmforge.corpus.clean} (its stopwords: Lucene's English stop set). */
+    public static final CleanSettings DEFAULTS = from(io.lmforge.corpus.CorpusSettings.of(
+            com.typesafe.config.ConfigFactory.empty(), "clean"));
 
     public static CleanSettings from(Settings s) {
         CleanSettings out = new CleanSettings(
-                s.bool("decode-entities", DEFAULTS.decodeEntities),
-                s.bool("nfkc", DEFAULTS.nfkc),
-                s.bool("remove-control", DEFAULTS.removeControl),
-                s.bool("collapse-spaces", DEFAULTS.collapseSpaces),
-                s.bool("remove-urls", DEFAULTS.removeUrls),
-                s.bool("lowercase", DEFAULTS.lowercase),
-                s.bool("remove-punctuation", DEFAULTS.removePunctuation),
-                s.bool("remove-stopwords", DEFAULTS.removeStopwords),
-                s.strings("stopwords", DEFAULTS.stopwords));
+                s.bool("decode-entities"),
+                s.bool("nfkc"),
+                s.bool("remove-control"),
+                s.bool("collapse-spaces"),
+                s.bool("remove-urls"),
+                s.bool("lowercase"),
+                s.bool("remove-punctuation"),
+                s.bool("remove-stopwords"),
+                s.strings("stopwords"));
         s.requireNoUnknownKeys();
         return out;
     }

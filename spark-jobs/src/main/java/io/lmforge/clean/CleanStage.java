@@ -5,11 +5,14 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.util.Locale;
+import java.util.Set;
 
 import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.array_join;
@@ -68,13 +71,23 @@ public final class CleanStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext context) {
+    public Set<String> requiredColumns() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<String> addedColumns() {
+        return Set.of();
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext context) {
         Column text = col(Columns.TEXT);
         Column cleaned = when(col(Columns.CODE_LANG).isNull(), prose(text)).otherwise(code(text));
         Dataset<Row> out = corpus.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
-        return Rejections.reject(out, NAME,
+        return StageResult.of(Rejections.reject(out, NAME,
                 when(col(Columns.TEXT).isNull().or(col(Columns.TEXT).rlike("^\\s*$")),
-                        lit("empty_after_clean")));
+                        lit("empty_after_clean"))));
     }
 
     /** The prose rules, in an order where each sees the output of the ones that must come first. */
@@ -131,5 +144,12 @@ public final class CleanStage implements Stage {
         return array_join(transform(split(t, "\\n", -1), line -> array_join(
                 filter(split(line, " ", -1), w -> array_contains(stops,
                         lower(regexp_replace(w, PUNCTUATION, ""))).unary_$bang()), " ")), "\n");
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 10, CleanStage::from);
+        }
     }
 }

@@ -4,6 +4,11 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
 import static io.lmforge.corpus.Columns.*;
 
 /** The Spark schemas of the rows that flow through the pipeline and of its three outputs. */
@@ -67,6 +72,13 @@ public final class Schemas {
             DataTypes.createStructField(ERROR, DataTypes.StringType, false),
             DataTypes.createStructField(SNIPPET, DataTypes.StringType, true),
     });
+
+    /** The columns every document stage gets from ingest: {@link #INGEST} less the quarantine column. */
+    public static Set<String> documentColumns() {
+        Set<String> out = new LinkedHashSet<>(Arrays.asList(INGEST.fieldNames()));
+        out.remove(QUARANTINE);
+        return Collections.unmodifiableSet(out);
+    }
 
     private Schemas() {
     }

@@ -1,5 +1,7 @@
 package io.lmforge.corpus;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -7,4 +9,15 @@ import org.apache.spark.sql.SparkSession;
  * that publish an extra output of their own (dedup's fingerprints, say).
  */
 public record StageContext(SparkSession spark, OutputLayout layout, String runId) {
+
+    /**
+     * Writes {@code rows} to {@code OUT/_work/<name>} and returns them read back: later reads
+     * start from those files instead of recomputing the plan that made them (and, for plans that
+     * depend on the driver's memory, such as dedup's decisions, outlive it).
+     */
+    public Dataset<Row> materialize(Dataset<Row> rows, String name) {
+        String path = layout.work(name);
+        rows.write().mode("overwrite").option("compression", "zstd").parquet(path);
+        return spark.read().schema(rows.schema()).parquet(path);
+    }
 }

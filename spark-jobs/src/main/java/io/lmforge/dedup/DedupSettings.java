@@ -41,14 +41,15 @@ public record DedupSettings(int k, int blocks, Fingerprinter.Segmenting segmenti
                             String keepBy, boolean keepHighest, List<String> previous, boolean previousWins)
         implements Serializable {
 
+    /** reference.conf's {@code dedup.keep.by}: the stage treats this rule specially. */
     public static final String DEFAULT_KEEP_BY = "lang_confidence";
 
     public static DedupSettings defaults() {
-        return from(Settings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));
+        return from(io.lmforge.corpus.CorpusSettings.of(com.typesafe.config.ConfigFactory.empty(), "dedup"));
     }
 
     public static DedupSettings from(Settings s) {
-        int k = s.integer("k", 3);
+        int k = s.integer("k");
         if (k < 0 || k > 16) {
             throw new InvalidConfigException(s.name("k") + " = " + k + " is outside [0, 16]");
         }
@@ -62,35 +63,35 @@ public record DedupSettings(int k, int blocks, Fingerprinter.Segmenting segmenti
                     + binomial(blocks, blocks - k) + " tables; use fewer blocks");
         }
         Settings seg = s.section("segments");
-        int segMin = (int) seg.inRange("min-tokens", seg.integer("min-tokens", 12), 1, 100_000);
-        int segMean = (int) seg.inRange("mean-tokens", seg.integer("mean-tokens", 40), segMin + 1, 100_000);
-        int segMax = (int) seg.inRange("max-tokens", seg.integer("max-tokens", 100), segMean, 100_000);
-        int perDocument = (int) seg.inRange("max-per-document", seg.integer("max-per-document", 16), 0, 1024);
-        int segmentK = (int) seg.inRange("k", seg.integer("k", 0), 0, k);
-        int boilerplate = (int) seg.inRange("boilerplate", seg.integer("boilerplate", 64), 2, 100_000);
+        int segMin = (int) seg.inRange("min-tokens", seg.integer("min-tokens"), 1, 100_000);
+        int segMean = (int) seg.inRange("mean-tokens", seg.integer("mean-tokens"), segMin + 1, 100_000);
+        int segMax = (int) seg.inRange("max-tokens", seg.integer("max-tokens"), segMean, 100_000);
+        int perDocument = (int) seg.inRange("max-per-document", seg.integer("max-per-document"), 0, 1024);
+        int segmentK = (int) seg.inRange("k", seg.integer("k"), 0, k);
+        int boilerplate = (int) seg.inRange("boilerplate", seg.integer("boilerplate"), 2, 100_000);
         seg.requireNoUnknownKeys();
-        double minJaccard = s.inRange("min-jaccard", s.decimal("min-jaccard", 0.7), 0, 1);
+        double minJaccard = s.inRange("min-jaccard", s.decimal("min-jaccard"), 0, 1);
         if (minJaccard == 0 && perDocument > 0) {
             throw new InvalidConfigException(s.name("min-jaccard") + " = 0 accepts every candidate pair, and documents "
                     + "that share one segment are candidates: set " + seg.name("max-per-document")
                     + " = 0 too (plain SimHash within k), or a threshold above 0");
         }
-        int sketch = (int) s.inRange("sketch", s.integer("sketch", 128), 16, 1024);
-        int wordShingle = (int) s.inRange("word-shingle", s.integer("word-shingle", 1), 1, 8);
-        int cjkShingle = (int) s.inRange("cjk-shingle", s.integer("cjk-shingle", 2), 1, 8);
-        String weight = s.oneOf("weighting", s.string("weighting", "log"), Set.of("log", "tf", "binary"));
-        int minTokens = (int) s.inRange("min-tokens", s.integer("min-tokens", 10), 0, 1_000_000);
-        int window = (int) s.inRange("bucket-window", s.integer("bucket-window", 256), 1, 100_000);
+        int sketch = (int) s.inRange("sketch", s.integer("sketch"), 16, 1024);
+        int wordShingle = (int) s.inRange("word-shingle", s.integer("word-shingle"), 1, 8);
+        int cjkShingle = (int) s.inRange("cjk-shingle", s.integer("cjk-shingle"), 1, 8);
+        String weight = s.oneOf("weighting", s.string("weighting"), Set.of("log", "tf", "binary"));
+        int minTokens = (int) s.inRange("min-tokens", s.integer("min-tokens"), 0, 1_000_000);
+        int window = (int) s.inRange("bucket-window", s.integer("bucket-window"), 1, 100_000);
         Settings keep = s.section("keep");
-        String by = keep.string("by", DEFAULT_KEEP_BY);
-        String prefer = keep.oneOf("prefer", keep.string("prefer", "highest"), Set.of("highest", "lowest"));
+        String by = keep.string("by");
+        String prefer = keep.oneOf("prefer", keep.string("prefer"), Set.of("highest", "lowest"));
         keep.requireNoUnknownKeys();
         List<String> previous = List.of();
         if (s.has("previous")) {
             previous = s.raw().getValue("previous").valueType() == ConfigValueType.LIST
-                    ? s.strings("previous", List.of()) : List.of(s.string("previous"));
+                    ? s.strings("previous") : List.of(s.string("previous"));
         }
-        boolean previousWins = s.bool("previous-wins", true);
+        boolean previousWins = s.bool("previous-wins");
         s.requireNoUnknownKeys();
         return new DedupSettings(k, blocks, new Fingerprinter.Segmenting(segMin, segMean, segMax, perDocument),
                 segmentK, boilerplate, minJaccard, sketch, wordShingle, cjkShingle,

@@ -5,6 +5,9 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageReport;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -18,6 +21,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.lmforge.corpus.Columns.ID;
 import static io.lmforge.corpus.Columns.SOURCE;
@@ -75,6 +79,8 @@ public final class DedupStage implements Stage {
     public static final String EXACT = "exact_duplicate";
     public static final String NEAR = "near_duplicate";
     public static final String SUPERSEDED = "superseded";
+    /** Intermediates go under {@code OUT/_work/dedup/}. */
+    private static final String WORK = "dedup/";
 
     private static final String NODE = KeepRule.NODE;
     private static final String KEEPER = "keeper";
@@ -86,7 +92,6 @@ public final class DedupStage implements Stage {
 
     private final DedupSettings settings;
     private final long broadcastBytes;
-    private final Map<String, Object> report = new LinkedHashMap<>();
 
     public DedupStage(DedupSettings settings) {
         this(settings, Sizing.BROADCAST_BYTES);
@@ -113,9 +118,28 @@ public final class DedupStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext ctx) {
+    public Set<String> requiredColumns() {
+        return keepsByDefaultSignal() ? Set.of() : Set.of(settings.keepBy());
+    }
+
+    @Override
+    public Set<String> addedColumns() {
+        return Set.of(SIMHASH);
+    }
+
+    /**
+     * The default {@code keep.by} ({@code lang_confidence}) is used when langid ran before this
+     * stage and otherwise leaves the choice to the tie-break (smallest id), as the report's
+     * {@code keep_rule} says; a column named explicitly must exist when the config loads.
+     */
+    private boolean keepsByDefaultSignal() {
+        return settings.keepBy().equals(DedupSettings.DEFAULT_KEEP_BY);
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext ctx) {
         SparkSession spark = ctx.spark();
-        boolean hasSignal = Arrays.asList(corpus.columns()).contains(settings.keepBy());
+        boolean hasSignal = !keepsByDefaultSignal() || Arrays.asList(corpus.columns()).contains(settings.keepBy());
         Column signal = hasSignal ? col(settings.keepBy()) : lit(null);
         KeepRule rule = new KeepRule(settings.previousWins(), settings.keepHighest());
         CandidatePairs.Layout layout = new CandidatePairs.Layout(settings.tables(), settings.segmentTables(),
@@ -165,7 +189,8 @@ public final class DedupStage implements Stage {
                     .filter(col(CandidatePairs.A).geq(0).or(col(CandidatePairs.B).geq(0)));
             Dataset<Row> sketches = representatives.select(col(NODE), col(SKETCH));
             Dataset<Row> edges = jaccard.apply(pairs, sketches, sketchesFit);
-            Dataset<Row> components = cc.run(edges, sizing.partitions(), new Work(ctx)::save, timer);
+            Dataset<Row> components = cc.run(edges, sizing.partitions(), (rows, name) -> ctx.materialize(rows, WORK + name),
+                    timer);
             fingerprints.unpersist();
             timer.lap("components");
 
@@ -206,7 +231,7 @@ public final class DedupStage implements Stage {
                 }
                 marks = broadcast(spark.createDataFrame(ours, rows.schema()));
             } else {
-                marks = new Work(ctx).save(decisions.filter(col(NODE).geq(0)).select(markColumns), "decisions");
+                marks = ctx.materialize(decisions.filter(col(NODE).geq(0)).select(markColumns), WORK + "decisions");
                 moved = null;
             }
             timer.lap("clusters");
@@ -221,11 +246,11 @@ public final class DedupStage implements Stage {
             }
             timer.lap("store");
             describe(spark, "counts");
-            record(moved != null ? moved : movedByKind(decisions), documents, previousDocuments, layout, counters, cc,
-                    rule.describe(settings.keepBy(), hasSignal));
+            Map<String, Object> report = report(moved != null ? moved : movedByKind(decisions), documents,
+                    previousDocuments, layout, counters, cc, rule.describe(settings.keepBy(), hasSignal));
             report.put("partitions", sizing.partitions());
             report.put("seconds", timer.laps());
-            return mark(corpus, marks);
+            return new StageResult(mark(corpus, marks), StageReport.of(report));
         } finally {
             describe(spark, null);
             cc.release();
@@ -340,10 +365,11 @@ public final class DedupStage implements Stage {
                 when(col(NODE).lt(0), lit(2)).when(col(REASON).equalTo(NEAR), lit(1)).otherwise(lit(0)), 3);
     }
 
-    private void record(long[] moved, long documents, long previous, CandidatePairs.Layout layout,
-                        CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
+    /** Duplicates by kind, comparisons, giant buckets, rounds. */
+    private Map<String, Object> report(long[] moved, long documents, long previous, CandidatePairs.Layout layout,
+                                       CandidatePairs.Counters counters, ConnectedComponents cc, String keepRule) {
         PermutationTables tables = layout.documents();
-        report.clear();
+        Map<String, Object> report = new LinkedHashMap<>();
         report.put("documents", documents);
         report.put("previous_documents", previous);
         report.put(EXACT, moved[0]);
@@ -367,12 +393,7 @@ public final class DedupStage implements Stage {
         report.put("component_rounds", cc.rounds());
         report.put("keep_rule", keepRule);
         report.put("previous", settings.previous());
-    }
-
-    /** Figures of the last {@link #apply}: duplicates by kind, comparisons, giant buckets, rounds. */
-    @Override
-    public Map<String, Object> report(Dataset<Row> documents) {
-        return new LinkedHashMap<>(report);
+        return report;
     }
 
     /** Wall-clock seconds of each step, for the manifest. */
@@ -391,18 +412,10 @@ public final class DedupStage implements Stage {
         }
     }
 
-    /** Materializes intermediates under {@code OUT/_work/dedup/NAME}. */
-    private static final class Work {
-        private final StageContext ctx;
-
-        Work(StageContext ctx) {
-            this.ctx = ctx;
-        }
-
-        Dataset<Row> save(Dataset<Row> rows, String name) {
-            String path = ctx.layout().work("dedup/" + name);
-            rows.write().mode("overwrite").option("compression", "zstd").parquet(path);
-            return ctx.spark().read().schema(rows.schema()).parquet(path);
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 50, DedupStage::from);
         }
     }
 }

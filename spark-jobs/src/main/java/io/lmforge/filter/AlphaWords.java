@@ -14,7 +14,7 @@ record AlphaWords(double minShare) implements FilterStep {
     static final String SIGNAL = "alpha_word_share";
 
     static AlphaWords from(Settings s) {
-        AlphaWords out = new AlphaWords(s.decimal("min-share", 0.8));
+        AlphaWords out = new AlphaWords(s.decimal("min-share"));
         s.requireNoUnknownKeys();
         return out;
     }

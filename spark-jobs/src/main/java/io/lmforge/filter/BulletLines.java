@@ -13,7 +13,7 @@ record BulletLines(double maxShare) implements FilterStep {
     static final String BULLET = "^[\\x{2022}\\x{2023}\\x{2043}\\x{25E6}\\x{25AA}\\x{25CF}\\x{25A0}\\x{27A2}\\x{27A4}*-]";
 
     static BulletLines from(Settings s) {
-        BulletLines out = new BulletLines(s.decimal("max-share", 0.9));
+        BulletLines out = new BulletLines(s.decimal("max-share"));
         s.requireNoUnknownKeys();
         return out;
     }

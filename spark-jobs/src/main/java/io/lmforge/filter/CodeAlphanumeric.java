@@ -14,7 +14,7 @@ record CodeAlphanumeric(double minShare) implements FilterStep {
     static final String SIGNAL = "code_alnum_share";
 
     static CodeAlphanumeric from(Settings s) {
-        CodeAlphanumeric out = new CodeAlphanumeric(s.decimal("min-share", 0.25));
+        CodeAlphanumeric out = new CodeAlphanumeric(s.decimal("min-share"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -22,7 +22,7 @@ record CodeLineLength(int maxLine, double maxMean) implements FilterStep {
     static final String MEAN = "code_mean_line_length";
 
     static CodeLineLength from(Settings s) {
-        CodeLineLength out = new CodeLineLength(s.integer("max-line", 1000), s.decimal("max-mean", 100));
+        CodeLineLength out = new CodeLineLength(s.integer("max-line"), s.decimal("max-mean"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -20,7 +20,7 @@ record CurlyBrace(double maxRatio) implements FilterStep {
     static final String SIGNAL = "curly_brace_word_ratio";
 
     static CurlyBrace from(Settings s) {
-        CurlyBrace out = new CurlyBrace(s.inRange("max-ratio", s.decimal("max-ratio", 0.025), 0, Double.MAX_VALUE));
+        CurlyBrace out = new CurlyBrace(s.inRange("max-ratio", s.decimal("max-ratio"), 0, Double.MAX_VALUE));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -28,7 +28,7 @@ record DuplicateUnits(String unit, double maxShare, double maxCharShare) impleme
     }
 
     private static DuplicateUnits from(String unit, Settings s) {
-        DuplicateUnits out = new DuplicateUnits(unit, s.decimal("max-share", 0.3), s.decimal("max-char-share", 0.2));
+        DuplicateUnits out = new DuplicateUnits(unit, s.decimal("max-share"), s.decimal("max-char-share"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -11,7 +11,7 @@ record EllipsisLines(double maxShare) implements FilterStep {
     static final String SIGNAL = "ellipsis_line_share";
 
     static EllipsisLines from(Settings s) {
-        EllipsisLines out = new EllipsisLines(s.decimal("max-share", 0.3));
+        EllipsisLines out = new EllipsisLines(s.decimal("max-share"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -1,22 +1,24 @@
 package io.lmforge.filter;
 
-import io.lmforge.config.InvalidConfigException;
+import io.lmforge.config.NamedParts;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
-import io.lmforge.corpus.StageRegistry;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -41,9 +43,11 @@ import static org.apache.spark.sql.functions.when;
 public final class FilterStage implements Stage {
     public static final String NAME = "filter";
 
-    /** Every step, in the default order; {@code token-count} is registered but not run by default. */
-    static final Map<String, StageRegistry.Factory<FilterStep>> STEPS = new LinkedHashMap<>();
-    static final List<String> OFF_BY_DEFAULT = List.of("token-count");
+    /**
+     * Every step; reference.conf's {@code filter.steps} is the default order, and leaves out
+     * {@code token-count} (it needs a tokenizer).
+     */
+    static final Map<String, Function<Settings, FilterStep>> STEPS = new LinkedHashMap<>();
 
     static {
         STEPS.put("word-count", WordCount::from);
@@ -81,36 +85,22 @@ public final class FilterStage implements Stage {
     }
 
     public static FilterStage from(Settings s) {
-        List<String> defaults = STEPS.keySet().stream().filter(n -> !OFF_BY_DEFAULT.contains(n)).toList();
-        List<String> listed = s.strings("steps", defaults);
-        Set<String> seen = new HashSet<>();
-        for (String name : listed) {
-            if (!STEPS.containsKey(name)) {
-                throw new InvalidConfigException(s.name("steps") + " names '" + name + "', which is not one of "
-                        + STEPS.keySet());
-            }
-            if (!seen.add(name)) {
-                throw new InvalidConfigException(s.name("steps") + " names '" + name + "' twice");
-            }
-        }
-        List<String> skip = s.strings("skip-domains", List.of());
-        List<Scoped> steps = new ArrayList<>();
-        for (String name : listed) {
-            steps.add(build(s.section(name), name));
-        }
-        // A section for a step that is not listed is still checked, so its typos are caught.
-        for (String name : STEPS.keySet()) {
-            if (!seen.contains(name) && s.has(name)) {
-                build(s.section(name), name);
-            }
-        }
+        Map<String, Function<Settings, Scoped>> scoped = new LinkedHashMap<>();
+        // A step's own section also says which domains it is limited to.
+        STEPS.forEach((name, step) -> scoped.put(name, section -> {
+            List<String> domains = section.strings("domains");
+            return new Scoped(step.apply(section), domains);
+        }));
+        // The default list of steps is reference.conf's filter.steps.
+        List<Scoped> steps = new NamedParts<>(scoped).buildAll(s, "steps");
+        List<String> skip = s.strings("skip-domains");
         s.requireNoUnknownKeys();
         return new FilterStage(steps, skip);
     }
 
-    private static Scoped build(Settings section, String name) {
-        List<String> domains = section.strings("domains", List.of());
-        return new Scoped(STEPS.get(name).create(section), domains);
+    /** Every step a config may name, those off by default included. */
+    public static List<String> knownSteps() {
+        return List.copyOf(STEPS.keySet());
     }
 
     public List<String> stepNames() {
@@ -123,7 +113,22 @@ public final class FilterStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext context) {
+    public Set<String> requiredColumns() {
+        return Set.of();
+    }
+
+    /** Every configured step's signal columns. */
+    @Override
+    public Set<String> addedColumns() {
+        Set<String> out = new LinkedHashSet<>();
+        for (Scoped scoped : steps) {
+            out.addAll(scoped.step().signals().keySet());
+        }
+        return out;
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext context) {
         Column measured = Rejections.isKept();
         if (!skipDomains.isEmpty()) {
             measured = measured.and(coalesce(col(Columns.DOMAIN).isin(skipDomains.toArray()), lit(false)).unary_$bang());
@@ -173,6 +178,13 @@ public final class FilterStage implements Stage {
         }
         List<String> temporary = new ArrayList<>(views.keySet());
         temporary.addAll(shared.keySet());
-        return out.drop(temporary.toArray(new String[0]));
+        return StageResult.of(out.drop(temporary.toArray(new String[0])));
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 20, FilterStage::from);
+        }
     }
 }

@@ -16,7 +16,7 @@ record Javascript(double maxShare) implements FilterStep {
     static final String SIGNAL = "javascript_line_share";
 
     static Javascript from(Settings s) {
-        Javascript out = new Javascript(s.decimal("max-share", 0.4));
+        Javascript out = new Javascript(s.decimal("max-share"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -20,8 +20,8 @@ record MeanWordLength(double min, double max, double maxCjkShare) implements Fil
     static final String SIGNAL = "mean_word_length";
 
     static MeanWordLength from(Settings s) {
-        MeanWordLength out = new MeanWordLength(s.decimal("min", 3), s.decimal("max", 10),
-                s.inRange("max-cjk-share", s.decimal("max-cjk-share", 0.5), 0, 1));
+        MeanWordLength out = new MeanWordLength(s.decimal("min"), s.decimal("max"),
+                s.inRange("max-cjk-share", s.decimal("max-cjk-share"), 0, 1));
         s.requireNoUnknownKeys();
         return out;
     }

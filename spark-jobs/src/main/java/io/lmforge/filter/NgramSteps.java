@@ -18,21 +18,18 @@ import static org.apache.spark.sql.functions.element_at;
  * 5- to 10-grams may cover at most 15% down to 10%). Configured as {@code limits { 2 = 0.2, ... }}.
  */
 record NgramSteps(boolean top, Map<Integer, Double> limits) implements FilterStep {
-    static final Map<Integer, Double> TOP_DEFAULTS = Map.of(2, 0.2, 3, 0.18, 4, 0.16);
-    static final Map<Integer, Double> DUPLICATE_DEFAULTS = Map.of(5, 0.15, 6, 0.14, 7, 0.13, 8, 0.12, 9, 0.11, 10, 0.10);
-
     static NgramSteps top(Settings s) {
-        return from(true, s, TOP_DEFAULTS);
+        return from(true, s);
     }
 
     static NgramSteps duplicate(Settings s) {
-        return from(false, s, DUPLICATE_DEFAULTS);
+        return from(false, s);
     }
 
-    private static NgramSteps from(boolean top, Settings s, Map<Integer, Double> defaults) {
-        Map<Integer, Double> limits = new TreeMap<>(defaults);
-        if (s.has("limits")) {
-            limits.clear();
+    /** {@code limits} replaces the reference's map whole. */
+    private static NgramSteps from(boolean top, Settings s) {
+        Map<Integer, Double> limits = new TreeMap<>();
+        {
             for (Map.Entry<String, Double> e : s.numberMap("limits").entrySet()) {
                 int n;
                 try {

@@ -25,7 +25,7 @@ record ShortLines(int maxChars, double maxShare) implements FilterStep {
             + "\\x{FE30}-\\x{FE6F}\\x{FF00}-\\x{FF60}\\x{FFE0}-\\x{FFE6}\\x{20000}-\\x{3FFFD}]";
 
     static ShortLines from(Settings s) {
-        ShortLines out = new ShortLines(s.integer("max-chars", 30), s.decimal("max-share", 0.67));
+        ShortLines out = new ShortLines(s.integer("max-chars"), s.decimal("max-share"));
         s.requireNoUnknownKeys();
         return out;
     }

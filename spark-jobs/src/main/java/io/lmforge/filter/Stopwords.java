@@ -21,19 +21,12 @@ import static org.apache.spark.sql.functions.size;
  */
 record Stopwords(int min, List<String> words) implements FilterStep {
     static final String SIGNAL = "stopword_count";
-    static final List<String> DEFAULT_WORDS = List.of("the", "be", "to", "of", "and", "that", "have", "with",
-            "der", "die", "und", "das", "ist", "nicht", "mit", "sich", "auf", "ein", "eine", "werden",
-            "les", "et", "des", "est", "une", "dans", "pour", "pas", "sur", "qui",
-            "el", "los", "que", "del", "las", "por", "una", "con", "para", "es",
-            "il", "che", "della", "per", "non", "sono", "gli", "di", "è", "nel",
-            "não", "uma", "os", "do", "da", "com", "ao", "em",
-            "и", "в", "не", "на", "что", "с", "по", "это", "как", "для",
-            "yang", "dan", "ini", "itu", "dengan", "untuk", "dari", "tidak", "ke", "atau",
-            "的", "了", "是", "在", "和", "有", "不", "这", "我", "也", "就", "都",
-            "の", "に", "は", "を", "が", "で", "て", "た", "と", "も");
+    /** reference.conf's {@code filter.stopwords.words}. */
+    static final List<String> DEFAULT_WORDS = from(io.lmforge.corpus.CorpusSettings.of(
+            com.typesafe.config.ConfigFactory.empty(), "filter.stopwords")).words();
 
     static Stopwords from(Settings s) {
-        Stopwords out = new Stopwords(s.integer("min", 2), s.strings("words", DEFAULT_WORDS));
+        Stopwords out = new Stopwords(s.integer("min"), s.strings("words"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -15,7 +15,7 @@ record SymbolRatio(double maxHash, double maxEllipsis) implements FilterStep {
     static final String ELLIPSIS = "ellipsis_word_ratio";
 
     static SymbolRatio from(Settings s) {
-        SymbolRatio out = new SymbolRatio(s.decimal("max-hash", 0.1), s.decimal("max-ellipsis", 0.1));
+        SymbolRatio out = new SymbolRatio(s.decimal("max-hash"), s.decimal("max-ellipsis"));
         s.requireNoUnknownKeys();
         return out;
     }

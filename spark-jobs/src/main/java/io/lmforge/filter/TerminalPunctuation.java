@@ -15,7 +15,7 @@ record TerminalPunctuation(double minShare) implements FilterStep {
     static final String SIGNAL = "terminal_punct_line_share";
 
     static TerminalPunctuation from(Settings s) {
-        TerminalPunctuation out = new TerminalPunctuation(s.decimal("min-share", 0.12));
+        TerminalPunctuation out = new TerminalPunctuation(s.decimal("min-share"));
         s.requireNoUnknownKeys();
         return out;
     }

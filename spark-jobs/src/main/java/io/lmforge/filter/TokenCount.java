@@ -46,7 +46,7 @@ record TokenCount(String tokenizer, String json, String sha256, long min, long m
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(s.name("tokenizer") + " = '" + path + "': " + e.getMessage());
         }
-        TokenCount out = new TokenCount(path, json, sha256(json), s.longValue("min", 512), s.longValue("max", 2048));
+        TokenCount out = new TokenCount(path, json, sha256(json), s.longValue("min"), s.longValue("max"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -13,7 +13,7 @@ record WordCount(long min, long max) implements FilterStep {
     static final String SIGNAL = "word_count";
 
     static WordCount from(Settings s) {
-        WordCount out = new WordCount(s.longValue("min", 50), s.longValue("max", 100_000));
+        WordCount out = new WordCount(s.longValue("min"), s.longValue("max"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -44,7 +44,7 @@ public record SourceConfig(String name, SourceFormat format, String path, String
             if (s.has(option)) {
                 // A list option ({@code namespaces = [0, 14]}) travels as its comma-joined items.
                 boolean list = s.raw().getValue(option).valueType() == com.typesafe.config.ConfigValueType.LIST;
-                options.put(option, list ? String.join(",", s.strings(option, List.of())) : s.string(option));
+                options.put(option, list ? String.join(",", s.strings(option)) : s.string(option));
             }
         }
         s.requireNoUnknownKeys();

@@ -26,14 +26,10 @@ import java.util.Locale;
 public record LangIdSettings(List<String> allow, List<String> candidates, String accuracy, int maxChars,
                              double minConfidence, String code) implements Serializable {
 
-    /** The languages most common on the web, by Common Crawl's statistics, plus those of our test corpora. */
-    public static final List<String> DEFAULT_CANDIDATES = List.of("en", "zh", "ja", "de", "fr", "es", "it", "pt",
-            "ru", "id", "ms", "ko", "ar", "nl", "pl", "tr", "vi", "fa", "sv", "cs", "uk", "hu", "el", "ro", "da",
-            "fi", "th", "hi", "he");
 
     public static LangIdSettings from(Settings s) {
-        List<String> allow = codes(s, "allow", s.strings("allow", List.of("en", "zh")));
-        List<String> candidates = s.strings("candidates", DEFAULT_CANDIDATES);
+        List<String> allow = codes(s, "allow", s.strings("allow"));
+        List<String> candidates = s.strings("candidates");
         if (!candidates.equals(List.of("all"))) {
             candidates = codes(s, "candidates", candidates);
             for (String a : allow) {
@@ -43,13 +39,13 @@ public record LangIdSettings(List<String> allow, List<String> candidates, String
                 }
             }
         }
-        String accuracy = s.oneOf("accuracy", s.string("accuracy", "low"), java.util.Set.of("low", "high"));
-        int maxChars = s.integer("max-chars", 1000);
+        String accuracy = s.oneOf("accuracy", s.string("accuracy"), java.util.Set.of("low", "high"));
+        int maxChars = s.integer("max-chars");
         if (maxChars < 50) {
             throw new InvalidConfigException(s.name("max-chars") + " = " + maxChars + " is too small (at least 50)");
         }
-        double minConfidence = s.inRange("min-confidence", s.decimal("min-confidence", 0.0), 0, 1);
-        String code = s.oneOf("code", s.string("code", "keep"), java.util.Set.of("keep", "detect"));
+        double minConfidence = s.inRange("min-confidence", s.decimal("min-confidence"), 0, 1);
+        String code = s.oneOf("code", s.string("code"), java.util.Set.of("keep", "detect"));
         s.requireNoUnknownKeys();
         return new LangIdSettings(allow, candidates, accuracy, maxChars, minConfidence, code);
     }

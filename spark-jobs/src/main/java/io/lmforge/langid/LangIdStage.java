@@ -5,6 +5,8 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -16,6 +18,7 @@ import org.apache.spark.sql.types.StructType;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
@@ -57,7 +60,18 @@ public final class LangIdStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext context) {
+    public Set<String> requiredColumns() {
+        return Set.of();
+    }
+
+    /** {@code lang} is an ingest column: set here where a reader left it null. */
+    @Override
+    public Set<String> addedColumns() {
+        return Set.of(CONFIDENCE);
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext context) {
         LangIdSettings s = settings;
         UDF1<String, Row> detect = text -> {
             Object[] best = text == null ? null : Detectors.detect(s, text);
@@ -86,12 +100,12 @@ public final class LangIdStage implements Stage {
                 .when(checked.and(coalesce(confidence, lit(1.0)).lt(settings.minConfidence())), lit("lang_uncertain"));
         Column detail = format_string("lang=%s, confidence=%s, allowed=%s", lang,
                 coalesce(confidence.cast("string"), lit("preset")), lit(String.join(",", settings.allow())));
-        return Rejections.reject(out, NAME, reason, when(reason.isNotNull(), detail));
+        return new StageResult(Rejections.reject(out, NAME, reason, when(reason.isNotNull(), detail)),
+                this::documentsByLang);
     }
 
     /** Kept documents per language, for the manifest. */
-    @Override
-    public Map<String, Object> report(Dataset<Row> documents) {
+    private Map<String, Object> documentsByLang(Dataset<Row> documents) {
         Map<String, Object> byLang = new LinkedHashMap<>();
         List<Row> rows = documents.groupBy(coalesce(col(Columns.LANG), lit("(code)")).as("l")).count()
                 .orderBy(col("count").desc()).collectAsList();
@@ -101,5 +115,12 @@ public final class LangIdStage implements Stage {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("documents_by_lang", byLang);
         return out;
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 30, LangIdStage::from);
+        }
     }
 }

@@ -50,17 +50,17 @@ public record MixSettings(Map<String, Double> weights, int maxEpochs, Unmet unme
                 weights.put(e.getKey(), e.getValue() / sum);
             }
         }
-        int maxEpochs = s.integer("max-epochs", 4);
+        int maxEpochs = s.integer("max-epochs");
         if (maxEpochs < 1) {
             throw new InvalidConfigException(s.name("max-epochs") + " must be at least 1, got " + maxEpochs);
         }
-        Unmet unmet = Unmet.valueOf(s.oneOf("unmet", s.string("unmet", "cap"), Set.of("cap", "shrink", "fail"))
+        Unmet unmet = Unmet.valueOf(s.oneOf("unmet", s.string("unmet"), Set.of("cap", "shrink", "fail"))
                 .toUpperCase(java.util.Locale.ROOT));
         OptionalLong total = s.has("total-tokens") ? OptionalLong.of((long) s.decimal("total-tokens")) : OptionalLong.empty();
         if (total.isPresent() && total.getAsLong() <= 0) {
             throw new InvalidConfigException(s.name("total-tokens") + " must be positive");
         }
-        int batchSize = s.integer("batch-size", 64);
+        int batchSize = s.integer("batch-size");
         if (batchSize < 1) {
             throw new InvalidConfigException(s.name("batch-size") + " must be at least 1, got " + batchSize);
         }

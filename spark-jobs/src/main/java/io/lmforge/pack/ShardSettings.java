@@ -33,26 +33,26 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
         implements Serializable {
 
     public static ShardSettings from(Settings s) {
-        int seqLen = s.integer("seq-len", 2048);
+        int seqLen = s.integer("seq-len");
         if (seqLen < 1) {
             throw new InvalidConfigException(s.name("seq-len") + " must be at least 1, got " + seqLen);
         }
-        long seed = s.longValue("seed", 1234);
-        double val = s.inRange("val-fraction", s.decimal("val-fraction", 0.005), 0, 0.5);
-        long rowGroup = s.bytes("row-group-size", 128L << 20);
-        long file = s.bytes("file-size", 512L << 20);
+        long seed = s.longValue("seed");
+        double val = s.inRange("val-fraction", s.decimal("val-fraction"), 0, 0.5);
+        long rowGroup = s.bytes("row-group-size");
+        long file = s.bytes("file-size");
         if (rowGroup < (1 << 16) || file < rowGroup) {
             throw new InvalidConfigException(s.name("row-group-size") + " (" + rowGroup + ") must be at least 64 KB and "
                     + s.name("file-size") + " (" + file + ") at least as large");
         }
-        String encoderName = s.string("encoder", "auto");
+        String encoderName = s.string("encoder");
         DocumentEncoder.Choice encoder;
         try {
             encoder = DocumentEncoder.Choice.parse(encoderName);
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(s.name("encoder") + " must be auto, jvm or hf, got '" + encoderName + "'");
         }
-        int batch = s.integer("encode-batch", 1);
+        int batch = s.integer("encode-batch");
         if (batch < 1) {
             throw new InvalidConfigException(s.name("encode-batch") + " must be at least 1, got " + batch);
         }

@@ -2,6 +2,7 @@ package io.lmforge.pack;
 
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.ArtifactStageFactory;
 import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.StageContext;
@@ -296,5 +297,12 @@ public final class ShardsStage implements ArtifactStage {
 
     private static double round(double v) {
         return Math.round(v * 1000) / 1000.0;
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.ArtifactStageFactory}. */
+    public static final class Factory extends ArtifactStageFactory.Of {
+        public Factory() {
+            super(OutputLayout.SHARDS, 20, ShardsStage::from);
+        }
     }
 }

@@ -6,6 +6,8 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageFactory;
+import io.lmforge.corpus.StageResult;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -53,7 +55,7 @@ public final class PiiStage implements Stage {
 
     public static PiiStage from(Settings s) {
         Set<PiiKind> kinds = EnumSet.noneOf(PiiKind.class);
-        for (String k : s.strings("kinds", EnumSet.allOf(PiiKind.class).stream().map(PiiKind::key).toList())) {
+        for (String k : s.strings("kinds")) {
             try {
                 kinds.add(PiiKind.parse(k));
             } catch (IllegalArgumentException e) {
@@ -61,7 +63,7 @@ public final class PiiStage implements Stage {
                         + EnumSet.allOf(PiiKind.class).stream().map(PiiKind::key).toList());
             }
         }
-        List<String> regions = s.strings("phone-regions", List.of("US", "CN"));
+        List<String> regions = s.strings("phone-regions");
         for (String r : regions) {
             if (!com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions().contains(r)) {
                 throw new InvalidConfigException(s.name("phone-regions") + " names '" + r
@@ -78,7 +80,17 @@ public final class PiiStage implements Stage {
     }
 
     @Override
-    public Dataset<Row> apply(Dataset<Row> corpus, StageContext context) {
+    public Set<String> requiredColumns() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<String> addedColumns() {
+        return Set.of(SIGNAL);
+    }
+
+    @Override
+    public StageResult apply(Dataset<Row> corpus, StageContext context) {
         PiiMasker m = masker;
         UDF1<String, Row> mask = text -> {
             PiiMasker.Result r = m.mask(text);
@@ -90,7 +102,7 @@ public final class PiiStage implements Stage {
         Map<String, Column> out = new LinkedHashMap<>();
         out.put(Columns.TEXT, Rejections.onKept(col("_pii.text"), Columns.TEXT));
         out.put(SIGNAL, col("_pii.counts"));
-        return corpus.withColumns(tmp).withColumns(out).drop("_pii");
+        return new StageResult(corpus.withColumns(tmp).withColumns(out).drop("_pii"), this::countsByKind);
     }
 
     /**
@@ -105,8 +117,7 @@ public final class PiiStage implements Stage {
     }
 
     /** Replacements per kind and the number of documents with any, summed from the written documents. */
-    @Override
-    public Map<String, Object> report(Dataset<Row> documents) {
+    private Map<String, Object> countsByKind(Dataset<Row> documents) {
         Map<String, Object> byKind = new LinkedHashMap<>();
         for (Row r : documents.select(explode(col(SIGNAL))).groupBy("key").agg(sum("value"))
                 .orderBy("key").collectAsList()) {
@@ -117,5 +128,12 @@ public final class PiiStage implements Stage {
         out.put("masked", byKind);
         out.put("documents_with_pii", docs);
         return out;
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.StageFactory}. */
+    public static final class Factory extends StageFactory.Of {
+        public Factory() {
+            super(NAME, 40, PiiStage::from);
+        }
     }
 }

@@ -13,13 +13,14 @@ import java.util.Optional;
  */
 public record SpecialTokens(String bos, String eos, Optional<String> pad, Optional<String> unk) implements Serializable {
 
-    public static final SpecialTokens DEFAULT = new SpecialTokens("<bos>", "<eos>", Optional.of("<pad>"), Optional.of("<unk>"));
+    /** The names reference.conf gives ({@code lmforge.corpus.tokenizer.special-tokens}). */
+    public static final SpecialTokens DEFAULT = from(io.lmforge.corpus.CorpusSettings.of(
+            com.typesafe.config.ConfigFactory.empty(), "tokenizer.special-tokens"));
 
     /** {@code special-tokens { bos = "<bos>", eos = "<eos>", pad = "<pad>", unk = "<unk>" }}, any key optional. */
-    public static SpecialTokens from(Settings s, SpecialTokens defaults) {
-        SpecialTokens t = new SpecialTokens(s.string("bos", defaults.bos), s.string("eos", defaults.eos),
-                s.has("pad") ? Optional.of(s.string("pad")) : defaults.pad,
-                s.has("unk") ? Optional.of(s.string("unk")) : defaults.unk);
+    public static SpecialTokens from(Settings s) {
+        SpecialTokens t = new SpecialTokens(s.string("bos"), s.string("eos"),
+                Optional.of(s.string("pad")), Optional.of(s.string("unk")));
         s.requireNoUnknownKeys();
         return t;
     }

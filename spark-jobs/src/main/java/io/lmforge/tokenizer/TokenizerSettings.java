@@ -22,13 +22,13 @@ public record TokenizerSettings(int vocabSize, long minFrequency, Optional<Speci
                                 double sampleFraction, long seed, Optional<String> pretrained) {
 
     public static TokenizerSettings from(Settings s) {
-        int vocabSize = s.integer("vocab-size", 52_000);
-        long minFrequency = s.longValue("min-frequency", 2);
+        int vocabSize = s.integer("vocab-size");
+        long minFrequency = s.longValue("min-frequency");
         Optional<SpecialTokens> specials = s.has("special-tokens")
-                ? Optional.of(SpecialTokens.from(s.section("special-tokens"), SpecialTokens.DEFAULT))
+                ? Optional.of(SpecialTokens.from(s.section("special-tokens")))
                 : Optional.empty();
-        double sample = s.inRange("sample-fraction", s.decimal("sample-fraction", 1.0), 1e-9, 1.0);
-        long seed = s.longValue("seed", 1234);
+        double sample = s.inRange("sample-fraction", s.decimal("sample-fraction"), 1e-9, 1.0);
+        long seed = s.longValue("seed");
         Optional<String> pretrained = s.optionalString("pretrained");
         s.requireNoUnknownKeys();
         int minVocab = 256 + SpecialTokens.DEFAULT.byRole().size();

@@ -2,6 +2,7 @@ package io.lmforge.tokenizer;
 
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.ArtifactStageFactory;
 import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.StageContext;
@@ -127,5 +128,12 @@ public final class TokenizerStage implements ArtifactStage {
 
     private static double round(double seconds) {
         return Math.round(seconds * 1000) / 1000.0;
+    }
+
+    /** Found by the runner through {@code META-INF/services/io.lmforge.corpus.ArtifactStageFactory}. */
+    public static final class Factory extends ArtifactStageFactory.Of {
+        public Factory() {
+            super(OutputLayout.TOKENIZER, 10, TokenizerStage::from);
+        }
     }
 }

@@ -119,7 +119,7 @@ class DedupRefreshTest {
         var spark = SparkTestSession.get();
         String stored = first.out.resolve("fingerprints").toString();
         DedupSettings bigrams = DedupSettings.from(io.lmforge.config.Settings.of(
-                com.typesafe.config.ConfigFactory.parseString("word-shingle = 2"), "dedup"));
+                com.typesafe.config.ConfigFactory.parseString("word-shingle = 2"), "lmforge.corpus", "dedup"));
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> Fingerprints.readPrevious(spark, List.of(stored), bigrams));
         assertTrue(e.getMessage().contains("word-shingle 1") && e.getMessage().contains(stored), e.getMessage());

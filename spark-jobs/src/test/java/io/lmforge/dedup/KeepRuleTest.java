@@ -6,6 +6,7 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.Schemas;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageResult;
 import io.lmforge.testing.SparkTestSession;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -54,9 +55,10 @@ class KeepRuleTest {
     }
 
     Map<String, String> keeperOf(String hocon) {
-        DedupStage stage = new DedupStage(DedupSettings.from(Settings.of(ConfigFactory.parseString(hocon), "dedup")));
-        Dataset<Row> out = stage.apply(corpus(), new StageContext(SparkTestSession.get(),
+        DedupStage stage = new DedupStage(DedupSettings.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "dedup")));
+        StageResult result = stage.apply(corpus(), new StageContext(SparkTestSession.get(),
                 new OutputLayout(dir.resolve("out").toString()), "t"));
+        Dataset<Row> out = result.rows();
         assertEquals(6, out.count(), "one row out for each row in");
         Map<String, String> keeper = new HashMap<>();
         for (Row r : out.filter(col(Columns.REJECTION).isNotNull()).select(col(Columns.ID),
@@ -64,7 +66,7 @@ class KeepRuleTest {
                 .collectAsList()) {
             keeper.put(r.getString(0), r.getString(1) + ":" + r.getString(2));
         }
-        assertTrue(stage.report(null).get("keep_rule").toString().contains("lang_confidence"));
+        assertTrue(result.report().figures(null).get("keep_rule").toString().contains("lang_confidence"));
         return keeper;
     }
 

@@ -50,13 +50,13 @@ class FilterStageTest {
     }
 
     static FilterStage stage(String hocon) {
-        return FilterStage.from(Settings.of(ConfigFactory.parseString(hocon), "filter"));
+        return FilterStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "filter"));
     }
 
     /** Cleans with the defaults first, as the pipeline does, then filters. */
     static Map<String, Row> run(String hocon, StageRows rows) {
-        CleanStage clean = CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean"));
-        return StageRows.byId(stage(hocon).apply(clean.apply(rows.dataset(), null), null));
+        CleanStage clean = CleanStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "clean"));
+        return StageRows.byId(stage(hocon).apply(clean.apply(rows.dataset(), null).rows(), null).rows());
     }
 
     /** A text that one step alone must reject with a reason and detail starting as given (or keep: null). */
@@ -85,14 +85,14 @@ class FilterStageTest {
         List<Column> columns = new ArrayList<>(List.of(col(Columns.ID)));
         for (String step : cases.stream().map(Case::step).distinct().toList()) {
             List<FilterStep.Rule> rules = FilterStage.STEPS.get(step)
-                    .create(Settings.of(ConfigFactory.parseString(""), "filter." + step)).rules();
+                    .apply(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "filter." + step)).rules();
             columns.add(coalesce(rules.stream().map(r -> when(r.fails(), lit(r.reason()))).toArray(Column[]::new))
                     .as("reason:" + step));
             columns.add(coalesce(rules.stream().map(r -> when(r.fails(), r.detail())).toArray(Column[]::new))
                     .as("detail:" + step));
         }
         Map<String, Row> out = StageRows.byId(stage("").apply(
-                CleanStage.from(Settings.of(ConfigFactory.parseString(""), "clean")).apply(rows.dataset(), null), null)
+                CleanStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "clean")).apply(rows.dataset(), null).rows(), null).rows()
                 .select(columns.toArray(new Column[0])));
         for (int i = 0; i < cases.size(); i++) {
             Case c = cases.get(i);
@@ -154,8 +154,8 @@ class FilterStageTest {
                 // A shell example with ${VAR} is documentation, not leaked code.
                 keeps("curly-brace", TestData.debianReference("en", 238))));
         // The same rules pass the good sections.
-        for (String step : FilterStage.STEPS.keySet()) {
-            if (!FilterStage.OFF_BY_DEFAULT.contains(step) && !step.startsWith("code-")) {
+        for (String step : io.lmforge.config.Settings.reference().getStringList("lmforge.corpus.filter.steps")) {
+            if (!step.startsWith("code-")) {
                 cases.add(keeps(step, en));
             }
         }

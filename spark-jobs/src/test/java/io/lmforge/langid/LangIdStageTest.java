@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LangIdStageTest {
 
     static Map<String, Row> run(String hocon, StageRows rows) {
-        return StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(hocon), "langid"))
-                .apply(rows.dataset(), null));
+        return StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "langid"))
+                .apply(rows.dataset(), null).rows());
     }
 
     @Test
@@ -65,8 +65,8 @@ class LangIdStageTest {
         org.apache.spark.sql.Dataset<Row> input = rows.dataset().withColumn("lang",
                 org.apache.spark.sql.functions.when(org.apache.spark.sql.functions.col("id").equalTo("preset"),
                         org.apache.spark.sql.functions.lit("en")));
-        Map<String, Row> out = StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(""), "langid"))
-                .apply(input, null));
+        Map<String, Row> out = StageRows.byId(LangIdStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "langid"))
+                .apply(input, null).rows());
         assertNull(reason(out.get("py")));
         assertNull(out.get("py").getAs("lang"));
         assertEquals("lang_unknown", reason(out.get("digits")));

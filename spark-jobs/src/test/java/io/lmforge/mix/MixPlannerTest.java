@@ -16,7 +16,7 @@ class MixPlannerTest {
     static final int W = 100;   // tokens per sequence
 
     static MixSettings mix(String hocon) {
-        return MixSettings.from(Settings.of(ConfigFactory.parseString(hocon), "shards.mix"));
+        return MixSettings.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "shards.mix"));
     }
 
     static final Map<String, MixPlanner.Supply> SUPPLY = Map.of(

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShardSettingsTest {
 
     private static ShardSettings parse(String hocon) {
-        return ShardSettings.from(Settings.of(ConfigFactory.parseString(hocon), "shards"));
+        return ShardSettings.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "shards"));
     }
 
     @Test

@@ -248,7 +248,7 @@ class ShardsTest {
         Path models = TestData.path("npm/tokenizer-deepseek_v3/models");
         Path out = dir.resolve("deepseek");
         new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(Settings.of(ConfigFactory.parseString(
-                "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "tokenizer")))
+                "pretrained = " + CorpusRun.quote(models.resolve("tokenizer.json"))), "lmforge.corpus", "tokenizer")))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "ds"));
         Path tokenizerDir = out.resolve("_staging/tokenizer");
         List<Seq> train = rebuild("seed = 7, encoder = jvm, tokenizer = " + CorpusRun.quote(tokenizerDir), "deepseek-shards");
@@ -305,8 +305,8 @@ class ShardsTest {
         StageContext context = new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "empty");
         var none = run.documents().limit(0);
         new io.lmforge.tokenizer.TokenizerStage(io.lmforge.tokenizer.TokenizerSettings.from(
-                Settings.of(ConfigFactory.parseString("vocab-size = 1000"), "tokenizer"))).build(none, context);
-        Map<String, Object> report = ShardsStage.from(Settings.of(ConfigFactory.parseString("seq-len = 15"), "shards"))
+                Settings.of(ConfigFactory.parseString("vocab-size = 1000"), "lmforge.corpus", "tokenizer"))).build(none, context);
+        Map<String, Object> report = ShardsStage.from(Settings.of(ConfigFactory.parseString("seq-len = 15"), "lmforge.corpus", "shards"))
                 .build(none, context);
         assertEquals(0L, report.get("train_sequences"));
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
@@ -327,7 +327,7 @@ class ShardsTest {
         String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
                 + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
                 + settings;
-        lastReport = ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "shards"))
+        lastReport = ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "shards"))
                 .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
         Map<String, List<Seq>> read = new HashMap<>();

@@ -2,6 +2,7 @@ package io.lmforge.pii;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
+import io.lmforge.corpus.StageResult;
 import io.lmforge.testing.StageRows;
 import io.lmforge.testing.TestData;
 import org.apache.spark.sql.Row;
@@ -57,15 +58,16 @@ class PiiMaskerTest {
 
     @Test
     void stageMasksKeptRowsAndReportsCountsPerKind() {
-        PiiStage stage = PiiStage.from(Settings.of(ConfigFactory.parseString(""), "pii"));
+        PiiStage stage = PiiStage.from(Settings.of(ConfigFactory.parseString(""), "lmforge.corpus", "pii"));
         StageRows rows = new StageRows().prose("a", "write to anna@gmail.com or zhang@qq.com")
                 .prose("b", TestData.debianReference("en", 633))
                 .code("c", "aws_access_key_id = \"AKIAIOSFODNN7EXAMPLE\"\n", "python");
-        Map<String, Row> out = StageRows.byId(stage.apply(rows.dataset(), null));
+        StageResult result = stage.apply(rows.dataset(), null);
+        Map<String, Row> out = StageRows.byId(result.rows());
         assertEquals("write to <EMAIL> or <EMAIL>", out.get("a").getAs("text"));
         assertEquals("aws_access_key_id = \"<SECRET>\"\n", out.get("c").getAs("text"));
         assertNull(out.get("b").getAs(PiiStage.SIGNAL));
-        Map<String, Object> report = stage.report(stage.apply(rows.dataset(), null));
+        Map<String, Object> report = result.report().figures(result.rows());
         assertEquals(Map.of("email", 2L, "secret", 1L), report.get("masked"));
         assertEquals(2L, report.get("documents_with_pii"));
         assertFalse(out.get("a").<String>getAs("text").contains("@"));

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.Settings;
-import io.lmforge.corpus.CorpusConfig;
-import io.lmforge.corpus.CorpusJob;
+import io.lmforge.pipeline.CorpusConfig;
+import io.lmforge.pipeline.CorpusJob;
 import io.lmforge.corpus.OutputLayout;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -25,7 +25,7 @@ public final class CorpusRun {
     }
 
     public static CorpusRun run(String hocon, Path out) throws IOException {
-        CorpusConfig config = CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        CorpusConfig config = CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge.corpus", ""));
         CorpusJob.Result result = new CorpusJob(config, SparkTestSession.get(), new OutputLayout(out.toString())).run();
         return new CorpusRun(out, result);
     }

@@ -77,8 +77,14 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
     public record Metrics(int logEvery, int prometheusPort, String prometheusHost) implements Serializable {
     }
 
+    /**
+     * Where a training config's defaults are, in the merged reference.conf (trainer's own; its
+     * {@code model} section is model's {@code lmforge.model}).
+     */
+    public static final String NAMESPACE = "lmforge.train";
+
     public static TrainConfig load(File file) {
-        return from(Settings.load(file));
+        return from(Settings.load(file, NAMESPACE));
     }
 
     public static TrainConfig from(Settings root) {
@@ -89,52 +95,52 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
 
         Settings t = root.section("train");
         Run run = new Run(
-                t.longValue("seed", 1234),
-                positive(t, "max-steps", t.longValue("max-steps", 1000)),
-                (int) positive(t, "micro-batch", t.integer("micro-batch", 8)),
-                (int) positive(t, "grad-accumulation", t.integer("grad-accumulation", 1)),
-                (int) atLeast(t, "context-length", t.integer("context-length", 0), 0),
-                t.inRange("label-smoothing", t.decimal("label-smoothing", 0.0), 0, 0.99),
-                t.bool("mask-documents", false),
-                t.oneOf("device", t.string("device", "cpu"), Set.of("cpu", "gpu")),
-                (int) atLeast(t, "threads", t.integer("threads", 0), 0),
+                t.longValue("seed"),
+                positive(t, "max-steps", t.longValue("max-steps")),
+                (int) positive(t, "micro-batch", t.integer("micro-batch")),
+                (int) positive(t, "grad-accumulation", t.integer("grad-accumulation")),
+                (int) atLeast(t, "context-length", t.integer("context-length"), 0),
+                t.inRange("label-smoothing", t.decimal("label-smoothing"), 0, 0.99),
+                t.bool("mask-documents"),
+                t.oneOf("device", t.string("device"), Set.of("cpu", "gpu")),
+                (int) atLeast(t, "threads", t.integer("threads"), 0),
                 precision(t));
         t.requireNoUnknownKeys();
 
         Settings o = root.section("optimizer");
-        double lr = o.decimal("lr", 3e-4);
+        double lr = o.decimal("lr");
         Optimizer optimizer = new Optimizer(
                 o.inRange("lr", lr, 1e-12, 10),
-                o.inRange("min-lr", o.decimal("min-lr", 1e-6), 0, lr),
-                (int) atLeast(o, "warmup-steps", o.integer("warmup-steps", 100), 0),
-                (int) atLeast(o, "decay-steps", o.integer("decay-steps", 0), 0),
+                o.inRange("min-lr", o.decimal("min-lr"), 0, lr),
+                (int) atLeast(o, "warmup-steps", o.integer("warmup-steps"), 0),
+                (int) atLeast(o, "decay-steps", o.integer("decay-steps"), 0),
                 new AdamW.Hyper(
-                        o.inRange("beta1", o.decimal("beta1", 0.9), 0, 0.999999),
-                        o.inRange("beta2", o.decimal("beta2", 0.95), 0, 0.999999),
-                        o.inRange("eps", o.decimal("eps", 1e-8), 0, 1),
-                        o.inRange("weight-decay", o.decimal("weight-decay", 0.1), 0, 10)),
-                o.inRange("grad-clip", o.decimal("grad-clip", 1.0), 0, 1e9));
+                        o.inRange("beta1", o.decimal("beta1"), 0, 0.999999),
+                        o.inRange("beta2", o.decimal("beta2"), 0, 0.999999),
+                        o.inRange("eps", o.decimal("eps"), 0, 1),
+                        o.inRange("weight-decay", o.decimal("weight-decay"), 0, 10)),
+                o.inRange("grad-clip", o.decimal("grad-clip"), 0, 1e9));
         o.requireNoUnknownKeys();
 
         Settings e = root.section("eval");
         Eval eval = new Eval(
-                (int) positive(e, "every", e.integer("every", 100)),
-                atLeast(e, "max-sequences", e.longValue("max-sequences", 0), 0),
-                (int) atLeast(e, "patience", e.integer("patience", 0), 0),
-                e.inRange("min-delta", e.decimal("min-delta", 0.0), 0, 1e9));
+                (int) positive(e, "every", e.integer("every")),
+                atLeast(e, "max-sequences", e.longValue("max-sequences"), 0),
+                (int) atLeast(e, "patience", e.integer("patience"), 0),
+                e.inRange("min-delta", e.decimal("min-delta"), 0, 1e9));
         e.requireNoUnknownKeys();
 
         Settings c = root.section("checkpoint");
         Checkpoint checkpoint = new Checkpoint(
-                (int) positive(c, "every", c.integer("every", 500)),
-                (int) positive(c, "keep", c.integer("keep", 5)));
+                (int) positive(c, "every", c.integer("every")),
+                (int) positive(c, "keep", c.integer("keep")));
         c.requireNoUnknownKeys();
 
         Settings m = root.section("metrics");
         Metrics metrics = new Metrics(
-                (int) positive(m, "log-every", m.integer("log-every", 10)),
-                m.integer("prometheus-port", 8000),
-                m.string("prometheus-host", "0.0.0.0"));
+                (int) positive(m, "log-every", m.integer("log-every")),
+                m.integer("prometheus-port"),
+                m.string("prometheus-host"));
         m.requireNoUnknownKeys();
 
         DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
@@ -143,20 +149,19 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
     }
 
     private static Precision precision(Settings t) {
-        boolean fp16 = t.oneOf("precision", t.string("precision", "fp32"), Set.of("fp32", "fp16")).equals("fp16");
+        boolean fp16 = t.oneOf("precision", t.string("precision"), Set.of("fp32", "fp16")).equals("fp16");
         Settings s = t.section("loss-scale");
-        String enabled = s.oneOf("enabled", s.string("enabled", "auto"), Set.of("auto", "true", "false"));
-        DynamicLossScaler.Config d = DynamicLossScaler.Config.defaults();
+        String enabled = s.oneOf("enabled", s.string("enabled"), Set.of("auto", "true", "false"));
         DynamicLossScaler.Config config;
         try {
             config = new DynamicLossScaler.Config(
-                    (float) s.decimal("initial", d.initialScale()),
-                    (float) s.decimal("growth-factor", d.growthFactor()),
-                    (float) s.decimal("backoff-factor", d.backoffFactor()),
-                    (int) positive(s, "growth-interval", s.integer("growth-interval", d.growthInterval())),
-                    (float) s.decimal("min", d.minScale()),
-                    (float) s.decimal("max", d.maxScale()),
-                    (int) positive(s, "max-overflows-at-min", s.integer("max-overflows-at-min", d.maxOverflowsAtMinimum())));
+                    (float) s.decimal("initial"),
+                    (float) s.decimal("growth-factor"),
+                    (float) s.decimal("backoff-factor"),
+                    (int) positive(s, "growth-interval", s.integer("growth-interval")),
+                    (float) s.decimal("min"),
+                    (float) s.decimal("max"),
+                    (int) positive(s, "max-overflows-at-min", s.integer("max-overflows-at-min")));
         } catch (IllegalArgumentException e) {
             throw new InvalidConfigException(s.path() + ": " + e.getMessage(), e);
         }

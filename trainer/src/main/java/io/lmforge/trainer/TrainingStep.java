@@ -9,7 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.nn.DeepSeekModel;
-import io.lmforge.model.nn.Scalars;
+import io.lmforge.model.Scalars;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.dist.GradientSync;
 
@@ -71,14 +71,8 @@ public final class TrainingStep {
         }
     }
 
-    /** An fp32 step without loss scaling (the benchmarks' form). */
-    public TrainingStep(DeepSeekModel model, NDManager manager, AdamW optimizer, LanguageModelLoss objective,
-                        GradientSync sync, double maxGradNorm, int accumulation, boolean maskDocuments) {
-        this(MixedPrecision.fp32(model, manager), manager, optimizer, sync,
-                new Options(objective, maxGradNorm, accumulation, maskDocuments));
-    }
-
-    TrainingStep(MixedPrecision models, NDManager manager, AdamW optimizer, GradientSync sync, Options options) {
+    /** A step over {@code models} (fp32 alone, or fp32 masters with an fp16 compute copy). */
+    public TrainingStep(MixedPrecision models, NDManager manager, AdamW optimizer, GradientSync sync, Options options) {
         this.models = models;
         this.store = new ParameterStore(manager, false);
         this.manager = manager;

@@ -63,7 +63,7 @@ public class TrainerTest {
     }
 
     public static TrainConfig config(String hocon) {
-        return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        return TrainConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge.train", ""));
     }
 
     static Trainer.Result train(String hocon, Path out, long stopAt) throws IOException {
@@ -153,63 +153,6 @@ public class TrainerTest {
         assertEquals(3, r.step(), "best at step 1 (anything beats infinity), then 2 evaluations without a 100-nat gain");
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-00000003")));
         assertTrue(log(out).stream().anyMatch(o -> o.has("event") && o.get("event").getAsString().equals("early_stop")));
-    }
-
-    /**
-     * A real training process (a child JVM running {@code lmforge train}) is killed with SIGKILL
-     * while it writes a checkpoint; the next run resumes from the last complete checkpoint and
-     * ends with the same parameters as the run that was never interrupted.
-     */
-    @Test
-    void aProcessKilledWhileWritingACheckpointResumesFromTheLastCompleteOne() throws Exception {
-        Path run = shared.resolve("killed");
-        Path config = shared.resolve("killed.conf");
-        Files.writeString(config, CONFIG);
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx768m",
-                "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1",
-                "-D" + Checkpoints.PAUSE_PROPERTY + "=4",
-                "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
-                TrainProcess.class.getName(),
-                "--config", config.toString(), "--data", shards.toString(), "--out", run.toString()));
-        Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder output = new StringBuilder();
-        CompletableFuture<Boolean> paused = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = r.readLine(); line != null; line = r.readLine()) {
-                    output.append(line).append('\n');
-                    if (line.contains("checkpoint write paused at step 4")) {
-                        return true;
-                    }
-                }
-                return false;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-        try {
-            assertTrue(paused.get(120, TimeUnit.SECONDS), "the child never reached the checkpoint write:\n" + output);
-            Path checkpoints = run.resolve("checkpoints");
-            assertTrue(Files.isDirectory(checkpoints.resolve("step-00000002")));
-            assertTrue(temporaries(checkpoints).size() == 1, "a half-written checkpoint is on disk");
-        } finally {
-            child.destroyForcibly();          // SIGKILL: no shutdown hooks, no cleanup
-            child.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertFalse(child.isAlive());
-        assertFalse(Files.exists(run.resolve("checkpoints/step-00000004")), "the killed write never became a checkpoint");
-
-        Trainer.Result resumed = train(CONFIG, run, 0);
-        assertEquals(2, resumed.resumedFrom());
-        assertEquals(8, resumed.step());
-        assertTrue(temporaries(run.resolve("checkpoints")).isEmpty(), "the leftover was removed");
-        assertSameTensors(uninterrupted, run, 8);
-    }
-
-    private static List<Path> temporaries(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
-        }
     }
 
     public static List<JsonObject> log(Path run) throws IOException {

@@ -5,6 +5,7 @@ import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.Schemas;
 import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageResult;
 import io.lmforge.bench.dedup.RealText.Doc;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -46,23 +47,26 @@ public final class Evaluation {
         return spark.read().schema(CORPUS).parquet(dir);
     }
 
-    /** Runs the stage and returns removed id -> kept id (ids are unique in a labelled set). */
-    public static Map<String, String> removals(DedupStage stage, Dataset<Row> corpus, String workDir, String runId) {
-        return removals(stage, corpus, workDir, runId, new HashMap<>());
+    /**
+     * What one run of the stage removed: removed id -> the id of the document kept in its place,
+     * removed id -> "reason at distance d" (for diagnostics), and the stage's report.
+     */
+    public record Run(Map<String, String> removals, Map<String, String> why, Map<String, Object> report) {
     }
 
-    /** As above; also fills removed id -> "reason distance" for diagnostics. */
-    public static Map<String, String> removals(DedupStage stage, Dataset<Row> corpus, String workDir, String runId,
-                                               Map<String, String> why) {
+    /** Runs the stage over {@code corpus}, writing its work under {@code workDir}. */
+    public static Run run(DedupStage stage, Dataset<Row> corpus, String workDir, String runId) {
         StageContext ctx = new StageContext(corpus.sparkSession(), new OutputLayout(workDir), runId);
-        Map<String, String> out = new HashMap<>();
-        for (Row r : stage.apply(corpus, ctx).filter(col(Columns.REJECTION).isNotNull())
+        StageResult result = stage.apply(corpus, ctx);
+        Map<String, String> removals = new HashMap<>();
+        Map<String, String> why = new HashMap<>();
+        for (Row r : result.rows().filter(col(Columns.REJECTION).isNotNull())
                 .select(col(Columns.ID), col(Columns.REJECTION + "." + Columns.DUPLICATE_OF),
                         col(Columns.REJECTION + "." + Columns.REASON), col(Columns.REJECTION + "." + Columns.DISTANCE))
                 .collectAsList()) {
-            out.put(r.getString(0), r.getString(1));
+            removals.put(r.getString(0), r.getString(1));
             why.put(r.getString(0), r.getString(2) + " at distance " + r.get(3));
         }
-        return out;
+        return new Run(removals, why, result.report().figures(null));
     }
 }

@@ -226,10 +226,11 @@ public final class DataParallelBench implements Callable<Integer> {
             JniUtils.setGradMode(false);
             GradientSync sync = new CollectiveGradientSync(ctx.collective(), bucketBytes);
             try (NDManager manager = NDManager.newBaseManager()) {
-                DeepSeekModel m = MixedPrecision.create(model, manager, false, 1).master();
+                MixedPrecision models = MixedPrecision.create(model, manager, false, 1);
+                DeepSeekModel m = models.master();
                 sync.replicateParameters(m.namedParameters());
-                TrainingStep step = new TrainingStep(m, manager, new AdamW(AdamW.Hyper.DEFAULT, m.namedParameters(), manager),
-                        new LanguageModelLoss(-100, 0), sync, 1.0, 1, false);
+                TrainingStep step = new TrainingStep(models, manager, new AdamW(AdamW.Hyper.DEFAULT, m.namedParameters(), manager),
+                        sync, new TrainingStep.Options(new LanguageModelLoss(-100, 0), 1.0, 1, false));
                 SplittableRandom random = new SplittableRandom(17 + ctx.rank());
                 double[] seconds = new double[steps];
                 double[] communication = new double[steps];

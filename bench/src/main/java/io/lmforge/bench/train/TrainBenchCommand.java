@@ -4,14 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
-import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.trainer.AdamW;
+import io.lmforge.trainer.MixedPrecision;
 import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.TrainingStep;
 import io.lmforge.trainer.data.Batch;
@@ -85,10 +84,10 @@ public final class TrainBenchCommand implements Callable<Integer> {
             System.out.printf("matmul rate (fp32 %d×%d · %d×%d through DJL): %.1f GFLOP/s%n",
                     matmulSize, matmulSize, matmulSize, matmulSize, matmulBefore / 1e9);
 
-            DeepSeekModel model = new DeepSeekModel(config).initialize(manager, DataType.FLOAT32, 1);
-            AdamW optimizer = new AdamW(AdamW.Hyper.DEFAULT, model.namedParameters(), manager);
-            TrainingStep step = new TrainingStep(model, manager, optimizer, new LanguageModelLoss(-100, 0),
-                    GradientSync.singleProcess(), 1.0, 1, false);
+            MixedPrecision models = MixedPrecision.create(config, manager, false, 1);
+            AdamW optimizer = new AdamW(AdamW.Hyper.DEFAULT, models.master().namedParameters(), manager);
+            TrainingStep step = new TrainingStep(models, manager, optimizer, GradientSync.singleProcess(),
+                    new TrainingStep.Options(new LanguageModelLoss(-100, 0), 1.0, 1, false));
             SplittableRandom random = new SplittableRandom(7);
             int vocab = config.vocabSize();
             System.out.print(size.describe(context));

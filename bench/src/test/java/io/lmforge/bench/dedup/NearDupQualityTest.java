@@ -33,6 +33,7 @@ class NearDupQualityTest {
     static NearDupSet.Score score;
     static Map<String, String> removals;
     static DedupStage smallScale;
+    static Map<String, Object> smallScaleReport;
 
     @BeforeAll
     static void dedupTheLabelledSet() {
@@ -43,9 +44,11 @@ class NearDupQualityTest {
         originals.addAll(RealText.pythonPages(deb, 80));
         set = NearDupSet.build(originals, 336, 4);
         smallScale = new DedupStage(DedupSettings.defaults());
-        removals = Evaluation.removals(smallScale,
+        Evaluation.Run run = Evaluation.run(smallScale,
                 Evaluation.corpus(SparkTestSession.get(), set.docs(), dir.resolve("corpus").toString()),
                 dir.resolve("out").toString(), "quality");
+        removals = run.removals();
+        smallScaleReport = run.report();
         score = set.score(removals);
         System.out.println("dedup quality: " + score.summary() + "; by level " + score.recallByLevel()
                 + "; by kind " + score.recallByKind());
@@ -100,12 +103,12 @@ class NearDupQualityTest {
         // shuffle, sketches joined, cluster keepers by a shuffle, the marks written and read back
         // and the removals counted by their own job. The same removals must come out, counted alike.
         DedupStage distributedStage = new DedupStage(DedupSettings.defaults(), 0);
-        Map<String, String> distributed = Evaluation.removals(distributedStage,
+        Evaluation.Run distributed = Evaluation.run(distributedStage,
                 Evaluation.corpus(SparkTestSession.get(), set.docs(), dir.resolve("corpus-distributed").toString()),
                 dir.resolve("out-distributed").toString(), "quality");
-        assertEquals(removals, distributed);
-        Map<String, Object> small = smallScale.report(null);
-        Map<String, Object> large = distributedStage.report(null);
+        assertEquals(removals, distributed.removals());
+        Map<String, Object> small = smallScaleReport;
+        Map<String, Object> large = distributed.report();
         assertTrue(Files.exists(dir.resolve("out-distributed/_work/dedup/decisions")), "the distributed path writes its marks");
         assertTrue(Files.notExists(dir.resolve("out/_work/dedup/decisions")), "the small-scale path collects its marks");
         for (String kind : List.of(DedupStage.EXACT, DedupStage.NEAR, DedupStage.SUPERSEDED)) {

@@ -28,7 +28,7 @@ public final class ModelInfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelConfig c = config != null ? ModelConfig.fromSettings(Settings.load(config).section("model"))
+        ModelConfig c = config != null ? ModelConfig.fromSettings(Settings.load(config, io.lmforge.trainer.TrainConfig.NAMESPACE).section("model"))
                 : ModelConfig.preset(preset != null ? preset : "tiny");
         if (vocabSize != null) {
             c = c.withVocabSize(vocabSize);

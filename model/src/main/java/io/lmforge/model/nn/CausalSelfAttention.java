@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.lmforge.model.Scalars;
 
 /**
  * Multi-head causal self-attention with RoPE on queries and keys:

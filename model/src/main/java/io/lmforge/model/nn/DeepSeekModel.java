@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.Scalars;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.Scalars;
 
 import java.util.ArrayList;
 import java.util.List;

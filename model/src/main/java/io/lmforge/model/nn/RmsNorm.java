@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.lmforge.model.Scalars;
 
 /** RMSNorm (Zhang and Sennrich, 2019): y = x / sqrt(mean(x²) + eps) · g. */
 public final class RmsNorm extends ModelBlock {

@@ -56,17 +56,16 @@ public record DistributedSettings(int ranks, Backend backend, int gpusPerTask, D
     }
 
     public static DistributedSettings from(Settings s) {
-        DistributedSettings d = cpu(1);
-        int ranks = s.integer("ranks", 1);
-        Backend backend = Backend.valueOf(s.oneOf("backend", s.string("backend", "tcp"), Set.of("tcp", "nccl"))
+        int ranks = s.integer("ranks");
+        Backend backend = Backend.valueOf(s.oneOf("backend", s.string("backend"), Set.of("tcp", "nccl"))
                 .toUpperCase());
         int gpus = s.integer("gpus-per-task", backend == Backend.NCCL ? 1 : 0);
-        Duration timeout = duration(s, "timeout", d.timeout());
-        Duration connect = duration(s, "connect-timeout", d.connectTimeout());
-        long segment = s.bytes("segment-bytes", d.segmentBytes());
-        long socket = s.bytes("socket-buffer-bytes", d.socketBufferBytes());
-        long bucket = s.bytes("bucket-bytes", d.bucketBytes());
-        String host = s.string("advertise-host", "");
+        Duration timeout = duration(s, "timeout");
+        Duration connect = duration(s, "connect-timeout");
+        long segment = s.bytes("segment-bytes");
+        long socket = s.bytes("socket-buffer-bytes");
+        long bucket = s.bytes("bucket-bytes");
+        String host = s.string("advertise-host");
         s.requireNoUnknownKeys();
         try {
             return new DistributedSettings(ranks, backend, gpus, timeout, connect, Math.toIntExact(segment),
@@ -76,13 +75,10 @@ public record DistributedSettings(int ranks, Backend backend, int gpusPerTask, D
         }
     }
 
-    private static Duration duration(Settings s, String key, Duration fallback) {
-        if (!s.has(key)) {
-            return fallback;
-        }
+    private static Duration duration(Settings s, String key) {
         try {
-            return s.raw().getDuration(key);
-        } catch (ConfigException e) {
+            return s.duration(key);
+        } catch (InvalidConfigException e) {
             throw new InvalidConfigException(s.name(key) + " must be a duration such as 30s or 10m: " + e.getMessage(), e);
         }
     }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DistributedSettingsTest {
 
     private static DistributedSettings parse(String hocon) {
-        return DistributedSettings.from(Settings.parse(hocon, "test.conf").section("distributed"));
+        return DistributedSettings.from(Settings.parse(hocon, "test.conf", "lmforge.train").section("distributed"));
     }
 
     @Test

@@ -57,7 +57,7 @@ public final class ClusterDriverMain {
         Path dir = Path.of(args[0]);
         String discovery = args[1];
         String shards = args[2];
-        TrainConfig training = TrainConfig.from(Settings.load(new java.io.File(args[3])));
+        TrainConfig training = TrainConfig.load(new java.io.File(args[3]));
         String classPath = System.getProperty("java.class.path");
         SparkConf conf = new SparkConf()
                 .setMaster("local-cluster[2,1,1024]")

@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 /**
  * One source's record accounting: every input record ends in exactly one of the three outputs.

@@ -1,6 +1,14 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import com.typesafe.config.ConfigRenderOptions;
+import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.Rejections;
+import io.lmforge.corpus.Schemas;
+import io.lmforge.corpus.Stage;
+import io.lmforge.corpus.StageContext;
+import io.lmforge.corpus.StageReport;
+import io.lmforge.corpus.StageResult;
 import io.lmforge.ingest.Ingest;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
@@ -18,6 +26,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -63,7 +72,7 @@ public final class CorpusJob {
         // Ingest: one materialized pass, the only time raw inputs are read.
         Ingest.Plan plan = Ingest.plan(config.sources(), hadoop);
         long t = System.nanoTime();
-        Dataset<Row> ingested = materialize(Ingest.read(spark, plan, config.ingest()), "ingest");
+        Dataset<Row> ingested = context.materialize(Ingest.read(spark, plan, config.ingest()), "ingest");
         manifest.segment(List.of("ingest"), seconds(t));
 
         Dataset<Row> quarantine = ingested.filter(col(QUARANTINE).isNotNull())
@@ -73,24 +82,27 @@ public final class CorpusJob {
 
         Dataset<Row> corpus = ingested.filter(col(QUARANTINE).isNull()).drop(QUARANTINE);
         List<String> pending = new ArrayList<>();
+        Map<String, StageReport> reports = new LinkedHashMap<>();
         t = System.nanoTime();
         for (Stage stage : config.stages()) {
             if (stage.needsMaterializedInput() && !pending.isEmpty()) {
-                corpus = materialize(corpus, "before-" + stage.name());
+                corpus = context.materialize(corpus, "before-" + stage.name());
                 manifest.segment(pending, seconds(t));
                 pending = new ArrayList<>();
                 t = System.nanoTime();
             }
-            corpus = stage.apply(corpus, context);
+            StageResult result = stage.apply(corpus, context);
+            corpus = result.rows();
+            reports.put(stage.name(), result.report());
             pending.add(stage.name());
             if (config.output().checkpointEveryStage()) {
-                corpus = materialize(corpus, "after-" + stage.name());
+                corpus = context.materialize(corpus, "after-" + stage.name());
                 manifest.segment(pending, seconds(t));
                 pending = new ArrayList<>();
                 t = System.nanoTime();
             }
         }
-        corpus = materialize(corpus, "final");
+        corpus = context.materialize(corpus, "final");
         if (!pending.isEmpty()) {
             manifest.segment(pending, seconds(t));
         }
@@ -111,9 +123,7 @@ public final class CorpusJob {
         manifest.accounts(accounts);
         Accounting.check(accounts);
         manifest.rejections(rejected);
-        for (Stage stage : config.stages()) {
-            manifest.stageReport(stage.name(), stage.report(documents));
-        }
+        reports.forEach((stage, report) -> manifest.stageReport(stage, report.figures(documents)));
 
         for (ArtifactStage artifact : config.artifacts()) {
             t = System.nanoTime();
@@ -162,12 +172,6 @@ public final class CorpusJob {
             text = stage.maskSample(text);
         }
         return text;
-    }
-
-    private Dataset<Row> materialize(Dataset<Row> rows, String name) {
-        String path = layout.work(name);
-        rows.write().mode("overwrite").option("compression", "zstd").parquet(path);
-        return spark.read().schema(rows.schema()).parquet(path);
     }
 
     private void write(Dataset<Row> rows, String output) {

@@ -1,4 +1,4 @@
-package io.lmforge.model.nn;
+package io.lmforge.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * real tokenizer and packing stages, on the bundled sample corpus's dialog and Chinese texts)
  * read by the trainer's parquet-mr reader exactly as Spark reads them, then trained on.
  */
-class CorpusToTrainingTest {
+class CorpusToTrainingIT {
 
     @Test
     void theTrainerReadsAndTrainsOnShardsFromTheCorpusJob(@TempDir Path dir) throws IOException {
@@ -84,7 +84,7 @@ class CorpusToTrainingTest {
                 eval { every = 6 }
                 checkpoint { every = 6 }
                 metrics { prometheus-port = -1, log-every = 1 }
-                """), ""));
+                """), "lmforge.train", ""));
         Trainer.Result result = new Trainer(config, manifest, dir.resolve("run"), GradientSync.singleProcess(),
                 new Trainer.Options(0, true, new PrintStream(new ByteArrayOutputStream()))).run();
         assertEquals(12, result.step());

@@ -1,5 +1,6 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
+import io.lmforge.corpus.Columns;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 

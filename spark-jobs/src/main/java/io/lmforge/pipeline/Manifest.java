@@ -1,5 +1,6 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
+import io.lmforge.corpus.Columns;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,5 +1,6 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
+import io.lmforge.corpus.CorpusSettings;
 import io.lmforge.config.Settings;
 
 import java.io.Serializable;
@@ -17,14 +18,16 @@ import java.util.Set;
 public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEveryStage, String compression)
         implements Serializable {
 
-    public static final OutputSettings DEFAULTS = new OutputSettings(5, false, "zstd");
+    /** reference.conf's {@code lmforge.corpus.output}. */
+    public static final OutputSettings DEFAULTS = from(CorpusSettings.of(
+            com.typesafe.config.ConfigFactory.empty(), "output"));
 
     public static OutputSettings from(Settings s) {
-        String codec = s.string("compression", DEFAULTS.compression);
+        String codec = s.string("compression");
         s.oneOf("compression", codec, Set.of("zstd", "snappy", "gzip", "lz4", "uncompressed"));
         OutputSettings out = new OutputSettings(
-                s.integer("rejected-samples-per-reason", DEFAULTS.rejectedSamplesPerReason),
-                s.bool("checkpoint-every-stage", DEFAULTS.checkpointEveryStage),
+                s.integer("rejected-samples-per-reason"),
+                s.bool("checkpoint-every-stage"),
                 codec);
         s.requireNoUnknownKeys();
         return out;

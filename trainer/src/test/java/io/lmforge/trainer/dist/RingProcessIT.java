@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Ranks as separate JVMs on loopback: the real process boundary, a real SIGKILL and SIGSTOP. */
-class RingProcessTest {
+class RingProcessIT {
     private static final int COUNT = 50_003;
 
     private static List<Process> startRanks(Path dir, int n, int iterations, long pauseMillis, long timeoutMillis)

@@ -1,18 +1,24 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import com.typesafe.config.Config;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
+import io.lmforge.corpus.ArtifactStage;
+import io.lmforge.corpus.CorpusSettings;
+import io.lmforge.corpus.Schemas;
+import io.lmforge.corpus.Stage;
 import io.lmforge.ingest.IngestSettings;
 import io.lmforge.ingest.SourceConfig;
 
 import java.io.File;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A corpus run's config, parsed and checked. The HOCON file looks like:
@@ -25,14 +31,15 @@ import java.util.Set;
  * spark { master = "local[*]", conf { spark.sql.shuffle.partitions = 64 } }
  * dedup { ... }                                    # one section per stage, by its name
  * </pre>
- * Unknown keys anywhere, and wrong types, fail with the key's name.
+ * Unknown keys anywhere, and wrong types, fail with the key's name. Every key and its default is in
+ * spark-jobs' {@code reference.conf}, under {@link #NAMESPACE}.
  */
 public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<String, String> sparkConf,
                            IngestSettings ingest, List<SourceConfig> sources, List<Stage> stages,
                            List<ArtifactStage> artifacts, OutputSettings output, Config resolved) {
 
     public static CorpusConfig load(File file) {
-        return from(Settings.load(file));
+        return from(Settings.load(file, CorpusSettings.NAMESPACE));
     }
 
     public static CorpusConfig from(Settings root) {
@@ -45,7 +52,7 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
         IngestSettings ingest = IngestSettings.from(root.section("ingest"));
         List<SourceConfig> sources = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Settings s : root.sections("sources")) {
+        for (Settings s : root.sections("sources", "source-defaults")) {
             SourceConfig source = SourceConfig.from(s, ingest);
             if (!names.add(source.name())) {
                 throw new InvalidConfigException(s.name("name") + " = '" + source.name() + "' is used by two sources");
@@ -55,8 +62,9 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
         if (sources.isEmpty()) {
             throw new InvalidConfigException("sources: the config names no sources");
         }
-        List<Stage> stages = build(root, "stages", StageRegistry.STAGES);
-        List<ArtifactStage> artifacts = build(root, "artifacts", StageRegistry.ARTIFACTS);
+        List<Stage> stages = StageCatalog.stages().buildAll(root, "stages");
+        checkColumns(stages, root.name("stages"));
+        List<ArtifactStage> artifacts = StageCatalog.artifacts().buildAll(root, "artifacts");
         OutputSettings output = OutputSettings.from(root.section("output"));
         root.requireNoUnknownKeys();
         return new CorpusConfig(runId, master, sparkConf, ingest, List.copyOf(sources), stages, artifacts,
@@ -64,30 +72,20 @@ public record CorpusConfig(Optional<String> runId, Optional<String> master, Map<
     }
 
     /**
-     * Builds the named steps in the listed order. A step that is registered but not listed is
-     * still built when its section is present, so a typo inside it is caught either way.
+     * Each stage must find the columns it reads: ingest's, or ones an earlier stage adds. Checked
+     * here, so a config whose stages do not fit together fails before any data is read.
      */
-    private static <T> List<T> build(Settings root, String listKey, Map<String, StageRegistry.Factory<T>> registry) {
-        List<String> listed = root.strings(listKey, List.copyOf(registry.keySet()));
-        Set<String> seen = new HashSet<>();
-        for (String name : listed) {
-            if (!registry.containsKey(name)) {
-                throw new InvalidConfigException(root.name(listKey) + " names '" + name
-                        + "', which is not one of " + registry.keySet());
+    static void checkColumns(List<Stage> stages, String key) {
+        Set<String> available = new LinkedHashSet<>(Schemas.documentColumns());
+        for (Stage stage : stages) {
+            Set<String> missing = new TreeSet<>(stage.requiredColumns());
+            missing.removeAll(available);
+            if (!missing.isEmpty()) {
+                throw new InvalidConfigException(key + ": stage '" + stage.name() + "' needs column"
+                        + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
+                        + ", which no stage before it adds (columns then: " + String.join(", ", available) + ")");
             }
-            if (!seen.add(name)) {
-                throw new InvalidConfigException(root.name(listKey) + " names '" + name + "' twice");
-            }
+            available.addAll(stage.addedColumns());
         }
-        List<T> out = new ArrayList<>();
-        for (String name : listed) {
-            out.add(registry.get(name).create(root.section(name)));
-        }
-        for (Map.Entry<String, StageRegistry.Factory<T>> e : registry.entrySet()) {
-            if (!seen.contains(e.getKey()) && root.has(e.getKey())) {
-                e.getValue().create(root.section(e.getKey()));
-            }
-        }
-        return List.copyOf(out);
     }
 }

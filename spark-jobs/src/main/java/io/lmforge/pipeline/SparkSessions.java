@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import org.apache.spark.sql.SparkSession;
 

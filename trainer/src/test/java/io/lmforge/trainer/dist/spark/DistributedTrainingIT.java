@@ -42,7 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Data-parallel training through {@code lmforge train --distributed 2} on the shared local[2]
  * Spark: two ranks as two barrier tasks, gradients averaged over the TCP ring.
  */
-class DistributedTrainingTest {
+class DistributedTrainingIT {
     /**
      * A small MoE model. The balance loss is switched off here: it is a statistic of each
      * micro-batch (f·P over the micro-batch's tokens), not a sum over tokens, so splitting a batch

@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 /** The outputs do not account for every input record; the run stops before its manifest. */
 public final class AccountingException extends IllegalStateException {

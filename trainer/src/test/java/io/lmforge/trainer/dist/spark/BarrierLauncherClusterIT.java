@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code jars/} directory, which is all the Workers' executor launcher needs when the classpath
  * comes from {@code spark.executor.extraClassPath}. See {@link ClusterDriverMain} for the jobs.
  */
-class BarrierLauncherClusterTest {
+class BarrierLauncherClusterIT {
     static final String TRAINING = """
             model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 64
                     moe { routed-experts = 4, top-k = 2, shared-experts = 1, expert-intermediate-size = 16 } }
@@ -92,7 +92,7 @@ class BarrierLauncherClusterTest {
                 assertTrue(Double.parseDouble(p.getProperty("job2.rank" + r + ".tokensPerSecond")) > 0);
             }
             Path runA = dir.resolve("run-a");
-            List<JsonObject> stepsA = DistributedTrainingTest.steps(runA);
+            List<JsonObject> stepsA = DistributedTrainingIT.steps(runA);
             assertEquals(30, stepsA.size());
             assertTrue(stepsA.get(29).get("loss").getAsDouble() < stepsA.get(0).get("loss").getAsDouble() - 0.3,
                     "the two-JVM run learns");
@@ -113,7 +113,7 @@ class BarrierLauncherClusterTest {
                 assertNotEquals(killed, p.getProperty("job3.rank" + r + ".pid"), "the dead JVM did not come back");
             }
             Path runB = dir.resolve("run-b");
-            List<JsonObject> stepsB = DistributedTrainingTest.steps(runB);
+            List<JsonObject> stepsB = DistributedTrainingIT.steps(runB);
             assertEquals(java.util.stream.IntStream.rangeClosed(1, 30).boxed().toList(),
                     stepsB.stream().map(o -> o.get("step").getAsInt()).toList(), "the log reads as one run");
             // Resume is exact, so the interrupted run ends with the very bits of the uninterrupted one.

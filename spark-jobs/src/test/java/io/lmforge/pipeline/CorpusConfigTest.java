@@ -1,4 +1,4 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CorpusConfigTest {
 
     private static CorpusConfig parse(String hocon) {
-        return CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), ""));
+        return CorpusConfig.from(Settings.of(ConfigFactory.parseString(hocon).resolve(), "lmforge.corpus", ""));
     }
 
     private static String error(String hocon) {

@@ -1,5 +1,6 @@
-package io.lmforge.corpus;
+package io.lmforge.pipeline;
 
+import io.lmforge.corpus.OutputLayout;
 import io.lmforge.ingest.NoInputException;
 import io.lmforge.testing.CorpusRun;
 import org.apache.spark.sql.Dataset;
@@ -20,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The runner's promises: same inputs give the same outputs, staged publishing, clear input errors. */
-class CorpusJobTest {
+class CorpusJobIT {
     @TempDir
     Path dir;
 
