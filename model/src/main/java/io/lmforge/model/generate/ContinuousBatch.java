@@ -30,7 +30,8 @@ import java.util.List;
  * Row r's tokens occupy cache slots [start[r], length): the slots before are another row's past
  * or zeros and are masked out, positions count from start[r], so a sequence produces exactly what
  * {@link Generator} produces for it alone. When the cache is full (or its front is unused) the
- * slots no running row needs are dropped ({@link KvCache#select}). A sequence needs at most
+ * slots no running row needs are dropped ({@link KvCache#select}); the cache holds the slots in use
+ * plus room for {@value #GROW} more, and grows (a copy) when that is used up. A sequence needs at most
  * prompt + max new tokens − 1 slots, which must fit the capacity.
  *
  * <p>Not thread-safe: one thread (a server's scheduler) adds and steps; {@link Sequence#cancel()}
@@ -41,10 +42,13 @@ public final class ContinuousBatch implements AutoCloseable {
     private final NDManager manager;
     private final ParameterStore parameters;
     private final int capacity;
+    private final int grow;
     private final int eos;
     private final int pad;
     private final DataType dataType;
     private final List<Sequence> running = new ArrayList<>();
+    /** Slots the cache grows by: it holds what the rows use plus up to this much room, never more than the capacity. */
+    static final int GROW = 64;
     private KvCache cache;
     private long steps;
 
@@ -112,6 +116,7 @@ public final class ContinuousBatch implements AutoCloseable {
         this.manager = manager;
         this.parameters = new ParameterStore(manager, false);
         this.capacity = capacity;
+        this.grow = Math.min(capacity, GROW);
         this.eos = eos;
         this.pad = pad < 0 ? 0 : pad;
         this.dataType = model.getParameters().valueAt(0).getArray().getDataType();
@@ -187,6 +192,7 @@ public final class ContinuousBatch implements AutoCloseable {
             }
             int[] rows = kept.stream().mapToInt(Integer::intValue).toArray();
             int length = Math.max(slots, cache == null ? 0 : cache.length());
+            int size = Math.min(capacity, length + grow);
             int shift = cache == null ? 0 : length - cache.length();
             for (Sequence s : running) {
                 s.start += shift;
@@ -198,7 +204,7 @@ public final class ContinuousBatch implements AutoCloseable {
             }
             try (KvCache joined = rows.length == k ? null : prefill.select(rows, 0)) {
                 KvCache part = joined == null ? prefill : joined;
-                replace(cache == null ? KvCache.stack(List.of(part), capacity) : KvCache.stack(List.of(cache, part), capacity));
+                replace(cache == null ? KvCache.stack(List.of(part), size) : KvCache.stack(List.of(cache, part), size));
             }
         } finally {
             prefill.close();
@@ -216,7 +222,7 @@ public final class ContinuousBatch implements AutoCloseable {
         for (Sequence s : running) {
             minStart = Math.min(minStart, s.start);
         }
-        if (cache.length() == capacity || minStart > cache.length() / 2) {
+        if (cache.length() == cache.capacity() || minStart > cache.length() / 2) {
             compact(minStart);
         }
         int n = running.size();
@@ -290,7 +296,15 @@ public final class ContinuousBatch implements AutoCloseable {
         if (keep.isEmpty()) {
             replace(null);
         } else {
-            replace(cache.select(keep.stream().mapToInt(Integer::intValue).toArray(), 0));
+            int drop = Integer.MAX_VALUE;
+            for (Sequence s : running) {
+                drop = Math.min(drop, s.start);
+            }
+            replace(cache.select(keep.stream().mapToInt(Integer::intValue).toArray(), drop,
+                    Math.min(capacity, cache.length() - drop + grow)));
+            for (Sequence s : running) {
+                s.start -= drop;
+            }
         }
         for (Sequence s : before) {
             if (s.finish != null) {
@@ -299,8 +313,10 @@ public final class ContinuousBatch implements AutoCloseable {
         }
     }
 
+    /** Drops the slots no row uses and makes room to grow (up to the capacity). */
     private void compact(int drop) {
-        if (drop <= 0) {
+        int size = Math.min(capacity, cache.length() - drop + grow);
+        if (size == cache.length() - drop && drop <= 0) {
             // cannot happen when every sequence fits the capacity (checked in add)
             throw new IllegalStateException("KV cache full and every slot in use");
         }
@@ -308,7 +324,7 @@ public final class ContinuousBatch implements AutoCloseable {
         for (int r = 0; r < all.length; r++) {
             all[r] = r;
         }
-        replace(cache.select(all, drop));
+        replace(cache.select(all, drop, size));
         for (Sequence s : running) {
             s.start -= drop;
         }

@@ -70,8 +70,14 @@ public final class KvCache implements AutoCloseable {
      * This cache is left as it was (close it when done).
      */
     public KvCache select(int[] rows, int drop) {
-        if (rows.length == 0 || drop < 0 || drop > length) {
-            throw new IllegalArgumentException("select " + rows.length + " rows dropping " + drop + " of " + length + " slots");
+        return select(rows, drop, capacity);
+    }
+
+    /** {@link #select(int[], int)} into a cache of another capacity (at least length - drop). */
+    public KvCache select(int[] rows, int drop, int capacity) {
+        if (rows.length == 0 || drop < 0 || drop > length || length - drop > capacity) {
+            throw new IllegalArgumentException("select " + rows.length + " rows dropping " + drop + " of " + length
+                    + " slots into capacity " + capacity);
         }
         KvCache out = new KvCache(capacity);
         out.length = length - drop;
