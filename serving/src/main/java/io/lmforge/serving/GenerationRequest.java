@@ -32,11 +32,33 @@ public record GenerationRequest(boolean chat, String prompt, Integer maxTokens, 
                                 double repetitionPenalty, List<String> stop, Long seed, boolean stream,
                                 boolean includeUsage) {
 
+    public GenerationRequest {
+        if (prompt == null) {
+            throw ApiError.invalid(chat ? "messages" : "prompt", (chat ? "'messages'" : "'prompt'") + " is required");
+        }
+        if (maxTokens != null && maxTokens < 1) {
+            throw ApiError.invalid("max_tokens", "max_tokens must be in [1, " + Integer.MAX_VALUE + "], got " + maxTokens);
+        }
+        if (!(temperature >= 0 && temperature <= 2)) {
+            throw ApiError.invalid("temperature", "temperature must be in [0, 2], got " + temperature);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw ApiError.invalid("top_p", "top_p must be in (0, 1], got " + topP);
+        }
+        if (!(repetitionPenalty > 0 && repetitionPenalty <= 100)) {
+            throw ApiError.invalid("repetition_penalty", "repetition_penalty must be in (0, 100], got " + repetitionPenalty);
+        }
+        if (stop.size() > MAX_STOPS) {
+            throw ApiError.invalid("stop", "stop must be a string or an array of at most " + MAX_STOPS + " strings");
+        }
+        stop = List.copyOf(stop);
+    }
+
     private static final Set<String> COMMON = Set.of("model", "max_tokens", "temperature", "top_p", "stop", "seed",
             "stream", "stream_options", "repetition_penalty", "n", "user");
     private static final Set<String> COMPLETION_ONLY = Set.of("prompt");
     private static final Set<String> CHAT_ONLY = Set.of("messages", "max_completion_tokens");
-    private static final int MAX_STOPS = 4;
+    static final int MAX_STOPS = 4;
 
     public static GenerationRequest parse(String body, boolean chat) {
         JsonObject o = object(body);
@@ -69,17 +91,8 @@ public record GenerationRequest(boolean chat, String prompt, Integer maxTokens, 
             }
         }
         Double temperature = number(o, "temperature");
-        if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
-            throw ApiError.invalid("temperature", "temperature must be in [0, 2], got " + temperature);
-        }
         Double topP = number(o, "top_p");
-        if (topP != null && !(topP > 0 && topP <= 1)) {
-            throw ApiError.invalid("top_p", "top_p must be in (0, 1], got " + topP);
-        }
         Double penalty = number(o, "repetition_penalty");
-        if (penalty != null && !(penalty > 0 && penalty <= 100)) {
-            throw ApiError.invalid("repetition_penalty", "repetition_penalty must be in (0, 100], got " + penalty);
-        }
         Long seed = longValue(o, "seed");
         Boolean stream = bool(o, "stream");
         boolean includeUsage = false;

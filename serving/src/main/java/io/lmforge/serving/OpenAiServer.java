@@ -9,7 +9,6 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lmforge.model.checkpoint.CheckpointModel;
-import io.lmforge.model.generate.Sampling;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 
 import java.io.IOException;
@@ -21,17 +20,13 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -56,7 +51,6 @@ public final class OpenAiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final Semaphore connections;
     private final MetricsHandler metricsHandler;
-    private final SecureRandom seeds = new SecureRandom();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final long created = System.currentTimeMillis() / 1000;
     private volatile Engine engine;
@@ -100,6 +94,11 @@ public final class OpenAiServer implements AutoCloseable {
 
     public ServingMetrics metrics() {
         return metrics;
+    }
+
+    /** Shutting down: no new generation. */
+    boolean draining() {
+        return draining;
     }
 
     /** Null until a model is attached. */
@@ -230,101 +229,41 @@ public final class OpenAiServer implements AutoCloseable {
         return json(ex, 200, out);
     }
 
-    /** Events from the scheduler thread to this request's thread. */
-    private record Text(String text) {
-    }
-
-    private record Done(String finishReason, int completionTokens) {
-    }
-
-    private record Failed(String message) {
-    }
-
     private int generate(HttpExchange ex, boolean chat) throws IOException {
         long arrived = System.nanoTime();
-        Engine e = engine;
-        if (e == null || draining) {
-            throw new ApiError(503, "server_unavailable", null, e == null ? "the model is still loading" : "the server is shutting down");
-        }
         GenerationRequest req = GenerationRequest.parse(body(ex), chat);
-        int[] prompt = e.promptTokens(req.prompt());
-        int context = e.context();
-        String promptParam = chat ? "messages" : "prompt";
-        if (prompt.length >= context) {
-            throw new ApiError(400, "invalid_request_error", promptParam, "This model's maximum context length is "
-                    + context + " tokens, but the " + promptParam + " has " + prompt.length + " tokens (<bos> included)");
-        }
-        int maxTokens = req.maxTokens() != null ? req.maxTokens() : Math.min(options.defaultMaxTokens(), context - prompt.length);
-        if (prompt.length + maxTokens > context) {
-            throw new ApiError(400, "invalid_request_error", "max_tokens", "This model's maximum context length is "
-                    + context + " tokens, but " + (prompt.length + maxTokens) + " were requested (" + prompt.length
-                    + " in the " + promptParam + ", " + maxTokens + " for the completion); lower max_tokens");
-        }
-        Sampling sampling = new Sampling(req.temperature(), 0, req.topP(), req.repetitionPenalty());
-        long seed = req.seed() != null ? req.seed() : seeds.nextLong();
-        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
-        Engine.Job job = new Engine.Job(prompt, maxTokens, sampling, seed, req.stop(), new Engine.Sink() {
-            @Override
-            public void onText(String text) {
-                events.add(new Text(text));
-            }
-
-            @Override
-            public void onDone(String finishReason, int completionTokens) {
-                events.add(new Done(finishReason, completionTokens));
-            }
-
-            @Override
-            public void onError(String message) {
-                events.add(new Failed(message));
-            }
-        }, arrived);
+        Submission sub;
         try {
-            e.submit(job);
-        } catch (Engine.Rejected r) {
-            ApiError err = r.shuttingDown ? new ApiError(503, "server_unavailable", null, r.getMessage())
-                    : new ApiError(429, "rate_limit_exceeded", null, "the request queue is full (" + options.maxQueue()
-                    + " waiting, " + options.maxBatch() + " running); retry later");
-            return send(ex, err, Map.of("Retry-After", "1"));
+            sub = Submission.submit(engine, draining, options, req, arrived);
+        } catch (ApiError e) {
+            return send(ex, e, e.status() == 429 || e.status() == 503 ? Map.of("Retry-After", "1") : Map.of());
         }
-        long deadline = arrived + options.requestTimeout().toNanos();
         String id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
         String endpoint = chat ? "/v1/chat/completions" : "/v1/completions";
         try {
-            int status = req.stream() ? stream(ex, job, events, deadline, chat, id, created, prompt.length, req.includeUsage())
-                    : collect(ex, job, events, deadline, chat, id, created, prompt.length);
+            int status = req.stream() ? stream(ex, sub, chat, id, created, req.includeUsage())
+                    : collect(ex, sub, chat, id, created);
             metrics.latency.labelValues(endpoint).observe((System.nanoTime() - arrived) / 1e9);
             return status;
         } finally {
-            job.cancel();       // a no-op when it finished; frees its place when the client went away or time ran out
+            sub.cancel();       // a no-op when it finished; frees its place when the client went away or time ran out
         }
     }
 
-    private static Object next(BlockingQueue<Object> events, long deadline) {
-        try {
-            long left = deadline - System.nanoTime();
-            return left <= 0 ? null : events.poll(left, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Failed("interrupted");
-        }
-    }
-
-    private int collect(HttpExchange ex, Engine.Job job, BlockingQueue<Object> events, long deadline, boolean chat,
-                        String id, long created, int promptTokens) throws IOException {
+    private int collect(HttpExchange ex, Submission sub, boolean chat, String id, long created) throws IOException {
         StringBuilder text = new StringBuilder();
         while (true) {
-            Object event = next(events, deadline);
-            if (event == null) {
-                job.cancel();
+            Object event = sub.next();
+            if (event instanceof Submission.TimedOut) {
+                sub.cancel();
                 throw new ApiError(504, "timeout", null, "the request took longer than " + options.requestTimeout().toSeconds()
                         + " s (queueing included)");
-            } else if (event instanceof Text t) {
+            } else if (event instanceof Submission.Text t) {
                 text.append(t.text());
-            } else if (event instanceof Failed f) {
+            } else if (event instanceof Submission.Failed f) {
                 throw new ApiError(503, "server_error", null, f.message());
-            } else if (event instanceof Done d) {
+            } else if (event instanceof Submission.Done d) {
                 JsonObject choice = new JsonObject();
                 choice.addProperty("index", 0);
                 if (chat) {
@@ -338,14 +277,14 @@ public final class OpenAiServer implements AutoCloseable {
                 choice.add("logprobs", JsonNull.INSTANCE);
                 choice.addProperty("finish_reason", d.finishReason());
                 JsonObject out = envelope(id, chat ? "chat.completion" : "text_completion", created, choice);
-                out.add("usage", usage(promptTokens, d.completionTokens()));
+                out.add("usage", usage(sub.promptTokens, d.completionTokens()));
                 return json(ex, 200, out);
             }
         }
     }
 
-    private int stream(HttpExchange ex, Engine.Job job, BlockingQueue<Object> events, long deadline, boolean chat,
-                       String id, long created, int promptTokens, boolean includeUsage) throws IOException {
+    private int stream(HttpExchange ex, Submission sub, boolean chat, String id, long created, boolean includeUsage)
+            throws IOException {
         String object = chat ? "chat.completion.chunk" : "text_completion";
         Headers h = ex.getResponseHeaders();
         h.set("Content-Type", "text/event-stream; charset=utf-8");
@@ -360,21 +299,22 @@ public final class OpenAiServer implements AutoCloseable {
                 event(out, envelope(id, object, created, chunkChoice(true, delta, null)));
             }
             while (true) {
-                Object event = next(events, deadline);
-                if (event == null || event instanceof Failed) {
-                    job.cancel();
-                    String message = event == null ? "the request took longer than " + options.requestTimeout().toSeconds()
-                            + " s" : ((Failed) event).message();
+                Object event = sub.next();
+                boolean timedOut = event instanceof Submission.TimedOut;
+                if (timedOut || event instanceof Submission.Failed) {
+                    sub.cancel();
+                    String message = timedOut ? "the request took longer than " + options.requestTimeout().toSeconds()
+                            + " s" : ((Submission.Failed) event).message();
                     JsonObject err = new JsonObject();
-                    err.add("error", errorBody(new ApiError(event == null ? 504 : 503, event == null ? "timeout" : "server_error",
+                    err.add("error", errorBody(new ApiError(timedOut ? 504 : 503, timedOut ? "timeout" : "server_error",
                             null, message)));
                     event(out, err);
                     done(out);
                     return 200;
-                } else if (event instanceof Text t) {
+                } else if (event instanceof Submission.Text t) {
                     event(out, envelope(id, object, created, chat ? chunkChoice(true, content(t.text()), null)
                             : chunkChoice(false, t.text(), null)));
-                } else if (event instanceof Done d) {
+                } else if (event instanceof Submission.Done d) {
                     event(out, envelope(id, object, created, chat ? chunkChoice(true, new JsonObject(), d.finishReason())
                             : chunkChoice(false, "", d.finishReason())));
                     if (includeUsage) {
@@ -384,7 +324,7 @@ public final class OpenAiServer implements AutoCloseable {
                         u.addProperty("created", created);
                         u.addProperty("model", options.modelName());
                         u.add("choices", new JsonArray());
-                        u.add("usage", usage(promptTokens, d.completionTokens()));
+                        u.add("usage", usage(sub.promptTokens, d.completionTokens()));
                         event(out, u);
                     }
                     done(out);
@@ -392,7 +332,7 @@ public final class OpenAiServer implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            job.cancel();
+            sub.cancel();
             metrics.disconnects.inc();
             throw e;
         }

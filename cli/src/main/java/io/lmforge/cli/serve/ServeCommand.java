@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
+import io.lmforge.serving.GrpcEndpoint;
 import io.lmforge.serving.OpenAiServer;
 import io.lmforge.serving.ServeOptions;
 import picocli.CommandLine;
@@ -34,6 +35,10 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", description = "(default: 8080; 0 picks a free port)")
     int port = 8080;
+
+    @Option(names = "--grpc-port", description = "also serve the gRPC Generation service on this port, same bind "
+            + "address (default: -1, off; the API key is not checked there)")
+    int grpcPort = -1;
 
     @Option(names = "--model-name", description = "the model id of /v1/models and responses (default: lmforge-PRESET)")
     String modelName;
@@ -92,6 +97,10 @@ public final class ServeCommand implements Callable<Integer> {
             throw e;
         }
         server.attach(model);
+        GrpcEndpoint grpc = grpcPort < 0 ? null : GrpcEndpoint.start(server, options, host, grpcPort);
+        if (grpc != null) {
+            err.printf("lmforge serve: gRPC on %s:%d%n", host, grpc.port());
+        }
         err.printf("lmforge serve: ready, model %s from %s (context %d, batch %d, queue %d, API key %s)%n",
                 options.modelName(), model.directory(), model.config().maxPositions(), maxBatch, maxQueue,
                 options.authenticated() ? "required" : "not required");
@@ -99,6 +108,9 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         OpenAiServer running = server;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (grpc != null) {
+                grpc.close();
+            }
             running.stop();
             model.close();
             stopped.countDown();
