@@ -26,6 +26,12 @@ import java.util.logging.Logger;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+    /**
+     * While sequences run, waiting jobs join at most every this many steps (or at once when
+     * enough wait to fill the batch): a join costs a prefill pass and a cache copy whatever the
+     * number of joiners, so joining a few at a time buys throughput for a few steps of latency.
+     */
+    static final int ADMIT_EVERY = 4;
 
     private final DeepSeekModel model;
     private final NDManager manager;
@@ -186,6 +192,7 @@ public final class Engine implements AutoCloseable {
     private void loop() {
         ContinuousBatch batch = new ContinuousBatch(model, manager, context, eos, pad);
         List<Job> joiners = new ArrayList<>();
+        int sinceAdmit = 0;
         try {
             while (!stopped) {
                 joiners.clear();
@@ -196,7 +203,11 @@ public final class Engine implements AutoCloseable {
                     }
                     joiners.add(first);
                 }
-                queue.drainTo(joiners, maxBatch - batch.size() - joiners.size());
+                int free = maxBatch - batch.size() - joiners.size();
+                if (batch.size() == 0 || sinceAdmit >= ADMIT_EVERY || queue.size() >= free) {
+                    queue.drainTo(joiners, free);
+                }
+                sinceAdmit = joiners.isEmpty() ? sinceAdmit + 1 : 0;
                 metrics.queueDepth.set(queue.size());
                 List<ContinuousBatch.Sequence> sequences = new ArrayList<>();
                 List<Listener> listeners = new ArrayList<>();
