@@ -31,15 +31,17 @@ class ArchitectureTest {
             .layer("common").definedBy("io.lmforge.config..", "io.lmforge.shards..")
             .layer("model").definedBy("io.lmforge.model..")
             .layer("trainer").definedBy("io.lmforge.trainer..")
+            .layer("serving").definedBy("io.lmforge.serving..")
             .layer("spark-jobs").definedBy(CORPUS)
             .layer("bench").definedBy("io.lmforge.bench..")
             .layer("cli").definedBy("io.lmforge.cli..")
             .whereLayer("cli").mayNotBeAccessedByAnyLayer()
             .whereLayer("bench").mayOnlyBeAccessedByLayers("cli")
             .whereLayer("trainer").mayOnlyBeAccessedByLayers("bench", "cli")
-            .whereLayer("model").mayOnlyBeAccessedByLayers("trainer", "bench", "cli")
+            .whereLayer("serving").mayOnlyBeAccessedByLayers("bench", "cli")
+            .whereLayer("model").mayOnlyBeAccessedByLayers("trainer", "serving", "bench", "cli")
             .whereLayer("spark-jobs").mayOnlyBeAccessedByLayers("bench", "cli")
-            .whereLayer("common").mayOnlyBeAccessedByLayers("model", "trainer", "spark-jobs", "bench", "cli");
+            .whereLayer("common").mayOnlyBeAccessedByLayers("model", "trainer", "serving", "spark-jobs", "bench", "cli");
 
     @ArchTest
     static final ArchRule noPackageCycles = slices().matching("io.lmforge.(**)").should().beFreeOfCycles();

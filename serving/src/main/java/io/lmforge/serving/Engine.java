@@ -1,0 +1,314 @@
+package io.lmforge.serving;
+
+import ai.djl.ndarray.NDManager;
+import io.lmforge.model.generate.ContinuousBatch;
+import io.lmforge.model.generate.Generator;
+import io.lmforge.model.generate.Sampling;
+import io.lmforge.model.generate.TextStream;
+import io.lmforge.model.generate.TextTokenizer;
+import io.lmforge.model.nn.DeepSeekModel;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The scheduler: one thread owns the model and a {@link ContinuousBatch}. Between two decode
+ * steps it moves waiting jobs (a bounded queue) into the batch, up to {@code maxBatch}
+ * sequences; a finished or cancelled sequence leaves at the step it ends. Jobs report through a
+ * {@link Sink}, called on the scheduler thread (it must not block: the HTTP handler hands the
+ * events to its own thread).
+ */
+public final class Engine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+    /**
+     * While sequences run, waiting jobs join at most every this many steps (or at once when
+     * enough wait to fill the batch): a join costs a prefill pass and a cache copy whatever the
+     * number of joiners, so joining a few at a time buys throughput for a few steps of latency.
+     */
+    static final int ADMIT_EVERY = 4;
+
+    private final DeepSeekModel model;
+    private final NDManager manager;
+    private final TextTokenizer tokenizer;
+    private final int bos;
+    private final int eos;
+    private final int pad;
+    private final int maxBatch;
+    private final int context;
+    private final BlockingQueue<Job> queue;
+    private final ServingMetrics metrics;
+    private final Thread thread;
+    private volatile boolean accepting = true;
+    private volatile boolean stopped;
+    private volatile int running;
+    private volatile String failing;
+
+    /** What a job reports, on the scheduler thread. */
+    public interface Sink {
+        void onText(String text);
+
+        /** @param finishReason OpenAI's: "stop" (eos or a stop string) or "length" */
+        void onDone(String finishReason, int completionTokens);
+
+        void onError(String message);
+    }
+
+    /** The queue is full or the server is shutting down. */
+    public static final class Rejected extends Exception {
+        public final boolean shuttingDown;
+
+        Rejected(boolean shuttingDown) {
+            super(shuttingDown ? "the server is shutting down" : "the request queue is full", null, false, false);
+            this.shuttingDown = shuttingDown;
+        }
+    }
+
+    /** One request's generation. */
+    public static final class Job {
+        final int[] prompt;
+        final int maxTokens;
+        final Sampling sampling;
+        final long seed;
+        final List<String> stops;
+        final Sink sink;
+        final long arrived;
+        private volatile boolean cancelled;
+        private volatile ContinuousBatch.Sequence sequence;
+
+        /** @param arrived System.nanoTime() when the request came in (time to first token counts from it) */
+        public Job(int[] prompt, int maxTokens, Sampling sampling, long seed, List<String> stops, Sink sink, long arrived) {
+            this.prompt = prompt;
+            this.maxTokens = maxTokens;
+            this.sampling = sampling;
+            this.seed = seed;
+            this.stops = stops;
+            this.sink = sink;
+            this.arrived = arrived;
+        }
+
+        /** Frees the job's place (queue or batch) at the next step; its sink hears nothing more. */
+        public void cancel() {
+            cancelled = true;
+            ContinuousBatch.Sequence s = sequence;
+            if (s != null) {
+                s.cancel();
+            }
+        }
+
+        boolean cancelled() {
+            return cancelled;
+        }
+    }
+
+    public Engine(DeepSeekModel model, NDManager manager, TextTokenizer tokenizer, int bos, int eos, int pad,
+                  int maxBatch, int maxQueue, ServingMetrics metrics) {
+        this.model = model;
+        this.manager = manager;
+        this.tokenizer = tokenizer;
+        this.eos = eos;
+        this.pad = pad;
+        this.maxBatch = maxBatch;
+        this.context = model.config().maxPositions();
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueue));
+        this.metrics = metrics;
+        this.bos = bos;
+        this.thread = new Thread(this::loop, "lmforge-scheduler");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The model's context: prompt tokens + max new tokens must fit it. */
+    public int context() {
+        return context;
+    }
+
+    /** {@code <bos>} + the text's tokens. */
+    public int[] promptTokens(String text) {
+        int[] ids = tokenizer.encode(text);
+        int[] out = new int[ids.length + 1];
+        out[0] = bos;
+        System.arraycopy(ids, 0, out, 1, ids.length);
+        return out;
+    }
+
+    /** @throws Rejected when the queue is full or the engine no longer accepts work */
+    public void submit(Job job) throws Rejected {
+        if (!accepting) {
+            throw new Rejected(true);
+        }
+        if (!queue.offer(job)) {
+            throw new Rejected(false);
+        }
+        metrics.queueDepth.set(queue.size());
+    }
+
+    /** Sequences decoding now. */
+    public int running() {
+        return running;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    public boolean accepting() {
+        return accepting;
+    }
+
+    /**
+     * Graceful: refuses new jobs, lets queued and running ones finish for up to {@code grace},
+     * then cancels what is left and stops the scheduler.
+     */
+    public void shutdown(Duration grace) {
+        accepting = false;
+        long deadline = System.nanoTime() + grace.toNanos();
+        while ((running > 0 || !queue.isEmpty()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        stopped = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    private void loop() {
+        ContinuousBatch batch = new ContinuousBatch(model, manager, context, eos, pad);
+        List<Job> joiners = new ArrayList<>();
+        int sinceAdmit = 0;
+        try {
+            while (!stopped) {
+                joiners.clear();
+                if (batch.size() == 0) {
+                    Job first = queue.poll(50, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    joiners.add(first);
+                }
+                int free = maxBatch - batch.size() - joiners.size();
+                if (batch.size() == 0 || sinceAdmit >= ADMIT_EVERY || queue.size() >= free) {
+                    queue.drainTo(joiners, free);
+                }
+                sinceAdmit = joiners.isEmpty() ? sinceAdmit + 1 : 0;
+                metrics.queueDepth.set(queue.size());
+                List<ContinuousBatch.Sequence> sequences = new ArrayList<>();
+                List<Listener> listeners = new ArrayList<>();
+                for (Job j : joiners) {
+                    if (!j.cancelled()) {
+                        Listener l = new Listener(j);
+                        listeners.add(l);
+                        ContinuousBatch.Sequence s = new ContinuousBatch.Sequence(j.prompt, j.maxTokens, j.sampling,
+                                j.seed, l);
+                        j.sequence = s;
+                        if (j.cancelled()) {
+                            s.cancel();
+                        }
+                        sequences.add(s);
+                        metrics.promptTokens.inc(j.prompt.length);
+                    }
+                }
+                try {
+                    if (!sequences.isEmpty()) {
+                        batch.add(sequences);
+                    }
+                    running = batch.size();
+                    metrics.runningBatch.set(running);
+                    if (batch.size() > 0) {
+                        batch.step();
+                        metrics.decodeSteps.inc();
+                    }
+                } catch (RuntimeException e) {
+                    // A failed forward pass fails the sequences in it, never the server.
+                    LOG.log(Level.SEVERE, "generation step failed; ending the running requests", e);
+                    failing = e.getMessage() == null ? e.toString() : e.getMessage();
+                    batch.close();
+                    for (Listener l : listeners) {
+                        if (!l.reported) {
+                            l.onFinish(new Generator.Output(new int[0], Generator.Finish.STOP));
+                        }
+                    }
+                    failing = null;
+                    batch = new ContinuousBatch(model, manager, context, eos, pad);
+                }
+                running = batch.size();
+                metrics.runningBatch.set(running);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            batch.close();
+            Job j;
+            while ((j = queue.poll()) != null) {
+                j.sink.onError("the server is shutting down");
+            }
+            running = 0;
+            metrics.runningBatch.set(0);
+            metrics.queueDepth.set(0);
+        }
+    }
+
+    /** Streams one job's tokens as text, ending at a stop string; reports the end. */
+    private final class Listener implements ContinuousBatch.Listener {
+        private final Job job;
+        private final TextStream text;
+        private int tokens;
+        private boolean reported;
+
+        Listener(Job job) {
+            this.job = job;
+            this.text = new TextStream(tokenizer, job.stops);
+        }
+
+        @Override
+        public boolean onToken(int token) {
+            if (tokens++ == 0) {
+                metrics.timeToFirstToken.observe((System.nanoTime() - job.arrived) / 1e9);
+            }
+            metrics.generatedTokens.inc();
+            String piece = text.push(token);
+            if (!piece.isEmpty() && !job.cancelled()) {
+                job.sink.onText(piece);
+            }
+            return !text.stopped() && !job.cancelled();
+        }
+
+        @Override
+        public void onFinish(Generator.Output output) {
+            reported = true;
+            if (job.cancelled()) {
+                return;
+            }
+            if (failing != null) {
+                job.sink.onError("generation failed: " + failing);
+                return;
+            }
+            if (stopped && output.finish() == Generator.Finish.STOP && !text.stopped()) {
+                job.sink.onError("the server is shutting down");
+                return;
+            }
+            String rest = text.finish();
+            if (!rest.isEmpty()) {
+                job.sink.onText(rest);
+            }
+            job.sink.onDone(output.finish() == Generator.Finish.LENGTH ? "length" : "stop", output.tokens().length);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.lmforge.serving;
+
+import java.time.Duration;
+
+/**
+ * How the server runs. Bounds: {@code maxBatch} sequences decode together (KV memory is at most
+ * maxBatch × context slots), {@code maxQueue} more wait (a full queue answers 429), a request
+ * body is at most {@code maxBodyBytes} (413), a request takes at most {@code requestTimeout}
+ * (queueing included) and at most {@code maxConnections} requests are handled at once.
+ *
+ * @param apiKey null or empty: no authentication; never printed by {@link #toString()}
+ */
+public record ServeOptions(String host, int port, String modelName, int maxBatch, int maxQueue, long maxBodyBytes,
+                           Duration requestTimeout, int maxConnections, int defaultMaxTokens, Duration drainTimeout,
+                           String apiKey) {
+    public ServeOptions {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], got " + port);
+        }
+        if (maxBatch < 1 || maxQueue < 0 || maxBodyBytes < 1 || maxConnections < 1 || defaultMaxTokens < 1) {
+            throw new IllegalArgumentException("max batch, max body bytes, max connections and default max tokens must "
+                    + "be >= 1 and max queue >= 0");
+        }
+        if (requestTimeout.isNegative() || requestTimeout.isZero() || drainTimeout.isNegative()) {
+            throw new IllegalArgumentException("the request timeout must be positive and the drain timeout >= 0");
+        }
+    }
+
+    /** Loopback, port 8080, batch 16, queue 64, 1 MiB bodies, 120 s per request, 256 new tokens by default. */
+    public static ServeOptions defaults(String modelName) {
+        return new ServeOptions("127.0.0.1", 8080, modelName, 16, 64, 1 << 20, Duration.ofSeconds(120), 128, 256,
+                Duration.ofSeconds(30), null);
+    }
+
+    public ServeOptions withPort(int p) {
+        return new ServeOptions(host, p, modelName, maxBatch, maxQueue, maxBodyBytes, requestTimeout, maxConnections,
+                defaultMaxTokens, drainTimeout, apiKey);
+    }
+
+    public ServeOptions withBatch(int batch, int queue) {
+        return new ServeOptions(host, port, modelName, batch, queue, maxBodyBytes, requestTimeout, maxConnections,
+                defaultMaxTokens, drainTimeout, apiKey);
+    }
+
+    public ServeOptions withApiKey(String key) {
+        return new ServeOptions(host, port, modelName, maxBatch, maxQueue, maxBodyBytes, requestTimeout, maxConnections,
+                defaultMaxTokens, drainTimeout, key);
+    }
+
+    public ServeOptions withLimits(long bodyBytes, Duration timeout, int connections) {
+        return new ServeOptions(host, port, modelName, maxBatch, maxQueue, bodyBytes, timeout, connections,
+                defaultMaxTokens, drainTimeout, apiKey);
+    }
+
+    public boolean authenticated() {
+        return apiKey != null && !apiKey.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return "ServeOptions[host=" + host + ", port=" + port + ", model=" + modelName + ", maxBatch=" + maxBatch
+                + ", maxQueue=" + maxQueue + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeout=" + requestTimeout
+                + ", maxConnections=" + maxConnections + ", defaultMaxTokens=" + defaultMaxTokens + ", drainTimeout="
+                + drainTimeout + ", apiKey=" + (authenticated() ? "(set)" : "(none)") + "]";
+    }
+}
