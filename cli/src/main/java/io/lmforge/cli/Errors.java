@@ -16,7 +16,7 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
             cli.getErr().println("lmforge: config error: " + e.getMessage());
             return 2;
         }
-        if (e instanceof NoInputException) {
+        if (e instanceof NoInputException || e instanceof CheckpointArgs.InputException) {
             cli.getErr().println("lmforge: input error: " + e.getMessage());
             return 2;
         }

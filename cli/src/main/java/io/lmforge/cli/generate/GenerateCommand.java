@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.lmforge.cli.CheckpointArgs;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.generate.Generator;
 import io.lmforge.model.generate.Sampling;
@@ -112,14 +113,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (threads != null) {
             JniUtils.setNumThreads(threads);
         }
-        CheckpointModel model;
-        try {
-            model = CheckpointModel.load(checkpoint);
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("lmforge: input error: " + e.getMessage());
-            return 2;
-        }
-        try (model) {
+        try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
             err.println("checkpoint: " + model.directory());
             TextGenerator generator = model.textGenerator();
             long started = System.nanoTime();

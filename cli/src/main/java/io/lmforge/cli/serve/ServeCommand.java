@@ -2,6 +2,7 @@ package io.lmforge.cli.serve;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import io.lmforge.cli.CheckpointArgs;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.serving.GrpcEndpoint;
@@ -91,8 +92,8 @@ public final class ServeCommand implements Callable<Integer> {
         err.flush();
         CheckpointModel model;
         try {
-            model = CheckpointModel.load(checkpoint);
-        } catch (IOException | RuntimeException e) {
+            model = CheckpointArgs.load(checkpoint);
+        } catch (RuntimeException e) {
             server.stop();
             throw e;
         }

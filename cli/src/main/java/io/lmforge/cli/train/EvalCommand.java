@@ -3,6 +3,7 @@ package io.lmforge.cli.train;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.GsonBuilder;
+import io.lmforge.cli.CheckpointArgs;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.eval.Bootstrap;
@@ -130,14 +131,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<LossReport> reports = new ArrayList<>();
         List<List<MultipleChoice.Scored>> answers = new ArrayList<>();
         for (Path checkpoint : checkpoints) {
-            CheckpointModel model;
-            try {
-                model = CheckpointModel.load(checkpoint);
-            } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-                err.println("lmforge: input error: " + e.getMessage());
-                return 2;
-            }
-            try (model) {
+            try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
                 err.println("checkpoint: " + model.directory());
                 resolved.add(model.directory());
                 LogLikelihood ll = new LogLikelihood(model.model(), model.manager(), batchSize);

@@ -1,5 +1,6 @@
 package io.lmforge.cli.train;
 
+import io.lmforge.cli.CheckpointArgs;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.export.HuggingFaceExport;
 import picocli.CommandLine;
@@ -51,14 +52,7 @@ public final class ExportCommand implements Callable<Integer> {
             err.println("lmforge: input error: " + out + " is a file");
             return 2;
         }
-        CheckpointModel model;
-        try {
-            model = CheckpointModel.load(checkpoint);
-        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            err.println("lmforge: input error: " + e.getMessage());
-            return 2;
-        }
-        try (model) {
+        try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
             HuggingFaceExport.export(model, out);
             err.println("exported " + model.directory() + " (" + (model.config().moe().enabled()
                     ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out);
