@@ -1,16 +1,11 @@
 package io.lmforge.model.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
-import io.lmforge.model.nn.AttentionMask;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.KvCache;
-import io.lmforge.model.nn.RotaryEmbedding;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -346,26 +341,7 @@ public final class ContinuousBatch implements AutoCloseable {
 
     /** One forward pass over the given slots; each row's next-token logits, on the host. */
     private float[][] forward(KvCache kv, int[][] tokens, int[][] positions, int[] padding) {
-        int batch = tokens.length;
-        int length = tokens[0].length;
-        try (NDScope scope = new NDScope()) {
-            int[] flat = new int[batch * length];
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(tokens[b], 0, flat, b * length, length);
-            }
-            NDArray input = manager.create(flat, new Shape(batch, length));
-            RotaryEmbedding rope = RotaryEmbedding.at(manager, positions, model.config().headDim(),
-                    model.config().ropeBase(), dataType);
-            NDArray mask = AttentionMask.cachedStep(manager, padding, kv.length(), length, dataType);
-            NDArray last = model.forwardCached(parameters, input, rope, mask, kv);
-            float[] all = last.toType(DataType.FLOAT32, false).toFloatArray();
-            int vocab = all.length / batch;
-            float[][] logits = new float[batch][];
-            for (int b = 0; b < batch; b++) {
-                logits[b] = Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab);
-            }
-            return logits;
-        }
+        return Generator.cachedStep(model, manager, parameters, kv, tokens, positions, padding, dataType);
     }
 
     /** Ends every running sequence (finish STOP) and frees the cache. */

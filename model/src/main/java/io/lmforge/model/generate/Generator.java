@@ -156,6 +156,16 @@ public final class Generator {
 
     /** One forward pass over the given slots; the next-token logits of each sequence, on the host. */
     private float[][] step(KvCache cache, int[][] tokens, int[][] positions, int[] padding, DataType dataType) {
+        return cachedStep(model, manager, parameters, cache, tokens, positions, padding, dataType);
+    }
+
+    /**
+     * One cached forward pass of {@code model}: {@code tokens} (one row per slot, all of one
+     * length) at {@code positions}, {@code padding} slots masked; each row's next-token logits on
+     * the host. What both the batch generator and the continuous batch step with.
+     */
+    static float[][] cachedStep(DeepSeekModel model, NDManager manager, ParameterStore parameters, KvCache cache,
+                                int[][] tokens, int[][] positions, int[] padding, DataType dataType) {
         int batch = tokens.length;
         int length = tokens[0].length;
         try (NDScope scope = new NDScope()) {
