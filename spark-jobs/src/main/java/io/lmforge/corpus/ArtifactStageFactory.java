@@ -18,31 +18,10 @@ public interface ArtifactStageFactory {
 
     ArtifactStage create(Settings section);
 
-    /** A factory that is a name, a place and a constructor. */
-    abstract class Of implements ArtifactStageFactory {
-        private final String name;
-        private final int defaultOrder;
-        private final Function<Settings, ? extends ArtifactStage> create;
-
+    /** A factory that is a name, a place and a constructor: what every stage needs. */
+    abstract class Of extends NamedFactory<ArtifactStage> implements ArtifactStageFactory {
         protected Of(String name, int defaultOrder, Function<Settings, ? extends ArtifactStage> create) {
-            this.name = name;
-            this.defaultOrder = defaultOrder;
-            this.create = create;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return defaultOrder;
-        }
-
-        @Override
-        public ArtifactStage create(Settings section) {
-            return create.apply(section);
+            super(name, defaultOrder, create);
         }
     }
 }

@@ -21,30 +21,9 @@ public interface StageFactory {
     Stage create(Settings section);
 
     /** A factory that is a name, a place and a constructor: what every stage needs. */
-    abstract class Of implements StageFactory {
-        private final String name;
-        private final int defaultOrder;
-        private final Function<Settings, ? extends Stage> create;
-
+    abstract class Of extends NamedFactory<Stage> implements StageFactory {
         protected Of(String name, int defaultOrder, Function<Settings, ? extends Stage> create) {
-            this.name = name;
-            this.defaultOrder = defaultOrder;
-            this.create = create;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public int defaultOrder() {
-            return defaultOrder;
-        }
-
-        @Override
-        public Stage create(Settings section) {
-            return create.apply(section);
+            super(name, defaultOrder, create);
         }
     }
 }
