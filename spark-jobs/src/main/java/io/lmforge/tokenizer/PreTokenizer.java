@@ -167,6 +167,16 @@ public final class PreTokenizer {
         if (!isWhiteSpace(c0)) {
             return -1;
         }
+        return whitespaceRun(s, i, to);
+    }
+
+    /**
+     * The end of the pre-token a white-space run at {@code i} makes: {@code \s*[\r\n]+} up to the
+     * run's last line break, else {@code \s+(?!\S)} (the whole run at the end of input, all but its
+     * last character before anything else), else {@code \s+}. Shared by every split regex of the
+     * family, which all end in these three alternatives.
+     */
+    static int whitespaceRun(String s, int i, int to) {
         // All White_Space characters are in the BMP: one char each.
         int end = i;
         int lastNewline = -1;

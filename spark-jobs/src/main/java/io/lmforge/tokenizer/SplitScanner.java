@@ -157,20 +157,7 @@ enum SplitScanner {
         if (!isWhiteSpace(c0)) {
             return -1;
         }
-        int end = i;
-        int lastNewline = -1;
-        while (end < to && isWhiteSpace(s.charAt(end))) {
-            if (s.charAt(end) == '\r' || s.charAt(end) == '\n') {
-                lastNewline = end;
-            }
-            end++;
-        }
-        // \s*[\r\n]+ : the greedy \s* gives back up to the run's last newline.
-        if (lastNewline >= 0) {
-            return lastNewline + 1;
-        }
-        // \s+(?!\S), else \s+
-        return end == to || end - i < 2 ? end : end - 1;
+        return PreTokenizer.whitespaceRun(s, i, to);
     }
 
     /** 's 't 're 've 'm 'll 'd after the apostrophe at {@code i - 1}; case-insensitive as Oniguruma folds case. */
