@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.nn.DeepSeekModel;
+import io.lmforge.trainer.freeze.ParameterFreeze;
 
 import java.util.Map;
 
@@ -44,6 +45,7 @@ public final class MixedPrecision {
     private final Map<String, Parameter> masterParameters;
     private final Map<String, Parameter> computeParameters;
     private final NDArray one;
+    private ParameterFreeze freeze;
 
     private MixedPrecision(DeepSeekModel master, DeepSeekModel compute, NDManager manager) {
         this.master = master;
@@ -51,6 +53,7 @@ public final class MixedPrecision {
         this.masterParameters = master.namedParameters();
         this.computeParameters = compute.namedParameters();
         this.one = manager.ones(new Shape(1), DataType.FLOAT32);
+        this.freeze = ParameterFreeze.none(masterParameters);
     }
 
     /** fp32 weights initialized from {@code seed}; with {@code fp16}, also their fp16 compute copy. */
@@ -82,6 +85,29 @@ public final class MixedPrecision {
         return masterParameters;
     }
 
+    /** What {@link #freeze} fixed (nothing unless it was called). */
+    ParameterFreeze freeze() {
+        return freeze;
+    }
+
+    /** The fp32 weights that train: all of them unless {@link #freeze} fixed some. */
+    Map<String, Parameter> trainableParameters() {
+        return freeze.trainable(masterParameters);
+    }
+
+    /**
+     * Fixes {@code f}'s parameters in both copies: autograd no longer computes their gradients
+     * (backward stops below the lowest trainable layer), and the step, the all-reduce and the
+     * optimizer see only {@link #trainableParameters()}.
+     */
+    void freeze(ParameterFreeze f) {
+        this.freeze = f;
+        for (String name : f.frozen()) {
+            masterParameters.get(name).getArray().setRequiresGradient(false);
+            computeParameters.get(name).getArray().setRequiresGradient(false);
+        }
+    }
+
     /** The model forward and backward run on. */
     DeepSeekModel compute() {
         return compute;
@@ -108,7 +134,7 @@ public final class MixedPrecision {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            for (Map.Entry<String, Parameter> e : computeParameters.entrySet()) {
+            for (Map.Entry<String, Parameter> e : freeze.trainable(computeParameters).entrySet()) {
                 Tensors.copyInto(e.getValue().getArray().getGradient(),
                         masterParameters.get(e.getKey()).getArray().getGradient(), e.getKey() + " (gradient)");
             }
@@ -129,11 +155,11 @@ public final class MixedPrecision {
     }
 
     void zeroGradients() {
-        for (Parameter p : computeParameters.values()) {
+        for (Parameter p : freeze.trainable(computeParameters).values()) {
             JniUtils.zeroGrad((PtNDArray) p.getArray());
         }
         if (fp16()) {
-            for (Parameter p : masterParameters.values()) {
+            for (Parameter p : trainableParameters().values()) {
                 JniUtils.zeroGrad((PtNDArray) p.getArray());
             }
         }

@@ -4,6 +4,8 @@ import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.trainer.dist.DistributedSettings;
+import io.lmforge.trainer.distill.DistillSettings;
+import io.lmforge.trainer.freeze.FreezeSpec;
 
 import java.io.File;
 import java.io.Serializable;
@@ -12,11 +14,22 @@ import java.util.Set;
 /**
  * A training run's settings, read from HOCON with strict keys (see {@code conf/train-tiny.conf}):
  * {@code model}, {@code train}, {@code optimizer}, {@code eval}, {@code checkpoint}, {@code metrics},
- * and {@code distributed} (data parallelism; one rank by default). Serializable: a data-parallel
- * run ships it to the executors.
+ * {@code distributed} (data parallelism; one rank by default) and {@code distill} (a teacher to
+ * learn from). Serializable: a data-parallel run ships it to the executors.
  */
 public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
-                          Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed) implements Serializable {
+                          Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed, FreezeSpec freeze,
+                          DistillSettings distill) implements Serializable {
+
+    /** {@code train.freeze}: the parameters that stay fixed. */
+    public TrainConfig withFreeze(FreezeSpec f) {
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, f, distill);
+    }
+
+    /** The {@code distill} section. */
+    public TrainConfig withDistill(DistillSettings d) {
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze, d);
+    }
 
     /**
      * @param microBatch       sequences per forward pass (per rank)
@@ -105,6 +118,7 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
                 t.oneOf("device", t.string("device"), Set.of("cpu", "gpu")),
                 (int) atLeast(t, "threads", t.integer("threads"), 0),
                 precision(t));
+        FreezeSpec freeze = FreezeSpec.parse(t.name("freeze"), t.string("freeze"));
         t.requireNoUnknownKeys();
 
         Settings o = root.section("optimizer");
@@ -144,8 +158,10 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
         m.requireNoUnknownKeys();
 
         DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
+        DistillSettings distill = DistillSettings.from(root.section("distill"));
         root.requireNoUnknownKeys();
-        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed);
+        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze,
+                distill);
     }
 
     private static Precision precision(Settings t) {

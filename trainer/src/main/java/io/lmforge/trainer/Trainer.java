@@ -18,6 +18,10 @@ import io.lmforge.trainer.data.ShardSplit;
 import io.lmforge.trainer.data.TrainingStream;
 import io.lmforge.trainer.data.UnigramEntropy;
 import io.lmforge.trainer.dist.GradientSync;
+import io.lmforge.trainer.distill.Distillation;
+import io.lmforge.trainer.distill.DistillationLoss;
+import io.lmforge.trainer.distill.Teacher;
+import io.lmforge.trainer.freeze.ParameterFreeze;
 import io.lmforge.trainer.metrics.EvalReport;
 import io.lmforge.trainer.metrics.RankPace;
 import io.lmforge.trainer.metrics.StepReport;
@@ -107,16 +111,20 @@ public final class Trainer {
         int context = contextLength(modelConfig);
         startEngine(run.threads());
         Device device = "gpu".equals(run.device()) ? Device.gpu(options.gpu()) : Device.cpu();
-        try (NDManager manager = NDManager.newBaseManager(device)) {
+        try (NDManager manager = NDManager.newBaseManager(device);
+             Teacher teacher = config.distill().enabled() ? Teacher.load(Path.of(config.distill().teacher()), shards,
+                     modelConfig, device) : null) {
             MixedPrecision models = MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
-            AdamW optimizer = new AdamW(config.optimizer().adam(), models.masterParameters(), manager);
+            models.freeze(ParameterFreeze.select(config.freeze(), models.masterParameters(), modelConfig.layers()));
+            AdamW optimizer = new AdamW(config.optimizer().adam(), models.trainableParameters(), manager);
             EarlyStopping stopping = new EarlyStopping(config.eval().patience(), config.eval().minDelta());
             Checkpoints checkpoints = new Checkpoints(runDir);
             Start start = restoreOrInitialize(checkpoints, modelConfig, models, optimizer, stopping, manager);
             DynamicLossScaler scaler = lossScaler(start);
             TrainingStep trainingStep = new TrainingStep(models, manager, optimizer, sync, new TrainingStep.Options(
                     new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), config.optimizer().gradClip(),
-                    run.gradAccumulation(), run.maskDocuments(), scaler));
+                    run.gradAccumulation(), run.maskDocuments(), scaler, teacher == null ? null : new Distillation(teacher,
+                    new DistillationLoss(config.distill().alpha(), config.distill().temperature(), shards.ignoreIndex()))));
             Configuration hadoop = new Configuration();
             ModelFiles modelFiles = ModelFiles.of(shards, modelConfig, hadoop);
             ShardSplit trainSplit = ShardSplit.open(shards, "train", context, hadoop);
@@ -128,6 +136,7 @@ public final class Trainer {
                  TrainingMetrics metrics = TrainingMetrics.open(metricsSettings(), runDir, sync.rank() == 0,
                          start.resumedFrom(), options.console())) {
                 reportStart(metrics, start, modelConfig, context, trainSplit, valSplit, models.fp16(), device);
+                reportFineTuning(metrics, start.step(), models.freeze(), teacher);
                 Session session = new Session(models, manager, optimizer, stopping, scaler, checkpoints, trainingStep, data,
                         context, validation, valSplit.samples() > 0, new ParameterStore(manager, false),
                         new LanguageModelLoss(shards.ignoreIndex(), 0), metrics, modelFiles.files());
@@ -299,6 +308,23 @@ public final class Trainer {
         }
     }
 
+    /** What the log says about frozen parameters and the teacher, when there are any. */
+    private void reportFineTuning(TrainingMetrics metrics, long step, ParameterFreeze freeze, Teacher teacher) {
+        if (sync.rank() != 0) {
+            return;
+        }
+        if (freeze.spec().freezes()) {
+            metrics.event(step, "freeze", freeze.details());
+            options.console().println(freeze.describe());
+        }
+        if (teacher != null) {
+            metrics.event(step, "distillation", teacher.details(config.distill()));
+            options.console().printf("distilling from %s (%,d parameters): alpha %s, temperature %s%n",
+                    teacher.directory(), io.lmforge.model.ModelSize.of(teacher.config()).total(),
+                    config.distill().alpha(), config.distill().temperature());
+        }
+    }
+
     private void throwIfInterrupted(long step) {
         if (Thread.currentThread().isInterrupted()) {
             // Spark interrupts a rank whose stage is being cancelled (a sibling failed).
@@ -337,7 +363,7 @@ public final class Trainer {
         session.metrics().step(new StepReport(progress.step, maxSteps, outcome.loss(), outcome.crossEntropy(),
                 outcome.balanceLoss(), progress.learningRate, outcome.gradNorm(), progress.tokensSeen,
                 pace.tokensPerSecond(), pace.elapsedSeconds(), pace.secondsPerStep() * (maxSteps - progress.step),
-                outcome.skipped(), session.scaler() == null ? 0f : outcome.lossScale(), ranks),
+                outcome.skipped(), session.scaler() == null ? 0f : outcome.lossScale(), ranks, outcome.distillKl()),
                 session.models().compute().lastExpertCounts());
     }
 

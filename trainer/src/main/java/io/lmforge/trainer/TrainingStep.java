@@ -12,6 +12,8 @@ import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.Scalars;
 import io.lmforge.trainer.data.Batch;
 import io.lmforge.trainer.dist.GradientSync;
+import io.lmforge.trainer.distill.Distillation;
+import io.lmforge.trainer.distill.DistillationLoss;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +35,9 @@ import java.util.function.Supplier;
  *   g ← 0
  * </pre>
  *
+ * With a teacher (see {@link DistillationLoss}), each CE_t becomes (1 − α) CE_t + α T² KL_t, the
+ * KL between the teacher's and the student's softened distributions at the same position.
+ *
  * The objective is therefore Σ CE over every scored token of the step / N + the mean balance
  * loss over the step's micro-batches: the same whatever the split into ranks and micro-batches,
  * also when padding (the ignore index) makes micro-batches score different numbers of tokens
@@ -52,6 +57,7 @@ public final class TrainingStep {
     private final int accumulation;
     private final boolean maskDocuments;
     private final DynamicLossScaler scaler;
+    private final Distillation distillation;
 
     /**
      * How a step trains, apart from the model, the optimizer and the ranks it syncs with.
@@ -61,9 +67,16 @@ public final class TrainingStep {
      * @param accumulation  micro-batches per optimizer step
      * @param maskDocuments attend only within each document of a packed sequence
      * @param scaler        dynamic loss scaling, or null for none (a non-finite gradient then skips the step)
+     * @param distillation  a teacher to learn from besides the data, or null (see {@link DistillationLoss})
      */
     public record Options(LanguageModelLoss objective, double maxGradNorm, int accumulation, boolean maskDocuments,
-                          DynamicLossScaler scaler) {
+                          DynamicLossScaler scaler, Distillation distillation) {
+
+        /** Without distillation. */
+        public Options(LanguageModelLoss objective, double maxGradNorm, int accumulation, boolean maskDocuments,
+                       DynamicLossScaler scaler) {
+            this(objective, maxGradNorm, accumulation, maskDocuments, scaler, null);
+        }
 
         /** Without loss scaling. */
         public Options(LanguageModelLoss objective, double maxGradNorm, int accumulation, boolean maskDocuments) {
@@ -83,15 +96,18 @@ public final class TrainingStep {
         this.accumulation = options.accumulation();
         this.maskDocuments = options.maskDocuments();
         this.scaler = options.scaler();
+        this.distillation = options.distillation();
     }
 
     /**
      * What a step measured, the same on every rank: the objective and its parts over all ranks'
      * micro-batches, the gradient norm before clipping (after unscaling), this rank's tokens, whether
      * the update was skipped, and the loss scale it ran with (1 without scaling).
+     *
+     * @param distillKl the mean KL(teacher_T ‖ student_T) over the scored targets; NaN without a teacher
      */
     public record Outcome(double loss, double crossEntropy, double balanceLoss, double gradNorm, long tokens,
-                          boolean skipped, float lossScale) {
+                          boolean skipped, float lossScale, double distillKl) {
     }
 
     public Outcome run(Supplier<Batch> batches, double learningRate) {
@@ -111,15 +127,25 @@ public final class TrainingStep {
         DeepSeekModel model = models.compute();
         double crossEntropySum = 0;
         double balanceSum = 0;
+        double klSum = 0;
         long tokens = 0;
         for (Batch batch : microBatches) {
             try (NDScope scope = new NDScope(); Autograd autograd = Autograd.record()) {
                 scope.suppressNotUsedWarning();
                 NDArray documents = maskDocuments ? batch.documentIds(manager) : null;
-                NDList out = model.forward(store, batch.inputs(manager), documents, true);
-                NDArray crossEntropy = objective.crossEntropySum(models.toFloat32(out.get(0)), batch.targets(manager));
+                NDArray inputs = batch.inputs(manager);
+                NDArray targets = batch.targets(manager);
+                NDList out = model.forward(store, inputs, documents, true);
+                NDArray logits = models.toFloat32(out.get(0));
+                NDArray crossEntropy = objective.crossEntropySum(logits, targets);
+                NDArray tokenLoss = crossEntropy;
+                if (distillation != null) {
+                    NDArray kl = distillation.klSum(logits, inputs, documents, targets);
+                    tokenLoss = distillation.loss().blend(crossEntropy, kl);
+                    klSum += scalar(kl);
+                }
                 NDArray balance = models.toFloat32(out.get(1));
-                NDArray share = Scalars.dividedBy(crossEntropy, perRank).add(Scalars.dividedBy(balance, accumulation));
+                NDArray share = Scalars.dividedBy(tokenLoss, perRank).add(Scalars.dividedBy(balance, accumulation));
                 autograd.backward(scale == 1f ? share : Scalars.times(share, scale));
                 crossEntropySum += scalar(crossEntropy);
                 balanceSum += scalar(balance);
@@ -134,7 +160,7 @@ public final class TrainingStep {
             scope.suppressNotUsedWarning();
             models.gradientsToMaster();
             Map<String, NDArray> gradients = new LinkedHashMap<>();
-            models.masterParameters().forEach((name, p) -> gradients.put(name, p.getArray().getGradient()));
+            models.trainableParameters().forEach((name, p) -> gradients.put(name, p.getArray().getGradient()));
             sync.averageGradients(gradients);
             if (scale != 1f) {
                 float inverse = 1f / scale;                 // a power of two: exact
@@ -148,17 +174,22 @@ public final class TrainingStep {
             boolean finite = Double.isFinite(gradNorm);
             skipped = scaler == null ? !finite : !scaler.update(finite);
             if (!skipped) {
-                optimizer.update(models.masterParameters(), learningRate);
+                optimizer.update(models.trainableParameters(), learningRate);
                 models.copyMasterToCompute();
             }
         }
         models.zeroGradients();
 
         // 4. The step's objective over all ranks, for the log.
-        double[] sums = sync.sum(new double[]{crossEntropySum, balanceSum});
+        double[] sums = sync.sum(new double[]{crossEntropySum, balanceSum, klSum});
         double crossEntropy = sums[0] / allScored;
         double balance = sums[1] / ((double) accumulation * sync.worldSize());
-        return new Outcome(crossEntropy + balance, crossEntropy, balance, gradNorm, tokens, skipped, scale);
+        if (distillation == null) {
+            return new Outcome(crossEntropy + balance, crossEntropy, balance, gradNorm, tokens, skipped, scale, Double.NaN);
+        }
+        double kl = sums[2] / allScored;
+        return new Outcome(distillation.loss().blend(crossEntropy, kl) + balance, crossEntropy, balance, gradNorm, tokens,
+                skipped, scale, kl);
     }
 
     /** The parameters the optimizer updates (fp32). */

@@ -25,7 +25,8 @@ public final class TrainProcess {
         Path out = Path.of(args.get("--out"));
         if (args.containsKey("--distributed")) {
             cfg = new TrainConfig(cfg.model(), cfg.vocabSizeExplicit(), cfg.run(), cfg.optimizer(), cfg.eval(),
-                    cfg.checkpoint(), cfg.metrics(), cfg.distributed().withRanks(Integer.parseInt(args.get("--distributed"))));
+                    cfg.checkpoint(), cfg.metrics(), cfg.distributed().withRanks(Integer.parseInt(args.get("--distributed"))),
+                    cfg.freeze(), cfg.distill());
             DistributedTraining.runOnSpark(cfg, data, out, null, 0, false);
             return null;
         }

@@ -63,6 +63,21 @@ public final class TrainCommand implements Callable<Integer> {
             + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint)")
     java.nio.file.Path initFrom;
 
+    @Option(names = "--freeze", paramLabel = "SPEC", description = "override train.freeze: none, embeddings, layers:N, "
+            + "embeddings,layers:N or fraction:F (frozen parameters get no gradient and no optimizer state)")
+    String freeze;
+
+    @Option(names = "--teacher", paramLabel = "CKPT", description = "override distill.teacher: distil from this checkpoint "
+            + "or run directory (same tokenizer and vocabulary)")
+    String teacher;
+
+    @Option(names = "--distill-alpha", paramLabel = "A", description = "override distill.alpha: loss = (1 - A) CE + "
+            + "A T^2 KL(teacher_T || student_T)")
+    Double distillAlpha;
+
+    @Option(names = "--distill-temperature", paramLabel = "T", description = "override distill.temperature")
+    Double distillTemperature;
+
     @Option(names = "--master", description = "Spark master for a distributed run; default: spark-submit's, else local[N]")
     String master;
 
@@ -133,8 +148,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (prometheusPort != null) {
             m = new TrainConfig.Metrics(m.logEvery(), prometheusPort, m.prometheusHost());
         }
-        return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m,
-                distributed != null ? c.distributed().withRanks(distributed) : c.distributed());
+        return FineTuneOptions.apply(new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(),
+                c.checkpoint(), m, distributed != null ? c.distributed().withRanks(distributed) : c.distributed(),
+                c.freeze(), c.distill()), freeze, teacher, distillAlpha, distillTemperature);
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */

@@ -45,6 +45,9 @@ public final class MetricsLog implements AutoCloseable {
         m.put("loss", r.loss());
         m.put("cross_entropy", r.crossEntropy());
         m.put("balance_loss", r.balanceLoss());
+        if (!Double.isNaN(r.distillKl())) {
+            m.put("distill_kl", r.distillKl());
+        }
         m.put("learning_rate", r.learningRate());
         m.put("grad_norm", r.gradNorm());
         m.put("tokens", r.tokensSeen());
