@@ -19,7 +19,6 @@ import io.lmforge.trainer.data.TrainingStream;
 import io.lmforge.trainer.data.UnigramEntropy;
 import io.lmforge.trainer.dist.GradientSync;
 import io.lmforge.trainer.distill.Distillation;
-import io.lmforge.trainer.distill.DistillationLoss;
 import io.lmforge.trainer.distill.Teacher;
 import io.lmforge.trainer.freeze.ParameterFreeze;
 import io.lmforge.trainer.metrics.EvalReport;
@@ -41,7 +40,7 @@ import java.util.concurrent.CancellationException;
  * <pre>
  *   restore the newest checkpoint (the one rank 0 picks), or start every rank from rank 0's initial weights
  *   for each step:                                                       (see TrainingStep)
- *     for each micro-batch:  forward → loss (cross-entropy + MoE balance) → backward
+ *     for each micro-batch:  forward → loss (cross-entropy, with a teacher blended with its KL, + MoE balance) → backward
  *     sync.averageGradients(…)          ← the all-reduce of data-parallel training
  *     unscale, clip to the global norm, AdamW update at the scheduled learning rate, zero the gradients
  *     every N steps: log (rank 0, with every rank's pace), validate (early stopping), checkpoint (rank 0)
@@ -112,8 +111,7 @@ public final class Trainer {
         startEngine(run.threads());
         Device device = "gpu".equals(run.device()) ? Device.gpu(options.gpu()) : Device.cpu();
         try (NDManager manager = NDManager.newBaseManager(device);
-             Teacher teacher = config.distill().enabled() ? Teacher.load(Path.of(config.distill().teacher()), shards,
-                     modelConfig, device) : null) {
+             Teacher teacher = Teacher.ofSettings(config.distill(), shards, modelConfig, device)) {
             MixedPrecision models = MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
             models.freeze(ParameterFreeze.select(config.freeze(), models.masterParameters(), modelConfig.layers()));
             AdamW optimizer = new AdamW(config.optimizer().adam(), models.trainableParameters(), manager);
@@ -123,8 +121,8 @@ public final class Trainer {
             DynamicLossScaler scaler = lossScaler(start);
             TrainingStep trainingStep = new TrainingStep(models, manager, optimizer, sync, new TrainingStep.Options(
                     new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), config.optimizer().gradClip(),
-                    run.gradAccumulation(), run.maskDocuments(), scaler, teacher == null ? null : new Distillation(teacher,
-                    new DistillationLoss(config.distill().alpha(), config.distill().temperature(), shards.ignoreIndex()))));
+                    run.gradAccumulation(), run.maskDocuments(), scaler,
+                    Distillation.of(teacher, config.distill(), shards.ignoreIndex())));
             Configuration hadoop = new Configuration();
             ModelFiles modelFiles = ModelFiles.of(shards, modelConfig, hadoop);
             ShardSplit trainSplit = ShardSplit.open(shards, "train", context, hadoop);

@@ -32,6 +32,11 @@ public final class Teacher implements AutoCloseable {
         this.store = new ParameterStore(checkpoint.manager(), false);
     }
 
+    /** The teacher {@code settings} name, loaded as {@link #load} does; null when they name none. */
+    public static Teacher ofSettings(DistillSettings settings, ShardManifest shards, ModelConfig student, Device device) {
+        return settings.enabled() ? load(Path.of(settings.teacher()), shards, student, device) : null;
+    }
+
     /**
      * Loads {@code path} (a checkpoint or a run directory, as {@code generate --checkpoint}) onto
      * {@code device} after checking that it fits the shards and the student.
