@@ -89,6 +89,18 @@ class FreezeTrainingTest {
     }
 
     @Test
+    void aStoppedAndResumedFrozenRunEndsAsTheUninterruptedOne() throws IOException {
+        Path resumed = dir.resolve("resumed");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+        new Trainer(TrainerTest.config(CONFIG), shards, resumed, GradientSync.singleProcess(),
+                new Trainer.Options(2, true, quiet)).run();
+        Trainer.Result r = new Trainer(TrainerTest.config(CONFIG), shards, resumed, GradientSync.singleProcess(),
+                new Trainer.Options(0, true, quiet)).run();
+        assertEquals(2, r.resumedFrom());
+        TrainerTest.assertSameTensors(run, resumed, 3);
+    }
+
+    @Test
     void theLogSaysHowManyParametersTrain() throws IOException {
         List<JsonObject> log = TrainerTest.log(run);
         JsonObject event = log.stream().filter(o -> o.has("event") && o.get("event").getAsString().equals("freeze"))
