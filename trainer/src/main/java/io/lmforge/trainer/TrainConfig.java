@@ -3,6 +3,7 @@ package io.lmforge.trainer;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.lora.LoraConfig;
 import io.lmforge.trainer.dist.DistributedSettings;
 
 import java.io.File;
@@ -16,7 +17,19 @@ import java.util.Set;
  * run ships it to the executors.
  */
 public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
-                          Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed) implements Serializable {
+                          Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed, LoraConfig lora)
+        implements Serializable {
+
+    /** Without LoRA. */
+    public TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
+                       Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed) {
+        this(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, LoraConfig.OFF);
+    }
+
+    /** The same with other LoRA settings. */
+    public TrainConfig withLora(LoraConfig settings) {
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, settings);
+    }
 
     /**
      * @param microBatch       sequences per forward pass (per rank)
@@ -144,8 +157,9 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
         m.requireNoUnknownKeys();
 
         DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
+        LoraConfig lora = LoraConfig.fromSettings(root.section("lora"));
         root.requireNoUnknownKeys();
-        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed);
+        return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed, lora);
     }
 
     private static Precision precision(Settings t) {

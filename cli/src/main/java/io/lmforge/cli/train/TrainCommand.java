@@ -60,8 +60,22 @@ public final class TrainCommand implements Callable<Integer> {
     Integer distributed;
 
     @Option(names = "--init-from", description = "start a new run from the weights of a Hugging Face directory written by "
-            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint)")
+            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint); with LoRA: the base "
+            + "checkpoint or run, required also when resuming")
     java.nio.file.Path initFrom;
+
+    @Option(names = "--lora-rank", description = "train LoRA adapters of this rank on the --init-from checkpoint, "
+            + "its weights frozen (overrides lora.rank; see docs/training.md)")
+    Integer loraRank;
+
+    @Option(names = "--lora-alpha", description = "override lora.alpha (the adapters are scaled by alpha / rank)")
+    Double loraAlpha;
+
+    @Option(names = "--lora-targets", split = ",", description = "override lora.targets: projections among q,k,v,o,gate,up,down")
+    List<String> loraTargets;
+
+    @Option(names = "--lora-dropout", description = "override lora.dropout")
+    Double loraDropout;
 
     @Option(names = "--master", description = "Spark master for a distributed run; default: spark-submit's, else local[N]")
     String master;
@@ -80,8 +94,8 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Files.copy(config.toPath(), out.resolve("train.conf"), StandardCopyOption.REPLACE_EXISTING);
         if (distributed != null || cfg.distributed().ranks() > 1) {
-            if (initFrom != null) {
-                System.err.println("lmforge: --init-from is for single-process runs; start one, then resume it distributed");
+            if (initFrom != null || cfg.lora().enabled()) {
+                System.err.println("lmforge: --init-from and LoRA are for single-process runs; start one, then resume it distributed");
                 return 2;
             }
             return trainDistributed(cfg);
@@ -134,7 +148,8 @@ public final class TrainCommand implements Callable<Integer> {
             m = new TrainConfig.Metrics(m.logEvery(), prometheusPort, m.prometheusHost());
         }
         return new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(), c.checkpoint(), m,
-                distributed != null ? c.distributed().withRanks(distributed) : c.distributed());
+                distributed != null ? c.distributed().withRanks(distributed) : c.distributed(),
+                c.lora().with(loraRank, loraAlpha, loraTargets, loraDropout));
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */
