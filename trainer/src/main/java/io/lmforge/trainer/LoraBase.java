@@ -7,7 +7,7 @@ import io.lmforge.config.InvalidConfigException;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
-import io.lmforge.model.lora.AdapterFiles;
+import io.lmforge.model.checkpoint.AdapterFiles;
 import io.lmforge.model.lora.LoraAdapters;
 import io.lmforge.model.lora.LoraConfig;
 import io.lmforge.model.nn.DeepSeekModel;

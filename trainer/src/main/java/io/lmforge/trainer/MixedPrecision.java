@@ -78,7 +78,7 @@ public final class MixedPrecision {
      * An fp32 model of which only {@code trainable} are trained, checkpointed and all-reduced (a
      * LoRA run: the adapters; the model's own weights are frozen and stay as loaded).
      */
-    static MixedPrecision fp32(DeepSeekModel model, Map<String, Parameter> trainable, NDManager manager) {
+    public static MixedPrecision fp32(DeepSeekModel model, Map<String, Parameter> trainable, NDManager manager) {
         return new MixedPrecision(model, model, trainable, trainable, manager);
     }
 

@@ -65,7 +65,8 @@ public final class Trainer {
         /**
          * @param gpu      the CUDA device when {@code train.device = gpu}
          * @param initFrom a run without a checkpoint to resume starts from the weights of this
-         *                 Hugging Face directory ({@code lmforge export --format hf}); null: random
+         *                 Hugging Face directory ({@code lmforge export --format hf}); null: random.
+         *                 With LoRA ({@code lora.rank > 0}): the base checkpoint or run, on every start
          */
         public Options {
         }

@@ -12,7 +12,8 @@ import io.lmforge.model.checkpoint.AdapterCheckpoint;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.checkpoint.MergedCheckpoint;
-import io.lmforge.model.lora.AdapterFiles;
+import io.lmforge.model.checkpoint.Weights;
+import io.lmforge.model.checkpoint.AdapterFiles;
 import io.lmforge.model.lora.LoraAdapters;
 import io.lmforge.model.lora.LoraConfig;
 import io.lmforge.model.nn.DeepSeekModel;
@@ -114,7 +115,7 @@ class LoraTrainingTest {
             float[] fresh = logits(unmerged.model(), tokens, unmerged.manager());
             assertArrayEquals(baseLogits, fresh, "B = 0: the adapted model starts as the base, bit for bit");
 
-            lora.load(new Checkpoints(adapterRun).load(adapter, scratch).model(), adapter);
+            Weights.load(lora.parameters(), new Checkpoints(adapterRun).load(adapter, scratch).model(), adapter);
             float[] adapted = logits(unmerged.model(), tokens, unmerged.manager());
             assertTrue(maxAbsDiff(adapted, baseLogits) > 1e-3, "training moved the adapters");
             try (CheckpointModel merged = CheckpointModel.load(adapterRun)) {

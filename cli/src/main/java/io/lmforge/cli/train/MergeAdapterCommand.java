@@ -6,7 +6,7 @@ import io.lmforge.model.checkpoint.AdapterCheckpoint;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.checkpoint.MergedCheckpoint;
-import io.lmforge.model.lora.AdapterFiles;
+import io.lmforge.model.checkpoint.AdapterFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,7 +1,10 @@
 package io.lmforge.cli.train;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import io.lmforge.model.checkpoint.CheckpointFiles;
-import io.lmforge.model.lora.AdapterFiles;
+import io.lmforge.model.export.HuggingFaceImport;
+import io.lmforge.model.checkpoint.AdapterFiles;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.TestTokenizer;
 import io.lmforge.trainer.Trainer;
@@ -17,6 +20,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,8 +61,8 @@ class LoraCommandTest {
         config = Files.writeString(dir.resolve("lora.conf"), RUN);
         adapter = dir.resolve("adapter");
         EvalCommandTest.Outcome o = EvalCommandTest.lmforge("train", "--config", config.toString(), "--data",
-                shards.toString(), "--out", adapter.toString(), "--init-from", base.toString(), "--lora-rank", "4",
-                "--lora-alpha", "8", "--lora-targets", "q,v,o,gate,up,down");
+                shards.toString(), "--out", adapter.toString(), "--init-from", base.toString(), "--lora-rank", "2",
+                "--lora-alpha", "8", "--lora-targets", "q,v,o,down");
         assertEquals(0, o.code(), o.err());
     }
 
@@ -79,11 +83,16 @@ class LoraCommandTest {
                 "--out", merged.toString());
         assertEquals(0, m.code(), m.err());
         assertTrue(Files.size(merged.resolve("model.safetensors"))
-                > 4 * Files.size(CheckpointFiles.resolve(adapter).resolve("model.safetensors")));
+                > 10 * Files.size(CheckpointFiles.resolve(adapter).resolve("model.safetensors")));
         // The merged checkpoint exports to the same Hugging Face weights as the adapter run.
         Path hf2 = dir.resolve("hf-merged");
         assertEquals(0, EvalCommandTest.lmforge("export", "--checkpoint", merged.toString(), "--out", hf2.toString()).code());
-        assertArrayEquals(Files.readAllBytes(hf.resolve("model.safetensors")), Files.readAllBytes(hf2.resolve("model.safetensors")));
+        try (NDManager nd = NDManager.newBaseManager()) {
+            Map<String, NDArray> a = HuggingFaceImport.readSafeTensors(hf.resolve("model.safetensors"), nd);
+            Map<String, NDArray> b = HuggingFaceImport.readSafeTensors(hf2.resolve("model.safetensors"), nd);
+            assertEquals(a.keySet(), b.keySet());
+            a.forEach((name, t) -> assertArrayEquals(t.toFloatArray(), b.get(name).toFloatArray(), name));
+        }
         ExportCommandTest.assertLogitsMatch(adapter, hf);          // last: skipped without python3-torch
     }
 

@@ -3,7 +3,6 @@ package io.lmforge.model.checkpoint;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.lmforge.model.lora.AdapterFiles;
 import io.lmforge.model.lora.LoraAdapters;
 
 import java.io.IOException;
@@ -43,7 +42,8 @@ public final class AdapterCheckpoint {
             }
             LoraAdapters lora = LoraAdapters.attach(model.model(), reference.lora(), model.manager(), DataType.FLOAT32, 0);
             try (NDManager scratch = model.manager().newSubManager()) {
-                lora.load(CheckpointModel.readWeights(adapter, CheckpointFiles.listedHashes(adapter), scratch), adapter);
+                Weights.load(lora.parameters(), CheckpointModel.readWeights(adapter, CheckpointFiles.listedHashes(adapter), scratch),
+                        adapter);
             }
             lora.merge(model.model());
             return new CheckpointModel(adapter, model.checkpointConfig(), model.manager(), model.model(), model.tokenizer());

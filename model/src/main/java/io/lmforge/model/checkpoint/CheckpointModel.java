@@ -10,7 +10,6 @@ import io.lmforge.model.ModelConfig;
 import io.lmforge.model.generate.Generator;
 import io.lmforge.model.generate.TextGenerator;
 import io.lmforge.model.generate.TextTokenizer;
-import io.lmforge.model.lora.AdapterFiles;
 import io.lmforge.model.nn.DeepSeekModel;
 
 import java.io.IOException;

@@ -2,7 +2,6 @@ package io.lmforge.model.lora;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -11,11 +10,9 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.util.Pair;
 import io.lmforge.model.Scalars;
-import io.lmforge.model.checkpoint.Weights;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.Projection;
 
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,11 +116,6 @@ public final class LoraAdapters {
     /** Scalars in the adapters (A and B of every adapted projection). */
     public long parameterCount() {
         return parameters.values().stream().mapToLong(p -> p.getShape().size()).sum();
-    }
-
-    /** Copies saved adapter tensors (an adapter checkpoint's) into the adapters. */
-    public void load(NDList saved, Path source) {
-        Weights.load(parameters, saved, source);
     }
 
     /** Removes the adapters from the model's projections; the model computes as the base again. */

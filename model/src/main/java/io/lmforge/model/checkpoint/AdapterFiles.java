@@ -1,9 +1,9 @@
-package io.lmforge.model.lora;
+package io.lmforge.model.checkpoint;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
-import io.lmforge.model.checkpoint.CheckpointFiles;
+import io.lmforge.model.lora.LoraConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
