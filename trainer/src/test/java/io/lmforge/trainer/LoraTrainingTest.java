@@ -186,6 +186,7 @@ class LoraTrainingTest {
         assertTrue(unknown.getMessage().contains("'wq'") && unknown.getMessage().contains("gate"), unknown.getMessage());
         assertThrows(InvalidConfigException.class, () -> TrainerTest.config(BASE + "lora { rank = -1 }"));
         assertThrows(InvalidConfigException.class, () -> LoraConfig.OFF.with(0, null, null, null));
+        assertThrows(InvalidConfigException.class, () -> LoraConfig.OFF.with(null, null, List.of("q"), null));
         InvalidConfigException noBase = assertThrows(InvalidConfigException.class,
                 () -> lora(LORA, dir.resolve("no-base"), null));
         assertTrue(noBase.getMessage().contains("--init-from"), noBase.getMessage());

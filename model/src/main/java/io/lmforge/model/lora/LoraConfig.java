@@ -67,8 +67,13 @@ public record LoraConfig(int rank, double alpha, List<String> targets, double dr
         if (rank != null && rank < 1) {
             throw new InvalidConfigException("--lora-rank " + rank + " must be at least 1");
         }
-        return new LoraConfig(rank != null ? rank : this.rank, alpha != null ? alpha : this.alpha,
+        LoraConfig c = new LoraConfig(rank != null ? rank : this.rank, alpha != null ? alpha : this.alpha,
                 targets != null ? targets : this.targets, dropout != null ? dropout : this.dropout);
+        if (!c.enabled() && (alpha != null || targets != null || dropout != null)) {
+            throw new InvalidConfigException("--lora-alpha, --lora-targets and --lora-dropout need --lora-rank "
+                    + "(or lora.rank) of at least 1");
+        }
+        return c;
     }
 
     public Map<String, Object> toMap() {
