@@ -190,6 +190,9 @@ class LoraTrainingTest {
         InvalidConfigException noBase = assertThrows(InvalidConfigException.class,
                 () -> lora(LORA, dir.resolve("no-base"), null));
         assertTrue(noBase.getMessage().contains("--init-from"), noBase.getMessage());
+        InvalidConfigException otherSettings = assertThrows(InvalidConfigException.class,
+                () -> lora(LORA + "lora { targets = [q] }", adapterRun, base.toString()));
+        assertTrue(otherSettings.getMessage().contains("use a new --out"), otherSettings.getMessage());
         InvalidConfigException adapterAsBase = assertThrows(InvalidConfigException.class,
                 () -> lora(LORA, dir.resolve("stacked"), adapterRun.toString()));
         assertTrue(adapterAsBase.getMessage().contains("adapter"), adapterAsBase.getMessage());
