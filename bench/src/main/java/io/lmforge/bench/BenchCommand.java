@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 io.lmforge.bench.train.AllReduceBench.class,
                 io.lmforge.bench.train.TrainBenchCommand.class,
+                io.lmforge.bench.train.LoraBench.class,
                 io.lmforge.bench.generate.DecodeBenchCommand.class,
                 io.lmforge.bench.serve.ServeBench.class,
                 io.lmforge.bench.train.DataParallelBench.class,

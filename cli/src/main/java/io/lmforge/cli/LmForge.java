@@ -22,6 +22,7 @@ public final class LmForge implements Runnable {
             "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.cli.train.EvalCommand",
             "io.lmforge.cli.train.ExportCommand", "io.lmforge.cli.generate.GenerateCommand",
             "io.lmforge.cli.serve.ServeCommand",
+            "io.lmforge.cli.train.MergeAdapterCommand",
             "io.lmforge.bench.BenchCommand");
 
     public static void main(String[] args) {

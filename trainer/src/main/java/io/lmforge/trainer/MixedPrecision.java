@@ -48,10 +48,15 @@ public final class MixedPrecision {
     private ParameterFreeze freeze;
 
     private MixedPrecision(DeepSeekModel master, DeepSeekModel compute, NDManager manager) {
+        this(master, compute, master.namedParameters(), compute.namedParameters(), manager);
+    }
+
+    private MixedPrecision(DeepSeekModel master, DeepSeekModel compute, Map<String, Parameter> masterParameters,
+                           Map<String, Parameter> computeParameters, NDManager manager) {
         this.master = master;
         this.compute = compute;
-        this.masterParameters = master.namedParameters();
-        this.computeParameters = compute.namedParameters();
+        this.masterParameters = masterParameters;
+        this.computeParameters = computeParameters;
         this.one = manager.ones(new Shape(1), DataType.FLOAT32);
         this.freeze = ParameterFreeze.none(masterParameters);
     }
@@ -70,6 +75,14 @@ public final class MixedPrecision {
     /** An existing fp32 model, as is (benchmarks and tests that build their own model). */
     static MixedPrecision fp32(DeepSeekModel model, NDManager manager) {
         return new MixedPrecision(model, model, manager);
+    }
+
+    /**
+     * An fp32 model of which only {@code trainable} are trained, checkpointed and all-reduced (a
+     * LoRA run: the adapters; the model's own weights are frozen and stay as loaded).
+     */
+    public static MixedPrecision fp32(DeepSeekModel model, Map<String, Parameter> trainable, NDManager manager) {
+        return new MixedPrecision(model, model, trainable, trainable, manager);
     }
 
     boolean fp16() {

@@ -3,6 +3,7 @@ package io.lmforge.trainer;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.lora.LoraConfig;
 import io.lmforge.trainer.dist.DistributedSettings;
 import io.lmforge.trainer.distill.DistillSettings;
 import io.lmforge.trainer.freeze.FreezeSpec;
@@ -19,16 +20,24 @@ import java.util.Set;
  */
 public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run, Optimizer optimizer, Eval eval,
                           Checkpoint checkpoint, Metrics metrics, DistributedSettings distributed, FreezeSpec freeze,
-                          DistillSettings distill) implements Serializable {
+                          DistillSettings distill, LoraConfig lora) implements Serializable {
 
     /** {@code train.freeze}: the parameters that stay fixed. */
     public TrainConfig withFreeze(FreezeSpec f) {
-        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, f, distill);
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, f, distill,
+                lora);
     }
 
     /** The {@code distill} section. */
     public TrainConfig withDistill(DistillSettings d) {
-        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze, d);
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze, d,
+                lora);
+    }
+
+    /** The same with other LoRA settings. */
+    public TrainConfig withLora(LoraConfig settings) {
+        return new TrainConfig(model, vocabSizeExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze,
+                distill, settings);
     }
 
     /**
@@ -159,9 +168,10 @@ public record TrainConfig(ModelConfig model, boolean vocabSizeExplicit, Run run,
 
         DistributedSettings distributed = DistributedSettings.from(root.section("distributed"));
         DistillSettings distill = DistillSettings.from(root.section("distill"));
+        LoraConfig lora = LoraConfig.fromSettings(root.section("lora"));
         root.requireNoUnknownKeys();
         return new TrainConfig(model, vocabExplicit, run, optimizer, eval, checkpoint, metrics, distributed, freeze,
-                distill);
+                distill, lora);
     }
 
     private static Precision precision(Settings t) {

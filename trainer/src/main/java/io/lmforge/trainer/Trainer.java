@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import io.lmforge.config.InvalidConfigException;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.Weights;
@@ -68,7 +69,8 @@ public final class Trainer {
         /**
          * @param gpu      the CUDA device when {@code train.device = gpu}
          * @param initFrom a run without a checkpoint to resume starts from the weights of this
-         *                 Hugging Face directory ({@code lmforge export --format hf}); null: random
+         *                 Hugging Face directory ({@code lmforge export --format hf}); null: random.
+         *                 With LoRA ({@code lora.rank > 0}): the base checkpoint or run, on every start
          */
         public Options {
         }
@@ -106,18 +108,25 @@ public final class Trainer {
 
     public Result run() {
         TrainConfig.Run run = config.run();
-        ModelConfig modelConfig = modelConfigFor(shards);
+        LoraBase lora = LoraBase.open(config.lora(), options.initFrom(), shards);
+        if (lora != null && config.freeze().freezes()) {
+            // LoRA already freezes every base weight; a freeze spec would only pick among the adapters.
+            throw new InvalidConfigException("train.freeze = " + config.freeze().text()
+                    + " cannot be combined with LoRA (lora.rank > 0): LoRA keeps every base weight frozen");
+        }
+        ModelConfig modelConfig = lora != null ? lora.modelConfig() : modelConfigFor(shards);
         int context = contextLength(modelConfig);
         startEngine(run.threads());
         Device device = "gpu".equals(run.device()) ? Device.gpu(options.gpu()) : Device.cpu();
         try (NDManager manager = NDManager.newBaseManager(device);
              Teacher teacher = Teacher.ofSettings(config.distill(), shards, modelConfig, device)) {
-            MixedPrecision models = MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
+            MixedPrecision models = lora != null ? lora.models(manager, run)
+                    : MixedPrecision.create(modelConfig, manager, run.precision().fp16(), run.seed());
             models.freeze(ParameterFreeze.select(config.freeze(), models.masterParameters(), modelConfig.layers()));
             AdamW optimizer = new AdamW(config.optimizer().adam(), models.trainableParameters(), manager);
             EarlyStopping stopping = new EarlyStopping(config.eval().patience(), config.eval().minDelta());
             Checkpoints checkpoints = new Checkpoints(runDir);
-            Start start = restoreOrInitialize(checkpoints, modelConfig, models, optimizer, stopping, manager);
+            Start start = restoreOrInitialize(checkpoints, modelConfig, models, optimizer, stopping, manager, lora);
             DynamicLossScaler scaler = lossScaler(start);
             TrainingStep trainingStep = new TrainingStep(models, manager, optimizer, sync, new TrainingStep.Options(
                     new LanguageModelLoss(shards.ignoreIndex(), run.labelSmoothing()), config.optimizer().gradClip(),
@@ -137,7 +146,12 @@ public final class Trainer {
                 reportFineTuning(metrics, start.step(), models.freeze(), teacher);
                 Session session = new Session(models, manager, optimizer, stopping, scaler, checkpoints, trainingStep, data,
                         context, validation, valSplit.samples() > 0, new ParameterStore(manager, false),
-                        new LanguageModelLoss(shards.ignoreIndex(), 0), metrics, modelFiles.files());
+                        new LanguageModelLoss(shards.ignoreIndex(), 0), metrics,
+                        lora != null ? lora.checkpointFiles(modelFiles.files()) : modelFiles.files());
+                if (lora != null && sync.rank() == 0) {
+                    metrics.event(start.step(), "lora", lora.report());
+                    options.console().println(lora.summary());
+                }
                 if (modelFiles.warning() != null && sync.rank() == 0) {
                     metrics.warning(start.step(), modelFiles.warning());
                 }
@@ -236,7 +250,7 @@ public final class Trainer {
      * weights rank 0's initial ones.
      */
     private Start restoreOrInitialize(Checkpoints checkpoints, ModelConfig modelConfig, MixedPrecision models,
-                                      AdamW optimizer, EarlyStopping stopping, NDManager manager) {
+                                      AdamW optimizer, EarlyStopping stopping, NDManager manager, LoraBase lora) {
         if (sync.rank() == 0) {
             checkpoints.removeIncomplete();
             if (!options.resume()) {
@@ -247,11 +261,14 @@ public final class Trainer {
         Optional<Checkpoints.Loaded> restored = options.resume() ? agreedCheckpoint(checkpoints, manager) : Optional.empty();
         Start start = Start.BEGINNING;
         if (restored.isPresent()) {
+            if (lora != null) {
+                lora.requireResumable(restored.get().path());
+            }
             CheckpointState s = restore(restored.get(), modelConfig, models.masterParameters(), optimizer, stopping);
             start = new Start(s.step(), s.tokensSeen(), s.dataPositions().get(sync.rank()), s.step(),
                     restored.get().path(), s.lossScale());
         } else {
-            if (options.initFrom() != null && sync.rank() == 0) {
+            if (options.initFrom() != null && lora == null && sync.rank() == 0) {
                 initializeFrom(Path.of(options.initFrom()), models.masterParameters(), manager);
             }
             sync.replicateParameters(models.masterParameters());

@@ -26,7 +26,7 @@ public final class TrainProcess {
         if (args.containsKey("--distributed")) {
             cfg = new TrainConfig(cfg.model(), cfg.vocabSizeExplicit(), cfg.run(), cfg.optimizer(), cfg.eval(),
                     cfg.checkpoint(), cfg.metrics(), cfg.distributed().withRanks(Integer.parseInt(args.get("--distributed"))),
-                    cfg.freeze(), cfg.distill());
+                    cfg.freeze(), cfg.distill(), cfg.lora());
             DistributedTraining.runOnSpark(cfg, data, out, null, 0, false);
             return null;
         }

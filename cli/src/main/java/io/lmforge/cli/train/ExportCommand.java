@@ -41,15 +41,9 @@ public final class ExportCommand implements Callable<Integer> {
             err.println("lmforge: --format " + format + " is not known (known: hf)");
             return 2;
         }
-        if (Files.isDirectory(out)) {
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.findAny().isPresent()) {
-                    err.println("lmforge: input error: " + out + " is not empty; export into a new directory");
-                    return 2;
-                }
-            }
-        } else if (Files.exists(out)) {
-            err.println("lmforge: input error: " + out + " is a file");
+        String unusable = unusableOutput(out);
+        if (unusable != null) {
+            err.println("lmforge: input error: " + unusable);
             return 2;
         }
         try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
@@ -58,5 +52,15 @@ public final class ExportCommand implements Callable<Integer> {
                     ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out);
         }
         return 0;
+    }
+
+    /** Why {@code out} cannot take a new model directory (not empty, or a file), or null when it can. */
+    static String unusableOutput(Path out) throws IOException {
+        if (Files.isDirectory(out)) {
+            try (Stream<Path> s = Files.list(out)) {
+                return s.findAny().isPresent() ? out + " is not empty; write into a new directory" : null;
+            }
+        }
+        return Files.exists(out) ? out + " is a file" : null;
     }
 }

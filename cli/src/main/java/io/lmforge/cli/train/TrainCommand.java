@@ -60,7 +60,8 @@ public final class TrainCommand implements Callable<Integer> {
     Integer distributed;
 
     @Option(names = "--init-from", description = "start a new run from the weights of a Hugging Face directory written by "
-            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint)")
+            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint); with LoRA: the base "
+            + "checkpoint or run, required also when resuming")
     java.nio.file.Path initFrom;
 
     @Option(names = "--freeze", paramLabel = "SPEC", description = "override train.freeze: none, embeddings, layers:N, "
@@ -77,6 +78,19 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--distill-temperature", paramLabel = "T", description = "override distill.temperature")
     Double distillTemperature;
+
+    @Option(names = "--lora-rank", description = "train LoRA adapters of this rank on the --init-from checkpoint, "
+            + "its weights frozen (overrides lora.rank; see docs/training.md)")
+    Integer loraRank;
+
+    @Option(names = "--lora-alpha", description = "override lora.alpha (the adapters are scaled by alpha / rank)")
+    Double loraAlpha;
+
+    @Option(names = "--lora-targets", split = ",", description = "override lora.targets: projections among q,k,v,o,gate,up,down")
+    List<String> loraTargets;
+
+    @Option(names = "--lora-dropout", description = "override lora.dropout")
+    Double loraDropout;
 
     @Option(names = "--master", description = "Spark master for a distributed run; default: spark-submit's, else local[N]")
     String master;
@@ -95,8 +109,8 @@ public final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Files.copy(config.toPath(), out.resolve("train.conf"), StandardCopyOption.REPLACE_EXISTING);
         if (distributed != null || cfg.distributed().ranks() > 1) {
-            if (initFrom != null) {
-                System.err.println("lmforge: --init-from is for single-process runs; start one, then resume it distributed");
+            if (initFrom != null || cfg.lora().enabled()) {
+                System.err.println("lmforge: --init-from and LoRA are for single-process runs; start one, then resume it distributed");
                 return 2;
             }
             return trainDistributed(cfg);
@@ -150,7 +164,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         return FineTuneOptions.apply(new TrainConfig(c.model(), c.vocabSizeExplicit(), run, c.optimizer(), c.eval(),
                 c.checkpoint(), m, distributed != null ? c.distributed().withRanks(distributed) : c.distributed(),
-                c.freeze(), c.distill()), freeze, teacher, distillAlpha, distillTemperature);
+                c.freeze(), c.distill(), c.lora().with(loraRank, loraAlpha, loraTargets, loraDropout)),
+                freeze, teacher, distillAlpha, distillTemperature);
     }
 
     /** Runs the command without the rest of the CLI (child JVMs in tests; the trainer module alone). */

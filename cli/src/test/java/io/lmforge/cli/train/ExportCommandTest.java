@@ -179,7 +179,7 @@ class ExportCommandTest {
         return f;
     }
 
-    private static void assertLogitsMatch(Path run, Path exported) throws Exception {
+    static void assertLogitsMatch(Path run, Path exported) throws Exception {
         String python = pythonWithTorch();
         Assumptions.assumeTrue(python != null, "skipped: no python3 with torch (\"python3 -c 'import torch'\" fails; "
                 + "on Debian: apt-get install -y python3-torch)");

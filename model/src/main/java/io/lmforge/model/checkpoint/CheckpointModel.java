@@ -35,7 +35,7 @@ public final class CheckpointModel implements AutoCloseable {
     private final DeepSeekModel model;
     private final TextTokenizer tokenizer;
 
-    private CheckpointModel(Path directory, CheckpointFiles.Config config, NDManager manager, DeepSeekModel model,
+    CheckpointModel(Path directory, CheckpointFiles.Config config, NDManager manager, DeepSeekModel model,
                             TextTokenizer tokenizer) {
         this.directory = directory;
         this.config = config;
@@ -51,6 +51,9 @@ public final class CheckpointModel implements AutoCloseable {
 
     public static CheckpointModel load(Path path, Device device) throws IOException {
         Path dir = CheckpointFiles.resolve(path);
+        if (AdapterFiles.isAdapter(dir)) {
+            return AdapterCheckpoint.load(dir, null, device);
+        }
         CheckpointFiles.Config config = CheckpointFiles.readConfig(dir);
         Map<String, String> hashes = CheckpointFiles.listedHashes(dir);
         TextTokenizer tokenizer = TextTokenizer.load(readTokenizer(dir, config, hashes), dir.resolve(CheckpointFiles.TOKENIZER).toString());
@@ -89,6 +92,21 @@ public final class CheckpointModel implements AutoCloseable {
 
     private static void loadWeights(Path dir, DeepSeekModel model, Map<String, String> hashes, NDManager manager)
             throws IOException {
+        try (NDManager scratch = manager.newSubManager()) {
+            Weights.load(model.namedParameters(), readWeights(dir, hashes, scratch), dir);
+        }
+    }
+
+    /**
+     * Copies a full checkpoint's weights (checked against its {@code state.json}) into {@code model}'s
+     * parameters in place: a LoRA run's frozen base.
+     */
+    public static void loadWeightsInto(Path checkpoint, DeepSeekModel model, NDManager manager) throws IOException {
+        loadWeights(checkpoint, model, CheckpointFiles.listedHashes(checkpoint), manager);
+    }
+
+    /** The tensors of a checkpoint's {@code model*.safetensors}, each file checked against {@code hashes}. */
+    static NDList readWeights(Path dir, Map<String, String> hashes, NDManager scratch) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, CheckpointFiles.WEIGHTS_PREFIX + "*.safetensors")) {
             s.forEach(files::add);
@@ -97,16 +115,14 @@ public final class CheckpointModel implements AutoCloseable {
             throw new NoSuchFileException(dir.resolve("model.safetensors") + " is missing");
         }
         files.sort(null);
-        try (NDManager scratch = manager.newSubManager()) {
-            NDList saved = new NDList();
-            for (Path f : files) {
-                verify(f, CheckpointFiles.sha256(f), hashes);
-                try (InputStream in = Files.newInputStream(f)) {
-                    saved.addAll(NDList.decode(scratch, in));
-                }
+        NDList saved = new NDList();
+        for (Path f : files) {
+            verify(f, CheckpointFiles.sha256(f), hashes);
+            try (InputStream in = Files.newInputStream(f)) {
+                saved.addAll(NDList.decode(scratch, in));
             }
-            Weights.load(model.namedParameters(), saved, dir);
         }
+        return saved;
     }
 
     private static void verify(Path file, String actual, Map<String, String> hashes) throws IOException {
@@ -123,6 +139,11 @@ public final class CheckpointModel implements AutoCloseable {
 
     public ModelConfig config() {
         return config.model();
+    }
+
+    /** What {@code config.json} holds: the model config, special tokens and tokenizer hash. */
+    public CheckpointFiles.Config checkpointConfig() {
+        return config;
     }
 
     public Map<String, Integer> specialTokens() {

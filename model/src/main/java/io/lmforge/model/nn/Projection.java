@@ -11,6 +11,7 @@ import ai.djl.util.PairList;
 public final class Projection extends ModelBlock {
     private final Parameter weight;
     private final int out;
+    private ProjectionAdapter adapter;
 
     public Projection(int in, int out, double initStd) {
         this.out = out;
@@ -19,7 +20,13 @@ public final class Projection extends ModelBlock {
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
-        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+        NDArray y = x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+        return adapter == null ? y : adapter.adapt(ps, x, y, training);
+    }
+
+    /** Adds {@code adapter}'s term to every later forward (null removes it); see {@link ProjectionAdapter}. */
+    public void attach(ProjectionAdapter adapter) {
+        this.adapter = adapter;
     }
 
     @Override
