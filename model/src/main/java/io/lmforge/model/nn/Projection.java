@@ -6,11 +6,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.lmforge.model.quantize.Int8;
 
 /** y = x Wᵀ without bias (no biases anywhere in the model, as in LLaMA and DeepSeek). */
 public final class Projection extends ModelBlock {
     private final Parameter weight;
     private final int out;
+    private Parameter scale;
 
     public Projection(int in, int out, double initStd) {
         this.out = out;
@@ -19,7 +21,18 @@ public final class Projection extends ModelBlock {
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
+        if (scale != null) {
+            return Int8.linear(x, w, ps.getValue(scale, x.getDevice(), false));
+        }
         return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+    }
+
+    /**
+     * Before initialisation: the weight becomes int8 codes (no gradient) with a float32 scale per
+     * output row, {@code weight_scale} ({@link Int8}); for inference only.
+     */
+    public void storeInt8() {
+        scale = storeInt8(weight, out);
     }
 
     @Override
