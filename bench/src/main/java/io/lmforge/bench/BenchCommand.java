@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
                 io.lmforge.bench.train.LoraBench.class,
                 io.lmforge.bench.generate.DecodeBenchCommand.class,
                 io.lmforge.bench.serve.ServeBench.class,
+                io.lmforge.bench.quantize.QuantizeBench.class,
                 io.lmforge.bench.train.DataParallelBench.class,
                 IngestBench.class,
                 DedupBench.class,

@@ -1,6 +1,8 @@
 package io.lmforge.cli;
 
+import ai.djl.Device;
 import io.lmforge.model.checkpoint.CheckpointModel;
+import io.lmforge.model.quantize.Quantization;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,8 +17,13 @@ public final class CheckpointArgs {
     }
 
     public static CheckpointModel load(Path checkpoint) {
+        return load(checkpoint, null);
+    }
+
+    /** @param quantizeOnLoad null: the weights as stored ({@link QuantizeOption}) */
+    public static CheckpointModel load(Path checkpoint, Quantization quantizeOnLoad) {
         try {
-            return CheckpointModel.load(checkpoint);
+            return CheckpointModel.load(checkpoint, Device.cpu(), quantizeOnLoad);
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new InputException(e.getMessage(), e);
         }

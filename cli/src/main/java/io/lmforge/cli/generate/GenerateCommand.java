@@ -8,6 +8,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.lmforge.cli.CheckpointArgs;
+import io.lmforge.cli.QuantizeOption;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.generate.Generator;
 import io.lmforge.model.generate.Sampling;
@@ -74,6 +75,9 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core)")
     Integer threads;
 
+    @CommandLine.Mixin
+    QuantizeOption quantize;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -113,7 +117,7 @@ public final class GenerateCommand implements Callable<Integer> {
         if (threads != null) {
             JniUtils.setNumThreads(threads);
         }
-        try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
+        try (CheckpointModel model = CheckpointArgs.load(checkpoint, quantize.quantization())) {
             err.println("checkpoint: " + model.directory());
             TextGenerator generator = model.textGenerator();
             long started = System.nanoTime();

@@ -3,6 +3,7 @@ package io.lmforge.cli.serve;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.lmforge.cli.CheckpointArgs;
+import io.lmforge.cli.QuantizeOption;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.serving.GrpcEndpoint;
@@ -72,6 +73,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core)")
     Integer threads;
 
+    @CommandLine.Mixin
+    QuantizeOption quantize;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -92,7 +96,7 @@ public final class ServeCommand implements Callable<Integer> {
         err.flush();
         CheckpointModel model;
         try {
-            model = CheckpointArgs.load(checkpoint);
+            model = CheckpointArgs.load(checkpoint, quantize.quantization());
         } catch (RuntimeException e) {
             server.stop();
             throw e;

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.GsonBuilder;
 import io.lmforge.cli.CheckpointArgs;
+import io.lmforge.cli.QuantizeOption;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.eval.Bootstrap;
@@ -81,6 +82,9 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's)")
     Integer threads;
 
+    @CommandLine.Mixin
+    QuantizeOption quantize;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -131,7 +135,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<LossReport> reports = new ArrayList<>();
         List<List<MultipleChoice.Scored>> answers = new ArrayList<>();
         for (Path checkpoint : checkpoints) {
-            try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
+            try (CheckpointModel model = CheckpointArgs.load(checkpoint, quantize.quantization())) {
                 err.println("checkpoint: " + model.directory());
                 resolved.add(model.directory());
                 LogLikelihood ll = new LogLikelihood(model.model(), model.manager(), batchSize);

@@ -47,7 +47,11 @@ public final class ExportCommand implements Callable<Integer> {
             return 2;
         }
         try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
-            HuggingFaceExport.export(model, out);
+            try {
+                HuggingFaceExport.export(model, out);
+            } catch (IllegalArgumentException e) {                     // a quantized checkpoint
+                throw new CheckpointArgs.InputException(e.getMessage(), e);
+            }
             err.println("exported " + model.directory() + " (" + (model.config().moe().enabled()
                     ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out);
         }

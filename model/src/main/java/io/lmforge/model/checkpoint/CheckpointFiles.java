@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import com.google.gson.reflect.TypeToken;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.quantize.Quantization;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   model.safetensors       the parameters under PyTorch-style names (model-0000k-of-0000n.safetensors when split)
- *   config.json             {"format": 1, "model": {...ModelConfig.toMap()}, "special_tokens": {...}, "tokenizer_sha256": "..."}
+ *   config.json             {"format": 1, "model": {...ModelConfig.toMap()}, "special_tokens": {...}, "tokenizer_sha256": "...",
+ *                            "quantization": {...} only in a quantized checkpoint (see QuantizedCheckpoint)}
  *   tokenizer.json          the corpus run's tokenizer (Hugging Face format), SHA-256 = tokenizer_sha256
  *   tokenizer_config.json   when the corpus run wrote one
  *   state.json              the trainer's resume state, and the SHA-256 of every file above
@@ -58,14 +60,23 @@ public final class CheckpointFiles {
      *
      * @param specialTokens role (bos, eos, pad, unk) to id, as in the shards manifest
      * @param tokenizerSha256 the shards manifest's {@code tokenizer_sha256}
+     * @param quantization how the weights are quantized; null: float32 (what training writes)
      */
-    public record Config(ModelConfig model, Map<String, Integer> specialTokens, String tokenizerSha256) {
+    public record Config(ModelConfig model, Map<String, Integer> specialTokens, String tokenizerSha256,
+                         Quantization quantization) {
+        public Config(ModelConfig model, Map<String, Integer> specialTokens, String tokenizerSha256) {
+            this(model, specialTokens, tokenizerSha256, null);
+        }
+
         public byte[] toJson() {
             Map<String, Object> json = new LinkedHashMap<>();
             json.put("format", 1);
             json.put("model", model.toMap());
             json.put("special_tokens", specialTokens);
             json.put("tokenizer_sha256", tokenizerSha256);
+            if (quantization != null) {
+                json.put("quantization", quantization.toMap());
+            }
             return GSON.toJson(json).getBytes(StandardCharsets.UTF_8);
         }
     }
@@ -82,7 +93,10 @@ public final class CheckpointFiles {
             Map<String, Object> special = (Map<String, Object>) json.getOrDefault("special_tokens", Map.of());
             Map<String, Integer> ids = new LinkedHashMap<>();
             special.forEach((k, v) -> ids.put(k, ((Number) v).intValue()));
-            return new Config(ModelConfig.fromMap(model), ids, String.valueOf(json.getOrDefault("tokenizer_sha256", "")));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> quantization = (Map<String, Object>) json.get("quantization");
+            return new Config(ModelConfig.fromMap(model), ids, String.valueOf(json.getOrDefault("tokenizer_sha256", "")),
+                    quantization == null ? null : Quantization.fromMap(quantization));
         } catch (RuntimeException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }

@@ -11,6 +11,7 @@ import io.lmforge.model.generate.Generator;
 import io.lmforge.model.generate.TextGenerator;
 import io.lmforge.model.generate.TextTokenizer;
 import io.lmforge.model.nn.DeepSeekModel;
+import io.lmforge.model.quantize.Quantization;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,20 +51,45 @@ public final class CheckpointModel implements AutoCloseable {
     }
 
     public static CheckpointModel load(Path path, Device device) throws IOException {
+        return load(path, device, null);
+    }
+
+    /**
+     * Loads with the weights quantized as {@code quantizeOnLoad} says (float32 checkpoints only;
+     * null: as stored). A quantized checkpoint ({@link QuantizedCheckpoint}) loads as stored, its
+     * int8 codes staying int8 in memory.
+     *
+     * @throws IllegalArgumentException when asked to quantize a checkpoint that already is
+     */
+    public static CheckpointModel load(Path path, Device device, Quantization quantizeOnLoad) throws IOException {
         Path dir = CheckpointFiles.resolve(path);
         if (AdapterFiles.isAdapter(dir)) {
+            if (quantizeOnLoad != null) {
+                throw new IllegalArgumentException(dir + " holds LoRA adapters; merge them into their base first "
+                        + "('lmforge merge-adapter --checkpoint " + dir + " --out DIR'), then quantize DIR");
+            }
             return AdapterCheckpoint.load(dir, null, device);
         }
         CheckpointFiles.Config config = CheckpointFiles.readConfig(dir);
+        if (quantizeOnLoad != null && config.quantization() != null) {
+            throw new IllegalArgumentException(dir + " is already quantized (" + config.quantization() + ", "
+                    + CheckpointFiles.CONFIG + "); load it without --quantize");
+        }
         Map<String, String> hashes = CheckpointFiles.listedHashes(dir);
         TextTokenizer tokenizer = TextTokenizer.load(readTokenizer(dir, config, hashes), dir.resolve(CheckpointFiles.TOKENIZER).toString());
         NDManager manager = NDManager.newBaseManager(device);
         try {
             JniUtils.setGradMode(false);
             DeepSeekModel model = new DeepSeekModel(config.model());
+            Quantization quantization = quantizeOnLoad != null ? quantizeOnLoad : config.quantization();
+            if (quantization != null) {
+                model.storeInt8(quantization.keepEmbeddings());
+            }
             model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
-            loadWeights(dir, model, hashes, manager);
-            return new CheckpointModel(dir, config, manager, model, tokenizer);
+            loadWeights(dir, model, hashes, manager, quantizeOnLoad != null);
+            CheckpointFiles.Config loaded = new CheckpointFiles.Config(config.model(), config.specialTokens(),
+                    config.tokenizerSha256(), quantization);
+            return new CheckpointModel(dir, loaded, manager, model, tokenizer);
         } catch (IOException | RuntimeException e) {      // IllegalStateException: a tensor missing or of another shape
             manager.close();
             tokenizer.close();
@@ -90,10 +116,15 @@ public final class CheckpointModel implements AutoCloseable {
         return bytes;
     }
 
-    private static void loadWeights(Path dir, DeepSeekModel model, Map<String, String> hashes, NDManager manager)
-            throws IOException {
+    private static void loadWeights(Path dir, DeepSeekModel model, Map<String, String> hashes, NDManager manager,
+                                    boolean quantize) throws IOException {
         try (NDManager scratch = manager.newSubManager()) {
-            Weights.load(model.namedParameters(), readWeights(dir, hashes, scratch), dir);
+            NDList saved = readWeights(dir, hashes, scratch);
+            if (quantize) {
+                QuantizedCheckpoint.quantizeInto(model.namedParameters(), saved, dir);
+            } else {
+                Weights.load(model.namedParameters(), saved, dir);
+            }
         }
     }
 
@@ -102,7 +133,7 @@ public final class CheckpointModel implements AutoCloseable {
      * parameters in place: a LoRA run's frozen base.
      */
     public static void loadWeightsInto(Path checkpoint, DeepSeekModel model, NDManager manager) throws IOException {
-        loadWeights(checkpoint, model, CheckpointFiles.listedHashes(checkpoint), manager);
+        loadWeights(checkpoint, model, CheckpointFiles.listedHashes(checkpoint), manager, false);
     }
 
     /** The tensors of a checkpoint's {@code model*.safetensors}, each file checked against {@code hashes}. */
@@ -118,11 +149,19 @@ public final class CheckpointModel implements AutoCloseable {
         NDList saved = new NDList();
         for (Path f : files) {
             verify(f, CheckpointFiles.sha256(f), hashes);
-            try (InputStream in = Files.newInputStream(f)) {
-                saved.addAll(NDList.decode(scratch, in));
-            }
+            saved.addAll(decode(f, scratch));
         }
         return saved;
+    }
+
+    /** The tensors of one safetensors file; a truncated or garbled file is an IOException naming it. */
+    static NDList decode(Path file, NDManager manager) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return NDList.decode(manager, in);
+        } catch (IOException | RuntimeException e) {
+            throw new IOException(file + " is not a readable safetensors file (truncated or damaged? "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        }
     }
 
     private static void verify(Path file, String actual, Map<String, String> hashes) throws IOException {
@@ -148,6 +187,11 @@ public final class CheckpointModel implements AutoCloseable {
 
     public Map<String, Integer> specialTokens() {
         return config.specialTokens();
+    }
+
+    /** How the weights in memory are quantized; null: float32. */
+    public Quantization quantization() {
+        return config.quantization();
     }
 
     public DeepSeekModel model() {

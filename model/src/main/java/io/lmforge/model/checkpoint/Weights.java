@@ -3,6 +3,7 @@ package io.lmforge.model.checkpoint;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 
 import java.nio.file.Path;
@@ -28,6 +29,13 @@ public final class Weights {
             NDArray from = byName.get(e.getKey());
             if (from == null) {
                 throw new IllegalStateException(source + " has no tensor " + e.getKey());
+            }
+            DataType into = e.getValue().getArray().getDataType();
+            if ((from.getDataType() == DataType.INT8) != (into == DataType.INT8)) {
+                throw new IllegalStateException(source + ": tensor " + e.getKey() + " is " + from.getDataType()
+                        + " but the model holds it as " + into + (from.getDataType() == DataType.INT8
+                        ? " (an int8-quantized checkpoint: training and export need the float32 checkpoint it was "
+                        + "made from, which its state.json names as quantized_from)" : ""));
             }
             copyInto(from, e.getValue().getArray(), e.getKey());
         }

@@ -46,6 +46,10 @@ public final class HuggingFaceExport {
 
     /** Writes config.json, model.safetensors, tokenizer.json, tokenizer_config.json and generation_config.json into {@code out}. */
     public static void export(CheckpointModel checkpoint, Path out) throws IOException {
+        if (checkpoint.quantization() != null) {
+            throw new IllegalArgumentException(checkpoint.directory() + " is quantized (" + checkpoint.quantization()
+                    + "); export the float32 checkpoint it was made from (its state.json names it as quantized_from)");
+        }
         Files.createDirectories(out);
         ModelConfig c = checkpoint.config();
         Map<String, Parameter> params = checkpoint.model().namedParameters();

@@ -126,7 +126,9 @@ public final class HuggingFaceImport {
                     case "F16" -> DataType.FLOAT16;
                     case "BF16" -> DataType.BFLOAT16;
                     default -> throw new IOException(file + ": tensor " + e.getKey() + " has dtype " + dtype
-                            + " (float32, float16 or bfloat16 expected)");
+                            + " (float32, float16 or bfloat16 expected" + ("I8".equals(dtype)
+                            ? "; an int8-quantized lmforge checkpoint cannot be trained from: use the float32 "
+                            + "checkpoint its state.json names as quantized_from" : "") + ")");
                 };
                 NDArray a = manager.create(data, new Shape(shape), type).toType(DataType.FLOAT32, false);
                 out.put(e.getKey(), a);

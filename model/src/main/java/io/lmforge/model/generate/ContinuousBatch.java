@@ -114,7 +114,7 @@ public final class ContinuousBatch implements AutoCloseable {
         this.grow = Math.min(capacity, GROW);
         this.eos = eos;
         this.pad = pad < 0 ? 0 : pad;
-        this.dataType = model.getParameters().valueAt(0).getArray().getDataType();
+        this.dataType = model.activationType();
     }
 
     /** Sequences decoding now. */

@@ -110,7 +110,7 @@ public final class Generator {
             return result(out, produced, finishAll(finish, Finish.LENGTH), 0, 0, 0);
         }
 
-        DataType dataType = model.getParameters().valueAt(0).getArray().getDataType();
+        DataType dataType = model.activationType();
         long started = System.nanoTime();
         long prefill = 0;
         int steps = 0;

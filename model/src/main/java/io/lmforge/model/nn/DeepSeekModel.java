@@ -132,6 +132,43 @@ public final class DeepSeekModel extends ModelBlock {
         return new Shape[]{inputShapes[0].add(config.vocabSize()), new Shape()};
     }
 
+    /**
+     * Before initialisation: every linear projection (attention, dense MLP, shared and routed
+     * experts) and, unless {@code keepEmbeddings}, the embedding and the head keep int8 codes
+     * with a float32 scale per output row; the routers and norm gains stay float32. For
+     * inference: int8 parameters take no gradient. See {@link io.lmforge.model.quantize.Quantization}.
+     */
+    public DeepSeekModel storeInt8(boolean keepEmbeddings) {
+        storeInt8(this, keepEmbeddings);
+        return this;
+    }
+
+    private static void storeInt8(Block block, boolean keepEmbeddings) {
+        for (Pair<String, Block> child : block.getChildren()) {
+            String name = child.getKey().replaceFirst("^\\d+", "");
+            Block b = child.getValue();
+            if (b instanceof Projection p) {
+                if (!name.equals("router") && !(keepEmbeddings && name.equals("head"))) {
+                    p.storeInt8();
+                }
+            } else if (b instanceof TokenEmbedding e) {
+                if (!keepEmbeddings) {
+                    e.storeInt8();
+                }
+            } else {
+                storeInt8(b, keepEmbeddings);
+            }
+        }
+    }
+
+    /**
+     * The data type of activations and of the KV cache: the final norm's gain's, float even when
+     * the matrices hold int8 codes.
+     */
+    public DataType activationType() {
+        return norm.getParameters().valueAt(0).getArray().getDataType();
+    }
+
     /** Tokens each routed expert received in the last forward, per layer (null for dense layers). */
     public int[][] lastExpertCounts() {
         return lastExpertCounts;

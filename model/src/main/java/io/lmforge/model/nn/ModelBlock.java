@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.NormalInitializer;
+import io.lmforge.model.quantize.Int8;
 
 /**
  * Base of lmforge's blocks. Every parameter has a fixed shape known from the config, so DJL's
@@ -26,6 +27,17 @@ public abstract class ModelBlock extends AbstractBlock {
     protected final Parameter gain(String name, long size) {
         return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.GAMMA)
                 .optShape(new Shape(size)).optInitializer(Initializer.ONES).build());
+    }
+
+    /**
+     * Before initialisation: makes {@code weight} (rows, …) a parameter of int8 codes without a
+     * gradient and adds its float32 per-row scale, {@code <name>_scale}, which it returns.
+     */
+    protected final Parameter storeInt8(Parameter weight, long rows) {
+        weight.setInitializer(Int8.ZEROS);
+        weight.freeze(true);
+        return addParameter(Parameter.builder().setName(weight.getName() + "_scale").setType(Parameter.Type.OTHER)
+                .optShape(new Shape(rows)).optInitializer(Initializer.ONES).optRequiresGrad(false).build());
     }
 
     @Override

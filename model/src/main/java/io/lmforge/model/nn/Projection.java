@@ -6,12 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.lmforge.model.quantize.Int8;
 
 /** y = x Wᵀ without bias (no biases anywhere in the model, as in LLaMA and DeepSeek). */
 public final class Projection extends ModelBlock {
     private final Parameter weight;
     private final int out;
     private ProjectionAdapter adapter;
+    private Parameter scale;
 
     public Projection(int in, int out, double initStd) {
         this.out = out;
@@ -20,6 +22,9 @@ public final class Projection extends ModelBlock {
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray w = ps.getValue(weight, x.getDevice(), training);
+        if (scale != null) {
+            return Int8.linear(x, w, ps.getValue(scale, x.getDevice(), false));
+        }
         NDArray y = x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
         return adapter == null ? y : adapter.adapt(ps, x, y, training);
     }
@@ -27,6 +32,14 @@ public final class Projection extends ModelBlock {
     /** Adds {@code adapter}'s term to every later forward (null removes it); see {@link ProjectionAdapter}. */
     public void attach(ProjectionAdapter adapter) {
         this.adapter = adapter;
+    }
+
+    /**
+     * Before initialisation: the weight becomes int8 codes (no gradient) with a float32 scale per
+     * output row, {@code weight_scale} ({@link Int8}); for inference only.
+     */
+    public void storeInt8() {
+        scale = storeInt8(weight, out);
     }
 
     @Override
