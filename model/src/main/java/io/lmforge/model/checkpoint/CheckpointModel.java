@@ -68,7 +68,11 @@ public final class CheckpointModel implements AutoCloseable {
         }
     }
 
-    private static byte[] readTokenizer(Path dir, CheckpointFiles.Config config, Map<String, String> hashes)
+    /**
+     * The bytes of a checkpoint's {@code tokenizer.json}, checked against the model's
+     * {@code tokenizer_sha256} and {@code state.json}'s hash.
+     */
+    public static byte[] readTokenizer(Path dir, CheckpointFiles.Config config, Map<String, String> hashes)
             throws IOException {
         Path file = dir.resolve(CheckpointFiles.TOKENIZER);
         if (!Files.exists(file)) {
@@ -89,6 +93,16 @@ public final class CheckpointModel implements AutoCloseable {
 
     private static void loadWeights(Path dir, DeepSeekModel model, Map<String, String> hashes, NDManager manager)
             throws IOException {
+        try (NDManager scratch = manager.newSubManager()) {
+            Weights.load(model.namedParameters(), readWeights(dir, hashes, scratch), dir);
+        }
+    }
+
+    /**
+     * The named tensors of a checkpoint directory's weight files (on {@code manager}), each file
+     * checked against {@code hashes} ({@link CheckpointFiles#listedHashes}).
+     */
+    public static NDList readWeights(Path dir, Map<String, String> hashes, NDManager manager) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, CheckpointFiles.WEIGHTS_PREFIX + "*.safetensors")) {
             s.forEach(files::add);
@@ -97,16 +111,14 @@ public final class CheckpointModel implements AutoCloseable {
             throw new NoSuchFileException(dir.resolve("model.safetensors") + " is missing");
         }
         files.sort(null);
-        try (NDManager scratch = manager.newSubManager()) {
-            NDList saved = new NDList();
-            for (Path f : files) {
-                verify(f, CheckpointFiles.sha256(f), hashes);
-                try (InputStream in = Files.newInputStream(f)) {
-                    saved.addAll(NDList.decode(scratch, in));
-                }
+        NDList saved = new NDList();
+        for (Path f : files) {
+            verify(f, CheckpointFiles.sha256(f), hashes);
+            try (InputStream in = Files.newInputStream(f)) {
+                saved.addAll(NDList.decode(manager, in));
             }
-            Weights.load(model.namedParameters(), saved, dir);
         }
+        return saved;
     }
 
     private static void verify(Path file, String actual, Map<String, String> hashes) throws IOException {
