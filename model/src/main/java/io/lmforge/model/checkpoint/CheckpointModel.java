@@ -98,11 +98,8 @@ public final class CheckpointModel implements AutoCloseable {
         }
     }
 
-    /**
-     * The named tensors of a checkpoint directory's weight files (on {@code manager}), each file
-     * checked against {@code hashes} ({@link CheckpointFiles#listedHashes}).
-     */
-    public static NDList readWeights(Path dir, Map<String, String> hashes, NDManager manager) throws IOException {
+    /** The tensors of a checkpoint's {@code model*.safetensors}, each file checked against {@code hashes}. */
+    public static NDList readWeights(Path dir, Map<String, String> hashes, NDManager scratch) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, CheckpointFiles.WEIGHTS_PREFIX + "*.safetensors")) {
             s.forEach(files::add);
@@ -115,7 +112,7 @@ public final class CheckpointModel implements AutoCloseable {
         for (Path f : files) {
             verify(f, CheckpointFiles.sha256(f), hashes);
             try (InputStream in = Files.newInputStream(f)) {
-                saved.addAll(NDList.decode(manager, in));
+                saved.addAll(NDList.decode(scratch, in));
             }
         }
         return saved;

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 public final class SftTestData {
     /** The model section of the configs that train from {@link #checkpoint}: its shape. */
     public static final String MODEL = """
-            model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 64
+            model { preset = tiny, hidden-size = 32, layers = 2, heads = 2, intermediate-size = 64, max-positions = 160
                     moe { routed-experts = 0 } }
             """;
 
