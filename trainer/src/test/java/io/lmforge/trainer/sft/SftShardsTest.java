@@ -142,6 +142,21 @@ class SftShardsTest {
     }
 
     @Test
+    void aShorterTrainingContextSlicesTheMaskWithTheTokens() {
+        int[] tokens = new int[17];
+        byte[] mask = new byte[17];
+        for (int p = 0; p < 17; p++) {
+            tokens[p] = 4 + p;
+            mask[p] = (byte) (p % 3 == 0 ? 1 : 0);
+        }
+        TokenWindow part = new TokenWindow(tokens, "sft", new int[]{0, 9}, mask).slice(8, 8);
+        for (int p = 0; p <= 8; p++) {
+            assertEquals(tokens[8 + p], part.tokens()[p]);
+            assertEquals(mask[8 + p] == 1, part.scored(p), "position " + p);
+        }
+    }
+
+    @Test
     void theValSplitIsASeededShareOfTheExamples() throws IOException {
         Path data = dir.resolve("many.jsonl");
         List<String> lines = new ArrayList<>();
