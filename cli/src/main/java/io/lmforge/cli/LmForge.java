@@ -20,7 +20,8 @@ public final class LmForge implements Runnable {
      */
     static final List<String> OPTIONAL_COMMANDS = List.of("io.lmforge.cli.train.TrainCommand",
             "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.cli.train.EvalCommand",
-            "io.lmforge.cli.train.ExportCommand", "io.lmforge.cli.generate.GenerateCommand",
+            "io.lmforge.cli.train.ExportCommand", "io.lmforge.cli.train.SftShardsCommand",
+            "io.lmforge.cli.generate.GenerateCommand",
             "io.lmforge.cli.serve.ServeCommand", "io.lmforge.cli.quantize.QuantizeCommand",
             "io.lmforge.cli.train.MergeAdapterCommand",
             "io.lmforge.bench.BenchCommand");

@@ -30,10 +30,14 @@ import java.util.Map;
  * @param seqLen        tokens per window minus one: windows hold {@code seqLen + 1} ids
  * @param specialTokens role (bos, eos, pad, unk) to id, in that order
  * @param splits        {@link #TRAIN} and {@link #VAL}, in that order
+ * @param lossMasked    supervised fine-tuning shards: every file has a {@link ShardColumns#LOSS_MASK}
+ *                      column and only the targets it marks count in the loss (JSON {@code "loss_mask": true});
+ *                      false (or absent, in manifests written before the column existed): every
+ *                      target but padding counts
  */
 public record ShardManifest(Path root, int seqLen, int vocabSize, String tokenizerSha256, long seed,
                             Map<String, Integer> specialTokens, double valFraction, Map<String, Split> splits,
-                            Map<String, Object> mixture) {
+                            Map<String, Object> mixture, boolean lossMasked) {
     public static final String FILE = "manifest.json";
     public static final String TRAIN = "train";
     public static final String VAL = "val";
@@ -46,6 +50,13 @@ public record ShardManifest(Path root, int seqLen, int vocabSize, String tokeniz
      */
     public record Split(String name, List<Path> files, List<Long> fileSequences, long sequences, long tokens,
                         Map<String, Long> tokensByDomain, Map<String, Long> documentsByDomain) {
+    }
+
+    /** Pre-training shards (no loss mask). */
+    public ShardManifest(Path root, int seqLen, int vocabSize, String tokenizerSha256, long seed,
+                         Map<String, Integer> specialTokens, double valFraction, Map<String, Split> splits,
+                         Map<String, Object> mixture) {
+        this(root, seqLen, vocabSize, tokenizerSha256, seed, specialTokens, valFraction, splits, mixture, false);
     }
 
     public Split split(String name) {
@@ -65,10 +76,17 @@ public record ShardManifest(Path root, int seqLen, int vocabSize, String tokeniz
         out.put("seed", seed);
         out.put("special_tokens", specialTokens);
         out.put("val_fraction", valFraction);
+        if (lossMasked) {
+            out.put("loss_mask", true);
+        }
         Map<String, String> columns = new LinkedHashMap<>();
         columns.put(ShardColumns.INPUT_IDS, "list<int32>: seq_len + 1 tokens; inputs [0, seq_len), targets [1, seq_len]");
         columns.put(ShardColumns.DOMAIN, "string: the domain of every token of the sequence (sequences never mix domains)");
         columns.put(ShardColumns.DOC_STARTS, "list<int32>: positions where a document's bos token is");
+        if (lossMasked) {
+            columns.put(ShardColumns.LOSS_MASK, "list<int8>: seq_len + 1 flags; the target at position t counts in the "
+                    + "loss iff loss_mask[t + 1] = 1 (response tokens and their eos)");
+        }
         out.put("columns", columns);
         Map<String, Object> s = new LinkedHashMap<>();
         for (Split split : splits.values()) {
@@ -127,7 +145,8 @@ public record ShardManifest(Path root, int seqLen, int vocabSize, String tokeniz
         Map<String, Object> mixture = json.has("mixture") ? JSON.convertValue(json.get("mixture"), LinkedHashMap.class)
                 : Map.of();
         return new ShardManifest(root, seqLen, vocab, json.path("tokenizer_sha256").asText(""),
-                json.path("seed").asLong(0), special, json.path("val_fraction").asDouble(0), splits, mixture);
+                json.path("seed").asLong(0), special, json.path("val_fraction").asDouble(0), splits, mixture,
+                lossMasked(json, file));
     }
 
     private static Split split(String name, JsonNode s, Path root, FileSystem fs, Path manifest) throws IOException {
@@ -160,6 +179,17 @@ public record ShardManifest(Path root, int seqLen, int vocabSize, String tokeniz
         s.path("file_sequences").forEach(n -> fileSequences.add(n.asLong()));
         return new Split(name, List.copyOf(files), List.copyOf(fileSequences), s.path("sequences").asLong(-1),
                 s.path("tokens").asLong(-1), longs(s.path("tokens_by_domain")), longs(s.path("documents_by_domain")));
+    }
+
+    private static boolean lossMasked(JsonNode json, Path file) {
+        JsonNode v = json.get("loss_mask");
+        if (v == null || v.isNull()) {
+            return false;
+        }
+        if (!v.isBoolean()) {
+            throw new ShardFormatException(file + ": \"loss_mask\" must be true or false, got " + v);
+        }
+        return v.booleanValue();
     }
 
     private static Map<String, Long> longs(JsonNode object) {

@@ -13,10 +13,14 @@ import ai.djl.ndarray.types.DataType;
  *   L    = Σ_{t: y_t ≠ ignore} ℓ_t / #{t: y_t ≠ ignore}  +  L_bal
  * </pre>
  *
+ * A negative target ({@link #MASKED}: a context token of a fine-tuning example) adds nothing either.
+ *
  * @param ignoreIndex    targets equal to this id add nothing (padding); any negative value also works
  * @param labelSmoothing ε in [0, 1)
  */
 public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
+    /** The target of a position the loss mask leaves out (Hugging Face's -100). */
+    public static final int MASKED = -100;
 
     public LanguageModelLoss {
         if (labelSmoothing < 0 || labelSmoothing >= 1) {
@@ -34,7 +38,7 @@ public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
      * @param balanceLoss  scalar MoE balance loss, or null
      */
     public Value compute(NDArray logits, NDArray targets, NDArray balanceLoss) {
-        NDArray count = targets.neq(ignoreIndex).toType(logits.getDataType(), false).sum().maximum(1);
+        NDArray count = scored(targets).toType(logits.getDataType(), false).sum().maximum(1);
         NDArray crossEntropy = crossEntropySum(logits, targets).div(count);
         NDArray total = balanceLoss == null ? crossEntropy : crossEntropy.add(balanceLoss);
         return new Value(total, crossEntropy);
@@ -46,16 +50,16 @@ public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
      * the mean over every scored token, however they are split (see {@link #scoredTargets}).
      */
     public NDArray crossEntropySum(NDArray logits, NDArray targets) {
-        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
+        NDArray valid = scored(targets).toType(logits.getDataType(), false);
         return tokenLosses(logits, targets, labelSmoothing).mul(valid).sum();
     }
 
-    /** The targets the loss scores (those not equal to the ignore index), counted on the host. */
+    /** The targets the loss scores (not the ignore index, not masked), counted on the host. */
     public long scoredTargets(int[][] targets) {
         long n = 0;
         for (int[] row : targets) {
             for (int t : row) {
-                if (t != ignoreIndex) {
+                if (t != ignoreIndex && t >= 0) {
                     n++;
                 }
             }
@@ -68,11 +72,24 @@ public record LanguageModelLoss(int ignoreIndex, double labelSmoothing) {
      * for validation loss and perplexity per domain: both (B), as doubles on the host.
      */
     public double[][] perSequence(NDArray logits, NDArray targets) {
-        NDArray valid = targets.neq(ignoreIndex).toType(logits.getDataType(), false);
+        NDArray valid = scored(targets).toType(logits.getDataType(), false);
         NDArray nll = tokenLosses(logits, targets, 0).mul(valid).sum(new int[]{1});
         return new double[][]{
                 nll.toType(DataType.FLOAT64, false).toDoubleArray(),
                 valid.sum(new int[]{1}).toType(DataType.FLOAT64, false).toDoubleArray()};
+    }
+
+    /** Where targets count: not the ignore index, not masked (negative). */
+    private NDArray scored(NDArray targets) {
+        return scored(targets, ignoreIndex);
+    }
+
+    /**
+     * The positions a loss scores: the target is neither {@code ignoreIndex} (padding) nor negative
+     * ({@link #MASKED}); every per-token term of the training objective uses the same rule.
+     */
+    public static NDArray scored(NDArray targets, int ignoreIndex) {
+        return targets.neq(ignoreIndex).logicalAnd(targets.gte(0));
     }
 
     /** ℓ_t for every position (B, T); positions with the ignore index hold garbage (mask them). */

@@ -277,10 +277,10 @@ public final class Trainer {
         return start;
     }
 
-    /** Copies an exported Hugging Face directory's weights into the parameters (shapes must agree). */
+    /** Copies a checkpoint's or an exported Hugging Face directory's weights into the parameters (shapes must agree). */
     private void initializeFrom(Path dir, java.util.Map<String, ai.djl.nn.Parameter> parameters, NDManager manager) {
         try (NDManager scratch = manager.newSubManager()) {
-            Weights.load(parameters, io.lmforge.model.export.HuggingFaceImport.read(dir, scratch), dir);
+            Weights.load(parameters, InitialWeights.read(dir, shards, scratch), dir);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("reading --init-from " + dir, e);
         } catch (IllegalStateException e) {
@@ -320,6 +320,10 @@ public final class Trainer {
         }
         if (valSplit.samples() == 0) {
             metrics.warning(start.step(), "the val split has no samples: no validation, no early stopping");
+        }
+        if (shards.lossMasked() && !config.run().maskDocuments()) {
+            metrics.warning(start.step(), "fine-tuning shards pack several examples per window; with train.mask-documents "
+                    + "= false each example also attends to the ones before it in its window");
         }
     }
 

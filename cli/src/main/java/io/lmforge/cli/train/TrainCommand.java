@@ -59,9 +59,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "Spark barrier stage (overrides distributed.ranks; a config with ranks > 1 is distributed without it)")
     Integer distributed;
 
-    @Option(names = "--init-from", description = "start a new run from the weights of a Hugging Face directory written by "
-            + "'lmforge export --format hf' (ignored when the run resumes from its own checkpoint); with LoRA: the base "
-            + "checkpoint or run, required also when resuming")
+    @Option(names = "--init-from", description = "start a new run from the weights of a checkpoint (or a run's best), or of "
+            + "a Hugging Face directory written by 'lmforge export --format hf'; its tokenizer must be the shards' "
+            + "(ignored when the run resumes from its own checkpoint); with LoRA: the base checkpoint or run, required "
+            + "also when resuming")
     java.nio.file.Path initFrom;
 
     @Option(names = "--freeze", paramLabel = "SPEC", description = "override train.freeze: none, embeddings, layers:N, "

@@ -97,7 +97,11 @@ public final class CheckpointModel implements AutoCloseable {
         }
     }
 
-    private static byte[] readTokenizer(Path dir, CheckpointFiles.Config config, Map<String, String> hashes)
+    /**
+     * The bytes of a checkpoint's {@code tokenizer.json}, checked against the model's
+     * {@code tokenizer_sha256} and {@code state.json}'s hash.
+     */
+    public static byte[] readTokenizer(Path dir, CheckpointFiles.Config config, Map<String, String> hashes)
             throws IOException {
         Path file = dir.resolve(CheckpointFiles.TOKENIZER);
         if (!Files.exists(file)) {
@@ -137,7 +141,7 @@ public final class CheckpointModel implements AutoCloseable {
     }
 
     /** The tensors of a checkpoint's {@code model*.safetensors}, each file checked against {@code hashes}. */
-    static NDList readWeights(Path dir, Map<String, String> hashes, NDManager scratch) throws IOException {
+    public static NDList readWeights(Path dir, Map<String, String> hashes, NDManager scratch) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, CheckpointFiles.WEIGHTS_PREFIX + "*.safetensors")) {
             s.forEach(files::add);

@@ -2,6 +2,7 @@ package io.lmforge.trainer.data;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.lmforge.model.LanguageModelLoss;
 
 import java.util.List;
 
@@ -24,14 +25,28 @@ public record Batch(List<TokenWindow> windows, int length) {
         return manager.create(slice(0));
     }
 
-    /** (B, T) int32 targets: tokens [1, T]. */
+    /**
+     * (B, T) int32 targets: tokens [1, T]; a target the window's loss mask leaves out (a context
+     * token of a fine-tuning example) is {@link LanguageModelLoss#MASKED}, which the loss skips.
+     */
     public NDArray targets(NDManager manager) {
-        return manager.create(slice(1));
+        return manager.create(targetIds());
     }
 
     /** The (B, T) target ids on the host (to count the scored ones before the forward pass). */
     public int[][] targetIds() {
-        return slice(1);
+        int[][] out = slice(1);
+        for (int b = 0; b < out.length; b++) {
+            TokenWindow w = windows.get(b);
+            if (w.lossMask() != null) {
+                for (int t = 0; t < length; t++) {
+                    if (!w.scored(t + 1)) {
+                        out[b][t] = LanguageModelLoss.MASKED;
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /** (B, T) document numbers for the document attention mask. */

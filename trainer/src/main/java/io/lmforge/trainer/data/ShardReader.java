@@ -33,6 +33,7 @@ public final class ShardReader {
     private static final String TOKENS = ShardColumns.INPUT_IDS;
     private static final String DOMAIN = ShardColumns.DOMAIN;
     private static final String DOC_STARTS = ShardColumns.DOC_STARTS;
+    private static final String LOSS_MASK = ShardColumns.LOSS_MASK;
 
     private ShardReader() {
     }
@@ -63,9 +64,23 @@ public final class ShardReader {
      */
     public static List<TokenWindow> readRowGroup(Path file, int rowGroup, long firstRow, int seqLen, int vocab,
                                                  Configuration conf, BadRows bad) throws IOException {
+        return readRowGroup(file, rowGroup, firstRow, seqLen, vocab, false, conf, bad);
+    }
+
+    /**
+     * As above; with {@code lossMasked} (the manifest says the shards are SFT-masked) the file must
+     * have a {@code loss_mask} column, and a row whose mask is missing or not {@code seqLen + 1}
+     * long is bad.
+     */
+    public static List<TokenWindow> readRowGroup(Path file, int rowGroup, long firstRow, int seqLen, int vocab,
+                                                 boolean lossMasked, Configuration conf, BadRows bad) throws IOException {
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
             MessageType schema = reader.getFileMetaData().getSchema();
             requireColumns(schema, file);
+            if (lossMasked && !schema.containsField(LOSS_MASK)) {
+                throw new ShardFormatException(file + ": no " + LOSS_MASK + " column, but the manifest says the shards "
+                        + "are loss-masked (\"loss_mask\": true)");
+            }
             List<Type> fields = new ArrayList<>();
             fields.add(schema.getType(TOKENS));
             boolean hasDomain = schema.containsField(DOMAIN);
@@ -76,6 +91,9 @@ public final class ShardReader {
             if (hasStarts) {
                 fields.add(schema.getType(DOC_STARTS));
             }
+            if (lossMasked) {
+                fields.add(schema.getType(LOSS_MASK));
+            }
             MessageType projection = new MessageType(schema.getName(), fields);
             reader.setRequestedSchema(projection);
             PageReadStore pages = reader.readRowGroup(rowGroup);
@@ -83,6 +101,7 @@ public final class ShardReader {
                     .getRecordReader(pages, new GroupRecordConverter(projection));
             IntList tokens = IntList.of(projection.getType(TOKENS));
             IntList starts = hasStarts ? IntList.of(projection.getType(DOC_STARTS)) : null;
+            IntList masks = lossMasked ? IntList.of(projection.getType(LOSS_MASK)) : null;
             List<TokenWindow> out = new ArrayList<>((int) pages.getRowCount());
             for (long i = 0; i < pages.getRowCount(); i++) {
                 long row = firstRow + i;
@@ -112,9 +131,28 @@ public final class ShardReader {
                     out.add(null);
                     continue;
                 }
+                byte[] lossMask = null;
+                if (masks != null) {
+                    int[] flags;
+                    try {
+                        flags = masks.read(g);
+                    } catch (IllegalStateException e) {
+                        flags = null;
+                    }
+                    if (flags == null || flags.length != ids.length) {
+                        bad.report(file, row, "loss_mask has " + (flags == null ? "no (or a null)" : flags.length)
+                                + " flags, input_ids " + ids.length);
+                        out.add(null);
+                        continue;
+                    }
+                    lossMask = new byte[flags.length];
+                    for (int k = 0; k < flags.length; k++) {
+                        lossMask[k] = (byte) (flags[k] != 0 ? 1 : 0);
+                    }
+                }
                 String domain = hasDomain && g.getFieldRepetitionCount(DOMAIN) > 0 ? g.getString(DOMAIN, 0) : "unknown";
                 int[] docStarts = starts == null ? null : starts.read(g);
-                out.add(new TokenWindow(ids, domain, docStarts == null ? new int[]{0} : docStarts));
+                out.add(new TokenWindow(ids, domain, docStarts == null ? new int[]{0} : docStarts, lossMask));
             }
             return out;
         }

@@ -107,7 +107,7 @@ public final class ShardSplit {
     public TokenWindow[] read(Block block) {
         try {
             return ShardReader.readRowGroup(block.file(), block.rowGroup(), block.firstRow(), manifest.seqLen(),
-                    manifest.vocabSize(), conf, (file, row, problem) -> {
+                    manifest.vocabSize(), manifest.lossMasked(), conf, (file, row, problem) -> {
                         long n = badRows.incrementAndGet();
                         if (n <= BAD_ROWS_LOGGED) {
                             LOG.warn("skipping {} row {}: {}{}", file, row, problem,

@@ -3,8 +3,22 @@ package io.lmforge.trainer.data;
 /**
  * One packed training window: {@code tokens.length = seqLen + 1} (inputs are tokens[0, seqLen),
  * targets tokens[1, seqLen]); {@code docStarts} are the positions where a document begins.
+ *
+ * @param lossMask null: every target counts (pre-training shards); else the shards'
+ *                 {@code loss_mask}, aligned with {@code tokens}: the target token at position p
+ *                 counts in the loss iff {@code lossMask[p] != 0} (supervised fine-tuning)
  */
-public record TokenWindow(int[] tokens, String domain, int[] docStarts) {
+public record TokenWindow(int[] tokens, String domain, int[] docStarts, byte[] lossMask) {
+
+    /** A window whose every target counts. */
+    public TokenWindow(int[] tokens, String domain, int[] docStarts) {
+        this(tokens, domain, docStarts, null);
+    }
+
+    /** Whether the token at {@code position} is a target the loss counts (positions 1 to seqLen). */
+    public boolean scored(int position) {
+        return lossMask == null || lossMask[position] != 0;
+    }
 
     /**
      * The part {@code [from, from + length]} (length + 1 tokens), for training on shorter contexts
@@ -21,7 +35,8 @@ public record TokenWindow(int[] tokens, String domain, int[] docStarts) {
                 starts[n++] = s - from;
             }
         }
-        return new TokenWindow(t, domain, java.util.Arrays.copyOf(starts, n));
+        byte[] mask = lossMask == null ? null : java.util.Arrays.copyOfRange(lossMask, from, from + length + 1);
+        return new TokenWindow(t, domain, java.util.Arrays.copyOf(starts, n), mask);
     }
 
     /** Document number of each input position (0, 0, 1, 1, 1, 2, ...), for the document mask. */

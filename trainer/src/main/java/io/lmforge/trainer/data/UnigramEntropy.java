@@ -23,10 +23,14 @@ public record UnigramEntropy(double nats, long tokens, boolean wholeSplit) {
                 if (w == null) {
                     continue;
                 }
-                for (int t : w.tokens()) {
-                    counts[t]++;
+                int[] tokens = w.tokens();
+                for (int p = 0; p < tokens.length; p++) {
+                    // Fine-tuning shards: only the tokens the loss scores (responses) make its baseline.
+                    if (w.lossMask() == null || w.lossMask()[p] != 0) {
+                        counts[tokens[p]]++;
+                        total++;
+                    }
                 }
-                total += w.tokens().length;
             }
         }
         double h = 0;

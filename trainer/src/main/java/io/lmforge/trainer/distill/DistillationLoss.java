@@ -1,6 +1,7 @@
 package io.lmforge.trainer.distill;
 
 import ai.djl.ndarray.NDArray;
+import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.Scalars;
 
 /**
@@ -16,10 +17,10 @@ import io.lmforge.model.Scalars;
  * The direction is the usual one (the teacher's distribution is the target, the student's the
  * approximation): the "forward" KL, whose gradient with respect to the student's logits is
  * (q_T − p_T) / T, so the T² factor keeps that term's gradient on the scale of the cross-entropy's
- * as T changes. Positions whose target is the ignore index (padding) add nothing, as in the
- * cross-entropy, and the step divides both sums by the same count of scored targets.
+ * as T changes. Positions the cross-entropy does not score (padding, and the context of a masked
+ * fine-tuning example) add nothing, and the step divides both sums by the same count of scored targets.
  *
- * @param ignoreIndex targets equal to this id are not scored
+ * @param ignoreIndex targets equal to this id (or negative) are not scored
  */
 public record DistillationLoss(double alpha, double temperature, int ignoreIndex) {
 
@@ -34,7 +35,7 @@ public record DistillationLoss(double alpha, double temperature, int ignoreIndex
         NDArray logP = Scalars.dividedBy(teacher, temperature).logSoftmax(-1);
         NDArray logQ = Scalars.dividedBy(student, temperature).logSoftmax(-1);
         NDArray perPosition = logP.exp().mul(logP.sub(logQ)).sum(new int[]{-1});
-        NDArray scored = targets.neq(ignoreIndex).toType(perPosition.getDataType(), false);
+        NDArray scored = LanguageModelLoss.scored(targets, ignoreIndex).toType(perPosition.getDataType(), false);
         return perPosition.mul(scored).sum();
     }
 

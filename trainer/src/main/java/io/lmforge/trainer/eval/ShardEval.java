@@ -16,7 +16,7 @@ import java.util.List;
 /**
  * Tokenized shards scored by a checkpoint: every window (or context-length part of one, as the
  * trainer's validation takes them) of a split is a {@link Unit}. Its tokens are the targets that
- * are not padding; its bytes are the UTF-8 bytes of the text those targets decode to with the
+ * are not padding (and, in fine-tuning shards, that the loss mask keeps: the responses); its bytes are the UTF-8 bytes of the text those targets decode to with the
  * shards' tokenizer (special tokens left out). A character cut by a window's edge decodes to
  * U+FFFD, so a window's bytes can be off by a few at its ends.
  */
@@ -65,7 +65,7 @@ public final class ShardEval {
             int[] targets = new int[tokens.length - 1];
             int n = 0;
             for (int t = 1; t < tokens.length; t++) {
-                if (tokens[t] != ignore) {
+                if (tokens[t] != ignore && samples.get(i).scored(t)) {
                     nll -= lp[t - 1];
                     targets[n++] = tokens[t];
                 }
