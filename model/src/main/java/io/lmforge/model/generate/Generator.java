@@ -69,6 +69,14 @@ public final class Generator {
     }
 
     /**
+     * The model's context (max positions). Not enforced here, where the decode benchmark measures
+     * past it; {@link TextGenerator} keeps a prompt and its new tokens within it.
+     */
+    public int context() {
+        return model.config().maxPositions();
+    }
+
+    /**
      * @param prompts   token ids per sequence, each at least one token (start with bos)
      * @param seed      sequence i draws from {@code new Random(seed + i)}
      * @param eos       the end-of-sequence id (-1: none)
