@@ -190,7 +190,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void loop() {
-        ContinuousBatch batch = new ContinuousBatch(model, manager, context, eos, pad);
+        ContinuousBatch batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
         List<Job> joiners = new ArrayList<>();
         int sinceAdmit = 0;
         try {
@@ -246,7 +246,7 @@ public final class Engine implements AutoCloseable {
                         }
                     }
                     failing = null;
-                    batch = new ContinuousBatch(model, manager, context, eos, pad);
+                    batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
                 }
                 running = batch.size();
                 metrics.runningBatch.set(running);
