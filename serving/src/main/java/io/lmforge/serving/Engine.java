@@ -28,8 +28,8 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
     /**
      * While sequences run, waiting jobs join at most every this many steps (or at once when
-     * enough wait to fill the batch): a join costs a prefill pass and a cache copy whatever the
-     * number of joiners, so joining a few at a time buys throughput for a few steps of latency.
+     * enough wait to fill the batch): a prefill pass has a fixed cost whatever the number of
+     * joiners, so joining a few at a time buys throughput for a few steps of latency.
      */
     static final int ADMIT_EVERY = 4;
 
@@ -190,7 +190,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private void loop() {
-        ContinuousBatch batch = new ContinuousBatch(model, manager, context, eos, pad);
+        ContinuousBatch batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
         List<Job> joiners = new ArrayList<>();
         int sinceAdmit = 0;
         try {
@@ -246,7 +246,7 @@ public final class Engine implements AutoCloseable {
                         }
                     }
                     failing = null;
-                    batch = new ContinuousBatch(model, manager, context, eos, pad);
+                    batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
                 }
                 running = batch.size();
                 metrics.runningBatch.set(running);

@@ -1,6 +1,11 @@
 package io.lmforge.serving;
 
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -22,8 +27,9 @@ import java.util.concurrent.TimeUnit;
  * The gRPC {@code lmforge.serving.v1.Generation} service (src/main/proto/generation.proto) over the
  * HTTP server's {@link Engine}: the same validation, limits and batching as {@code /v1/completions}.
  * Errors map to INVALID_ARGUMENT (400), RESOURCE_EXHAUSTED (429), UNAVAILABLE (503),
- * DEADLINE_EXCEEDED (the request timeout); a cancelled call frees its place in the batch. The API
- * key, when set, is checked by the HTTP server only: bind gRPC to loopback or a trusted network.
+ * DEADLINE_EXCEEDED (the request timeout); a cancelled call frees its place in the batch. When the
+ * server has an API key, every call must carry the metadata {@code authorization: Bearer KEY}
+ * (UNAUTHENTICATED otherwise), as HTTP's {@code Authorization} header.
  */
 public final class GrpcEndpoint implements AutoCloseable {
     private final Server server;
@@ -35,7 +41,7 @@ public final class GrpcEndpoint implements AutoCloseable {
     /** Listens on host:port (0: a free port) and serves {@code http}'s engine. */
     public static GrpcEndpoint start(OpenAiServer http, ServeOptions options, String host, int port) throws IOException {
         Server s = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .addService(new Service(http, options)).build();
+                .addService(ServerInterceptors.intercept(new Service(http, options), new Authentication(options))).build();
         return new GrpcEndpoint(s.start());
     }
 
@@ -53,6 +59,32 @@ public final class GrpcEndpoint implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.shutdownNow();
+        }
+    }
+
+    /** Refuses a call without the API key before it reaches the service (and the queue). */
+    private static final class Authentication implements ServerInterceptor {
+        private static final Metadata.Key<String> AUTHORIZATION =
+                Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+        private final ServeOptions options;
+
+        Authentication(ServeOptions options) {
+            this.options = options;
+        }
+
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            if (options.authenticated()) {
+                String why = ApiKey.reject(options.apiKey(), headers.get(AUTHORIZATION),
+                        "the metadata 'authorization: Bearer <key>'");
+                if (why != null) {
+                    call.close(Status.UNAUTHENTICATED.withDescription(why), new Metadata());
+                    return new ServerCall.Listener<>() {
+                    };
+                }
+            }
+            return next.startCall(call, headers);
         }
     }
 

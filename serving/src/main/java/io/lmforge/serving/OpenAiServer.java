@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -206,12 +205,11 @@ public final class OpenAiServer implements AutoCloseable {
         if (!options.authenticated()) {
             return;
         }
-        String header = ex.getRequestHeaders().getFirst("Authorization");
-        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), options.apiKey().getBytes(StandardCharsets.UTF_8))) {
+        String why = ApiKey.reject(options.apiKey(), ex.getRequestHeaders().getFirst("Authorization"),
+                "'Authorization: Bearer <key>'");
+        if (why != null) {
             ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-            throw new ApiError(401, "invalid_api_key", null, header == null
-                    ? "missing API key: send 'Authorization: Bearer <key>'" : "wrong API key");
+            throw new ApiError(401, "invalid_api_key", null, why);
         }
     }
 

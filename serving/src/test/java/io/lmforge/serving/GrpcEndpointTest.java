@@ -1,8 +1,10 @@
 package io.lmforge.serving;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.generate.Sampling;
 import io.lmforge.serving.grpc.ChatMessage;
@@ -21,6 +23,7 @@ import java.util.Iterator;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,5 +87,50 @@ class GrpcEndpointTest {
         assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
         assertThrows(StatusRuntimeException.class, () -> GenerationGrpc.newBlockingStub(channel)
                 .generate(GenerateRequest.newBuilder().setMaxTokens(3).build()));
+    }
+
+    @Test
+    void withAnApiKeyEveryCallNeedsTheBearerMetadata() throws IOException {
+        String key = "sk-test-4f9a";
+        try (GrpcEndpoint guarded = GrpcEndpoint.start(http, TestServer.options().withApiKey(key), "127.0.0.1", 0)) {
+            ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", guarded.port()).usePlaintext().build();
+            try {
+                GenerateRequest request = GenerateRequest.newBuilder().setPrompt("hello").setMaxTokens(3)
+                        .setTemperature(0).build();
+                StatusRuntimeException missing = assertThrows(StatusRuntimeException.class,
+                        () -> GenerationGrpc.newBlockingStub(ch).generate(request));
+                assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, missing.getStatus().getCode());
+                assertTrue(missing.getStatus().getDescription().contains("authorization: Bearer"));
+
+                StatusRuntimeException wrong = assertThrows(StatusRuntimeException.class,
+                        () -> GenerationGrpc.newBlockingStub(ch).withInterceptors(bearer("sk-test-4f9b")).generate(request));
+                assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, wrong.getStatus().getCode());
+                assertFalse(wrong.getStatus().getDescription().contains(key));
+                StatusRuntimeException streamed = assertThrows(StatusRuntimeException.class,
+                        () -> GenerationGrpc.newBlockingStub(ch).withInterceptors(bearer("sk-test-4f9b"))
+                                .generateStream(request).hasNext());
+                assertEquals(io.grpc.Status.Code.UNAUTHENTICATED, streamed.getStatus().getCode());
+
+                GenerateResponse r = GenerationGrpc.newBlockingStub(ch).withInterceptors(bearer(key)).generate(request);
+                assertEquals(model.textGenerator().generate(List.of("hello"), 3, Sampling.GREEDY, 0, List.of(), null)
+                        .completions().get(0).text(), r.getText());
+                Iterator<GenerateChunk> chunks = GenerationGrpc.newBlockingStub(ch).withInterceptors(bearer(key))
+                        .generateStream(request);
+                StringBuilder text = new StringBuilder();
+                chunks.forEachRemaining(c -> text.append(c.getText()));
+                assertEquals(r.getText(), text.toString());
+            } finally {
+                ch.shutdownNow();
+            }
+        }
+        // the unguarded endpoint of the same server still needs none
+        assertEquals(2, GenerationGrpc.newBlockingStub(channel).generate(GenerateRequest.newBuilder().setPrompt("x")
+                .setMaxTokens(2).setTemperature(0).build()).getUsage().getPromptTokens());
+    }
+
+    private static io.grpc.ClientInterceptor bearer(String key) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+        return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 }

@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * number of concurrent clients, each client sends streaming completions one after another until
  * the level's request count or time is used up; the same checkpoint is served twice in the same
  * process, with continuous batching (max batch = the most clients) and one request at a time
- * (max batch 1), and the two are printed side by side.
+ * (max batch 1); each level runs on one server right after the other, and the two are printed
+ * side by side.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Load-tests the HTTP server: tokens/s, time to first token and latency, continuous batching vs one at a time.")
@@ -100,20 +101,39 @@ public final class ServeBench implements Callable<Integer> {
                             + "per level at most %d requests (2 per client) and %d s%n", checkpoint == null ? "tiny preset, random weights" : dir,
                     model.config().name(), model.config().maxPositions(), maxTokens, promptBytes, requests, seconds);
             List<String> rows = new ArrayList<>();
-            for (int batch : new int[]{most, 1}) {
-                ServeOptions options = ServeOptions.defaults("bench").withPort(0).withBatch(batch, 4 * most)
-                        .withLimits(1 << 20, Duration.ofSeconds(600), 4 * most);
-                try (OpenAiServer server = OpenAiServer.start(model, options)) {
-                    load(server.port(), 1, 2);      // warm-up
-                    for (int c : clients) {
-                        Level l = load(server.port(), c, Math.max(requests, 2 * c));
+            StringBuilder ratios = new StringBuilder("throughput, continuous / one at a time:");
+            // Both servers run side by side and each level is measured on one right after the other,
+            // so a change in the machine's load between levels hits both; each is warmed up first
+            // (JIT, allocator) at the most concurrency the bench will use, up to 16.
+            int[] batches = {most, 1};
+            OpenAiServer[] servers = new OpenAiServer[batches.length];
+            try {
+                for (int i = 0; i < batches.length; i++) {
+                    servers[i] = OpenAiServer.start(model, ServeOptions.defaults("bench").withPort(0)
+                            .withBatch(batches[i], 4 * most).withLimits(1 << 20, Duration.ofSeconds(600), 4 * most));
+                    int warm = Math.min(most, 16);
+                    load(servers[i].port(), warm, 2 * warm);
+                }
+                for (int c : clients) {
+                    double[] perSecond = new double[batches.length];
+                    for (int i = 0; i < batches.length; i++) {
+                        int batch = batches[i];
+                        Level l = load(servers[i].port(), c, Math.max(requests, 2 * c));
                         String row = String.format("| %s | %d | %d | %d | %,.1f | %.0f | %.0f | %.0f | %.0f |",
                                 batch == 1 ? "one at a time" : "continuous (max batch " + batch + ")", c, l.done(),
                                 l.failed(), l.tokensPerSecond(), l.ttft()[0] * 1e3, l.ttft()[1] * 1e3,
                                 l.latency()[0] * 1e3, l.latency()[1] * 1e3);
                         rows.add(row);
+                        perSecond[i] = l.tokensPerSecond();
                         System.out.println(row);
                         System.out.flush();
+                    }
+                    ratios.append(String.format(" %d clients %.2f×;", c, perSecond[0] / perSecond[1]));
+                }
+            } finally {
+                for (OpenAiServer server : servers) {
+                    if (server != null) {
+                        server.stop();
                     }
                 }
             }
@@ -121,6 +141,7 @@ public final class ServeBench implements Callable<Integer> {
             System.out.println("| server | clients | requests | failed | tokens/s | TTFT p50 ms | TTFT p99 ms | latency p50 ms | latency p99 ms |");
             System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             rows.forEach(System.out::println);
+            System.out.println(ratios);
             System.out.printf("load average after: %s%n", TrainBenchCommand.loadAverage());
         } finally {
             if (temp != null) {

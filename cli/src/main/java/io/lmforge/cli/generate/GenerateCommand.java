@@ -120,6 +120,18 @@ public final class GenerateCommand implements Callable<Integer> {
         try (CheckpointModel model = CheckpointArgs.load(checkpoint, quantize.quantization())) {
             err.println("checkpoint: " + model.directory());
             TextGenerator generator = model.textGenerator();
+            for (Prompt p : List.copyOf(inputs)) {
+                String tooLong = generator.contextError(p.text(), maxNewTokens);
+                if (tooLong != null && p.index() == 0) {
+                    err.println("lmforge: --prompt: " + tooLong + " (--max-new-tokens " + maxNewTokens + ")");
+                    return 2;
+                } else if (tooLong != null) {
+                    inputs.remove(p);
+                    broken++;
+                    err.printf("lmforge: %s line %d: %s (--max-new-tokens %d); skipped%n", prompts, p.index(), tooLong,
+                            maxNewTokens);
+                }
+            }
             long started = System.nanoTime();
             long newTokens = 0;
             long promptTokens = 0;

@@ -39,7 +39,7 @@ public final class ServeCommand implements Callable<Integer> {
     int port = 8080;
 
     @Option(names = "--grpc-port", description = "also serve the gRPC Generation service on this port, same bind "
-            + "address (default: -1, off; the API key is not checked there)")
+            + "address (default: -1, off; the API key applies there too)")
     int grpcPort = -1;
 
     @Option(names = "--model-name", description = "the model id of /v1/models and responses (default: lmforge-PRESET)")
@@ -66,7 +66,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", description = "seconds running requests get to finish on shutdown (default: 30)")
     long drainTimeout = 30;
 
-    @Option(names = "--api-key", description = "require 'Authorization: Bearer KEY' on /v1 (default: env LMFORGE_API_KEY, else none)",
+    @Option(names = "--api-key", description = "require 'Authorization: Bearer KEY' on /v1 and gRPC (default: env LMFORGE_API_KEY, else none)",
             arity = "0..1")
     String apiKey;
 

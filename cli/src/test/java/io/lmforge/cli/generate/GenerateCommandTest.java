@@ -101,6 +101,33 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aPromptBeyondTheContextIsAnErrorAsInTheServer() throws IOException {
+        // The run's model has max-positions 64; the test tokenizer gives one token per ASCII byte.
+        Outcome tooLong = generate("generate", "--checkpoint", run.toString(), "--prompt", "a".repeat(70),
+                "--max-new-tokens", "4");
+        assertEquals(2, tooLong.code(), tooLong.err());
+        assertTrue(tooLong.err().contains("--prompt: the model's maximum context length is 64 tokens, but the prompt "
+                + "has 71 tokens"), tooLong.err());
+        assertEquals("", tooLong.out());
+        Outcome withNewTokens = generate("generate", "--checkpoint", run.toString(), "--prompt", "a".repeat(40),
+                "--max-new-tokens", "30");
+        assertEquals(2, withNewTokens.code(), withNewTokens.err());
+        assertTrue(withNewTokens.err().contains("but 71 were requested (41 in the prompt"), withNewTokens.err());
+        assertEquals(0, generate("generate", "--checkpoint", run.toString(), "--prompt", "a".repeat(40),
+                "--max-new-tokens", "23", "--temperature", "0").code(), "41 + 23 = 64 fits");
+
+        Path file = dir.resolve("long-prompts.jsonl");
+        Files.write(file, List.of("{\"prompt\": \"ab\"}", "{\"prompt\": \"" + "b".repeat(70) + "\"}"));
+        Outcome o = generate("generate", "--checkpoint", run.toString(), "--prompts", file.toString(),
+                "--temperature", "0", "--max-new-tokens", "4");
+        assertEquals(1, o.code(), o.err());
+        assertTrue(o.err().contains(file + " line 2: the model's maximum context length is 64 tokens"), o.err());
+        List<String> lines = o.out().lines().toList();
+        assertEquals(1, lines.size(), o.out());
+        assertEquals(1, JsonParser.parseString(lines.get(0)).getAsJsonObject().get("line").getAsInt());
+    }
+
+    @Test
     void aMissingCheckpointIsAnInputError() {
         Outcome o = generate("generate", "--checkpoint", dir.resolve("nope").toString(), "--prompt", "x");
         assertEquals(2, o.code());

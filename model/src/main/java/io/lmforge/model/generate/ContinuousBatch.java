@@ -17,17 +17,20 @@ import java.util.List;
  * sequence whatever its age. Each step is one decode pass over all running rows:
  *
  * <pre>
- *   add(joiners):  prefill the joiners together (left-padded, their own cache), sample their first
- *                  token, stack their cache rows under the running ones, aligned at the last slot
+ *   add(joiners):  prefill the joiners together (left-padded) straight into free rows of the
+ *                  cache, ending at the slot the running rows have reached; sample their first token
  *   step():        one forward pass of every row's pending token; sample; finished rows leave
  * </pre>
  *
- * Row r's tokens occupy cache slots [start[r], length): the slots before are another row's past
- * or zeros and are masked out, positions count from start[r], so a sequence produces exactly what
- * {@link Generator} produces for it alone. When the cache is full (or its front is unused) the
- * slots no running row needs are dropped ({@link KvCache#select}); the cache holds the slots in use
- * plus room for {@value #GROW} more, and grows (a copy) when that is used up. A sequence needs at most
- * prompt + max new tokens − 1 slots, which must fit the capacity.
+ * One cache buffer serves the batch, written in place ({@link KvCache#view}): row r holds the
+ * r-th running sequence and rows stay dense (a leaving row takes the last row's sequence, a copy
+ * of that one row). Row r's tokens occupy slots [start[r], length): the slots before are another
+ * row's past, padding or zeros and are masked out, positions count from start[r], so a sequence
+ * produces exactly what {@link Generator} produces for it alone. A step attends to the window of
+ * slots the running rows use, from the oldest row's start. The buffer is copied only when it
+ * grows (rows, or slots: twice the window or {@value #GROW} more, up to the capacity) or when
+ * the window reaches its end (it moves to the front); it is freed when the batch is empty. A
+ * sequence needs at most prompt + max new tokens − 1 slots, which must fit the capacity.
  *
  * <p>Not thread-safe: one thread (a server's scheduler) adds and steps; {@link Sequence#cancel()}
  * may be called from any thread and takes effect at the next step.
@@ -37,14 +40,18 @@ public final class ContinuousBatch implements AutoCloseable {
     private final NDManager manager;
     private final ParameterStore parameters;
     private final int capacity;
-    private final int grow;
+    private final int maxRows;
     private final int eos;
     private final int pad;
     private final DataType dataType;
+    /** Row r of the cache holds running.get(r). */
     private final List<Sequence> running = new ArrayList<>();
-    /** Slots the cache grows by: it holds what the rows use plus up to this much room, never more than the capacity. */
+    /** Slots the cache grows by at least: it holds the window in use plus room, never more than the capacity. */
     static final int GROW = 64;
+    /** The batch's buffer, null while nothing runs. */
     private KvCache cache;
+    /** Slots filled: the next step writes slot {@code length} of every row. */
+    private int length;
     private long steps;
 
     /** What a sequence reports: each new token (return false to end it, the token kept) and its end. */
@@ -107,11 +114,16 @@ public final class ContinuousBatch implements AutoCloseable {
      * @param pad      the id fed in padding slots
      */
     public ContinuousBatch(DeepSeekModel model, NDManager manager, int capacity, int eos, int pad) {
+        this(model, manager, capacity, Integer.MAX_VALUE, eos, pad);
+    }
+
+    /** @param maxRows rows the buffer grows to at most (the most sequences that will run together) */
+    public ContinuousBatch(DeepSeekModel model, NDManager manager, int capacity, int maxRows, int eos, int pad) {
         this.model = model;
         this.manager = manager;
         this.parameters = new ParameterStore(manager, false);
         this.capacity = capacity;
-        this.grow = Math.min(capacity, GROW);
+        this.maxRows = maxRows;
         this.eos = eos;
         this.pad = pad < 0 ? 0 : pad;
         this.dataType = model.activationType();
@@ -161,6 +173,8 @@ public final class ContinuousBatch implements AutoCloseable {
         for (Sequence s : live) {
             slots = Math.max(slots, s.prompt.length);
         }
+        int n = running.size();
+        makeRoom(n + k, slots);
         int[][] tokens = new int[k][slots];
         int[][] positions = new int[k][slots];
         int[] padding = new int[k];
@@ -173,36 +187,60 @@ public final class ContinuousBatch implements AutoCloseable {
                 positions[i][t] = Math.max(0, t - padding[i]);
             }
         }
-        KvCache prefill = KvCache.allocate(manager, model.config(), k, slots, dataType);
-        try {
-            float[][] logits = forward(prefill, tokens, positions, padding);
-            List<Integer> kept = new ArrayList<>();
-            for (int i = 0; i < k; i++) {
-                if (sample(live.get(i), logits[i])) {
-                    kept.add(i);
-                }
-            }
-            if (kept.isEmpty()) {
-                return;
-            }
-            int[] rows = kept.stream().mapToInt(Integer::intValue).toArray();
-            int length = Math.max(slots, cache == null ? 0 : cache.length());
-            int size = Math.min(capacity, length + grow);
-            int shift = cache == null ? 0 : length - cache.length();
-            for (Sequence s : running) {
-                s.start += shift;
-            }
-            for (int r : rows) {
-                Sequence s = live.get(r);
-                s.start = length - s.prompt.length;
-                running.add(s);
-            }
-            try (KvCache joined = rows.length == k ? null : prefill.select(rows, 0)) {
-                KvCache part = joined == null ? prefill : joined;
-                replace(cache == null ? KvCache.stack(List.of(part), size) : KvCache.stack(List.of(cache, part), size));
-            }
-        } finally {
-            prefill.close();
+        float[][] logits;
+        try (KvCache rows = cache.view(n, n + k, length - slots, length - slots)) {
+            logits = forward(rows, tokens, positions, padding);
+        }
+        for (Sequence s : live) {
+            s.start = length - s.prompt.length;
+            running.add(s);
+        }
+        for (int i = 0; i < k; i++) {
+            sample(live.get(i), logits[i]);
+        }
+        removeFinished();
+    }
+
+    /**
+     * Makes the buffer hold {@code rows} rows, with the running window ending at a slot of at least
+     * {@code slots} (where joiners' prompts of up to that many slots end), moving it when needed.
+     */
+    private void makeRoom(int rows, int slots) {
+        if (cache == null) {
+            length = slots;
+            cache = KvCache.allocate(manager, model.config(), rows, slotsFor(slots), dataType);
+            return;
+        }
+        if (rows <= cache.rows() && slots <= length) {
+            return;
+        }
+        int from = windowStart();
+        int window = length - from;
+        int at = Math.max(0, slots - window);
+        int newRows = rows <= cache.rows() ? cache.rows() : Math.max(rows, Math.min(maxRows, 2 * cache.rows()));
+        moveWindow(cache.copy(manager, newRows, Math.max(cache.capacity(), slotsFor(at + window)), running.size(), from,
+                length, at), at - from);
+    }
+
+    /** Slots for a window of {@code used}: twice that or {@value #GROW} more, within the capacity. */
+    private int slotsFor(int used) {
+        return Math.min(capacity, Math.max(used + GROW, 2 * used));
+    }
+
+    /** The oldest running row's first slot: no row attends to anything before it. */
+    private int windowStart() {
+        int from = length;
+        for (Sequence s : running) {
+            from = Math.min(from, s.start);
+        }
+        return from;
+    }
+
+    private void moveWindow(KvCache moved, int shift) {
+        replace(moved);
+        length += shift;
+        for (Sequence s : running) {
+            s.start += shift;
         }
     }
 
@@ -213,12 +251,16 @@ public final class ContinuousBatch implements AutoCloseable {
         if (running.isEmpty()) {
             return;
         }
-        int minStart = Integer.MAX_VALUE;
-        for (Sequence s : running) {
-            minStart = Math.min(minStart, s.start);
-        }
-        if (cache.length() == cache.capacity() || minStart > cache.length() / 2) {
-            compact(minStart);
+        int from = windowStart();
+        if (length == cache.capacity()) {
+            int window = length - from;
+            if (window >= capacity) {
+                // cannot happen when every sequence fits the capacity (checked in add)
+                throw new IllegalStateException("KV cache full and every slot in use");
+            }
+            int slots = 2 * window <= cache.capacity() ? cache.capacity() : slotsFor(window + 1);
+            moveWindow(cache.copy(manager, cache.rows(), slots, running.size(), from, length, 0), -from);
+            from = 0;
         }
         int n = running.size();
         int[][] tokens = new int[n][1];
@@ -227,10 +269,14 @@ public final class ContinuousBatch implements AutoCloseable {
         for (int r = 0; r < n; r++) {
             Sequence s = running.get(r);
             tokens[r][0] = s.pending;
-            positions[r][0] = cache.length() - s.start;
-            padding[r] = s.start;
+            positions[r][0] = length - s.start;
+            padding[r] = s.start - from;
         }
-        float[][] logits = forward(cache, tokens, positions, padding);
+        float[][] logits;
+        try (KvCache rows = cache.view(0, n, from, length)) {
+            logits = forward(rows, tokens, positions, padding);
+        }
+        length++;
         steps++;
         for (int r = 0; r < n; r++) {
             sample(running.get(r), logits[r]);
@@ -238,7 +284,7 @@ public final class ContinuousBatch implements AutoCloseable {
         removeFinished();
     }
 
-    /** Samples s's next token from its logits; false when that ends it (a joiner that ends is reported here). */
+    /** Samples s's next token from its logits; false when that ends it. */
     private boolean sample(Sequence s, float[] logits) {
         if (s.cancelled) {
             s.finish = Generator.Finish.STOP;
@@ -263,65 +309,34 @@ public final class ContinuousBatch implements AutoCloseable {
                 }
             }
         }
-        if (s.finish != null && !running.contains(s)) {
-            end(s, s.finish);
-        }
         return s.finish == null;
     }
 
+    /** Finished (and cancelled) rows leave; the last row moves into each freed one, so rows stay dense. */
     private void removeFinished() {
-        List<Integer> keep = new ArrayList<>();
-        for (int r = 0; r < running.size(); r++) {
+        List<Sequence> ended = new ArrayList<>();
+        for (int r = running.size() - 1; r >= 0; r--) {
             Sequence s = running.get(r);
             if (s.finish == null && s.cancelled) {
                 s.finish = Generator.Finish.STOP;
             }
-            if (s.finish == null) {
-                keep.add(r);
-            }
-        }
-        if (keep.size() == running.size()) {
-            return;
-        }
-        List<Sequence> before = new ArrayList<>(running);
-        running.clear();
-        for (int r : keep) {
-            running.add(before.get(r));
-        }
-        if (keep.isEmpty()) {
-            replace(null);
-        } else {
-            int drop = Integer.MAX_VALUE;
-            for (Sequence s : running) {
-                drop = Math.min(drop, s.start);
-            }
-            replace(cache.select(keep.stream().mapToInt(Integer::intValue).toArray(), drop,
-                    Math.min(capacity, cache.length() - drop + grow)));
-            for (Sequence s : running) {
-                s.start -= drop;
-            }
-        }
-        for (Sequence s : before) {
             if (s.finish != null) {
-                end(s, s.finish);
+                int last = running.size() - 1;
+                if (r != last) {
+                    Sequence moved = running.get(last);
+                    cache.moveRow(last, r, moved.start, length);
+                    running.set(r, moved);
+                }
+                running.remove(last);
+                ended.add(0, s);
             }
         }
-    }
-
-    /** Drops the slots no row uses and makes room to grow (up to the capacity). */
-    private void compact(int drop) {
-        int size = Math.min(capacity, cache.length() - drop + grow);
-        if (size == cache.length() - drop && drop <= 0) {
-            // cannot happen when every sequence fits the capacity (checked in add)
-            throw new IllegalStateException("KV cache full and every slot in use");
+        if (running.isEmpty()) {
+            replace(null);
+            length = 0;
         }
-        int[] all = new int[running.size()];
-        for (int r = 0; r < all.length; r++) {
-            all[r] = r;
-        }
-        replace(cache.select(all, drop, size));
-        for (Sequence s : running) {
-            s.start -= drop;
+        for (Sequence s : ended) {
+            end(s, s.finish);
         }
     }
 
@@ -355,5 +370,6 @@ public final class ContinuousBatch implements AutoCloseable {
         }
         running.clear();
         replace(null);
+        length = 0;
     }
 }

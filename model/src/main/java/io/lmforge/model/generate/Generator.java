@@ -69,6 +69,14 @@ public final class Generator {
     }
 
     /**
+     * The model's context (max positions). Not enforced here, where the decode benchmark measures
+     * past it; {@link TextGenerator} keeps a prompt and its new tokens within it.
+     */
+    public int context() {
+        return model.config().maxPositions();
+    }
+
+    /**
      * @param prompts   token ids per sequence, each at least one token (start with bos)
      * @param seed      sequence i draws from {@code new Random(seed + i)}
      * @param eos       the end-of-sequence id (-1: none)
@@ -161,8 +169,9 @@ public final class Generator {
 
     /**
      * One cached forward pass of {@code model}: {@code tokens} (one row per slot, all of one
-     * length) at {@code positions}, {@code padding} slots masked; each row's next-token logits on
-     * the host. What both the batch generator and the continuous batch step with.
+     * length) at {@code positions}, the first {@code padding} slots of each row's window (from
+     * {@link KvCache#from()} on) masked; each row's next-token logits on the host. What both the
+     * batch generator and the continuous batch step with.
      */
     static float[][] cachedStep(DeepSeekModel model, NDManager manager, ParameterStore parameters, KvCache cache,
                                 int[][] tokens, int[][] positions, int[] padding, DataType dataType) {
@@ -176,7 +185,7 @@ public final class Generator {
             NDArray input = manager.create(flat, new Shape(batch, length));
             RotaryEmbedding rope = RotaryEmbedding.at(manager, positions, model.config().headDim(),
                     model.config().ropeBase(), dataType);
-            NDArray mask = AttentionMask.cachedStep(manager, padding, cache.length(), length, dataType);
+            NDArray mask = AttentionMask.cachedStep(manager, padding, cache.length() - cache.from(), length, dataType);
             float[] all = model.forwardCached(parameters, input, rope, mask, cache).toType(DataType.FLOAT32, false)
                     .toFloatArray();
             int vocab = all.length / batch;

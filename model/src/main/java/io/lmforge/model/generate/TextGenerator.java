@@ -53,9 +53,33 @@ public final class TextGenerator {
     }
 
     /**
+     * Null when the prompt ({@code <bos>} included) and {@code maxNewTokens} new tokens fit the
+     * model's context (max-positions), else why not. The server answers 400 for the same rule;
+     * nothing is truncated, since positions past the context were never trained.
+     */
+    public String contextError(String prompt, int maxNewTokens) {
+        return contextError(promptTokens(prompt).length, maxNewTokens);
+    }
+
+    private String contextError(int promptTokens, int maxNewTokens) {
+        int context = generator.context();
+        if (promptTokens >= context) {
+            return "the model's maximum context length is " + context + " tokens, but the prompt has " + promptTokens
+                    + " tokens (<bos> included)";
+        }
+        if ((long) promptTokens + maxNewTokens > context) {
+            return "the model's maximum context length is " + context + " tokens, but " + (promptTokens + maxNewTokens)
+                    + " were requested (" + promptTokens + " in the prompt, <bos> included, " + maxNewTokens
+                    + " new tokens); lower the new tokens or shorten the prompt";
+        }
+        return null;
+    }
+
+    /**
      * @param seed     prompt i samples with seed + i (the same text alone or in any batch position i)
      * @param stops    strings that end a sequence (not included in its text)
      * @param listener text as it comes; null for none
+     * @throws IllegalArgumentException when a prompt and its new tokens do not fit the context ({@link #contextError})
      */
     public Result generate(List<String> prompts, int maxNewTokens, Sampling sampling, long seed, List<String> stops,
                            TextListener listener) {
@@ -63,6 +87,10 @@ public final class TextGenerator {
         List<TextStream> streams = new ArrayList<>();
         for (int i = 0; i < ids.length; i++) {
             ids[i] = promptTokens(prompts.get(i));
+            String tooLong = contextError(ids[i].length, maxNewTokens);
+            if (tooLong != null) {
+                throw new IllegalArgumentException("prompt " + i + ": " + tooLong);
+            }
             streams.add(new TextStream(tokenizer, stops));
         }
         Generator.Result r = generator.generate(ids, maxNewTokens, sampling, seed, eos, pad, (seq, token) -> {

@@ -1,7 +1,6 @@
 package io.lmforge.model.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -15,35 +14,53 @@ import java.util.List;
 
 /**
  * The keys and values of every layer for a batch of sequences being decoded, allocated once at
- * full size, (B, H, capacity, hd) per layer and kind, where capacity = the longest prompt plus
- * the new tokens. Slot s of every sequence is written once, by the forward pass that runs the
- * token in slot s; a step's queries then attend to slots [0, length) without recomputing them.
+ * full size, (B, H, capacity, hd) per layer and kind. Slot s of every sequence is written once,
+ * by the forward pass that runs the token in slot s; a step's queries then attend to the filled
+ * slots without recomputing them.
+ *
+ * <p>A {@link #view} runs a forward pass on part of the cache without copying it: rows
+ * [rowFrom, rowTo) write their new slots in place, and the queries attend to slots
+ * [from, length + T) only. Continuous batching keeps one buffer this way: a sequence that joins
+ * is prefilled straight into a free row, one that leaves frees its row, and a decode step reads
+ * only the window of slots the running sequences use.
  */
 public final class KvCache implements AutoCloseable {
     private final List<Layer> layers = new ArrayList<>();
     private final int capacity;
+    private final int rows;
+    private final int from;
+    private final boolean owner;
     private int length;
 
-    private KvCache(int capacity) {
+    private KvCache(int capacity, int rows, int from, int length, boolean owner) {
         this.capacity = capacity;
+        this.rows = rows;
+        this.from = from;
+        this.length = length;
+        this.owner = owner;
     }
 
     public static KvCache allocate(NDManager manager, ModelConfig config, int batch, int capacity, DataType dataType) {
-        KvCache cache = new KvCache(capacity);
+        KvCache cache = new KvCache(capacity, batch, 0, 0, true);
         Shape shape = new Shape(batch, config.heads(), capacity, config.headDim());
         for (int i = 0; i < config.layers(); i++) {
-            cache.layers.add(new Layer(manager.zeros(shape, dataType), manager.zeros(shape, dataType)));
+            cache.layers.add(new Layer(manager.zeros(shape, dataType), manager.zeros(shape, dataType), -1, -1, 0));
         }
         return cache;
     }
 
-    /** Slots filled so far. */
+    /** Slots filled so far (a view: the slot its next forward pass writes). */
     public int length() {
         return length;
     }
 
     public int capacity() {
         return capacity;
+    }
+
+    /** The first slot the queries attend to (0 but in a {@link #view}). */
+    public int from() {
+        return from;
     }
 
     public Layer layer(int i) {
@@ -58,135 +75,124 @@ public final class KvCache implements AutoCloseable {
         length += tokens;
     }
 
-    /** Sequences (rows) the cache holds. */
+    /** Sequences (rows) the cache, or the view, holds. */
     public int rows() {
-        return (int) layers.get(0).keys.getShape().get(0);
+        return rows;
     }
 
     /**
-     * A new cache of the same capacity holding {@code rows} of this one (in that order), with
-     * slots [drop, length) moved to [0, length - drop): continuous batching removes finished
-     * sequences this way, and compacts the front when no sequence uses its first slots any more.
-     * This cache is left as it was (close it when done).
+     * Rows [rowFrom, rowTo) of this cache, whose next forward pass writes slots [length, length + T)
+     * in place and attends to slots [from, length + T). The view shares this cache's memory (it
+     * frees nothing when closed); its length advances, this cache's does not.
      */
-    public KvCache select(int[] rows, int drop) {
-        return select(rows, drop, capacity);
+    public KvCache view(int rowFrom, int rowTo, int from, int length) {
+        if (!owner || rowFrom < 0 || rowTo > rows || rowFrom >= rowTo || from < 0 || from > length || length > capacity) {
+            throw new IllegalArgumentException("view of rows [" + rowFrom + ", " + rowTo + ") slots [" + from + ", "
+                    + length + ") of a cache of " + rows + " rows and " + capacity + " slots");
+        }
+        KvCache view = new KvCache(capacity, rowTo - rowFrom, from, length, false);
+        for (Layer l : layers) {
+            view.layers.add(new Layer(l.keys, l.values, rowFrom, rowTo, from));
+        }
+        return view;
     }
 
-    /** {@link #select(int[], int)} into a cache of another capacity (at least length - drop). */
-    public KvCache select(int[] rows, int drop, int capacity) {
-        if (rows.length == 0 || drop < 0 || drop > length || length - drop > capacity) {
-            throw new IllegalArgumentException("select " + rows.length + " rows dropping " + drop + " of " + length
-                    + " slots into capacity " + capacity);
+    /**
+     * A new cache of {@code rows} rows and {@code capacity} slots (zeros) holding rows [0, used) of
+     * this one, their slots [from, to) moved to [at, at + to - from); its length is
+     * {@code at + to - from}. How a batch grows (more rows or slots) or drops the slots in front
+     * that no sequence needs. This cache is left as it was (close it when done).
+     */
+    public KvCache copy(NDManager manager, int rows, int capacity, int used, int from, int to, int at) {
+        if (!owner || used < 1 || used > Math.min(this.rows, rows) || from < 0 || from > to || to > this.capacity
+                || at < 0 || at + to - from > capacity) {
+            throw new IllegalArgumentException("copy of rows [0, " + used + ") slots [" + from + ", " + to + ") to slot "
+                    + at + " of " + rows + " rows and " + capacity + " slots");
         }
-        KvCache out = new KvCache(capacity);
-        out.length = length - drop;
+        KvCache out = new KvCache(capacity, rows, 0, at + to - from, true);
+        NDIndex source = new NDIndex(":{}, :, {}:{}, :", used, from, to);
+        NDIndex target = new NDIndex(":{}, :, {}:{}, :", used, at, at + to - from);
+        for (Layer l : layers) {
+            NDArray k = manager.zeros(new Shape(rows, l.keys.getShape().get(1), capacity, l.keys.getShape().get(3)),
+                    l.keys.getDataType());
+            NDArray v = manager.zeros(k.getShape(), k.getDataType());
+            if (to > from) {
+                try (NDScope scope = new NDScope()) {
+                    k.set(target, l.keys.get(source));
+                    v.set(target, l.values.get(source));
+                }
+            }
+            out.layers.add(new Layer(k, v, -1, -1, 0));
+        }
+        return out;
+    }
+
+    /** Copies slots [from, to) of row {@code source} into row {@code target}, in place. */
+    public void moveRow(int source, int target, int from, int to) {
+        if (!owner || source < 0 || source >= rows || target < 0 || target >= rows || from < 0 || to > capacity) {
+            throw new IllegalArgumentException("move row " + source + " to " + target + " of " + rows + " rows");
+        }
+        if (source == target || from >= to) {
+            return;
+        }
+        NDIndex src = new NDIndex("{}:{}, :, {}:{}, :", source, source + 1, from, to);
+        NDIndex dst = new NDIndex("{}:{}, :, {}:{}, :", target, target + 1, from, to);
         try (NDScope scope = new NDScope()) {
             for (Layer l : layers) {
-                NDArray k = pad(pick(l.keys, rows, drop, length), 0, capacity - out.length);
-                NDArray v = pad(pick(l.values, rows, drop, length), 0, capacity - out.length);
-                NDScope.unregister(k, v);
-                out.layers.add(new Layer(k, v));
+                l.keys.set(dst, l.keys.get(src));
+                l.values.set(dst, l.values.get(src));
             }
         }
-        return out;
     }
 
-    /**
-     * Stacks caches along the batch axis aligned at their ends: with L the longest length, the
-     * slots [0, l) of a part of length l land in [L - l, L) (the slots before are zero, and the
-     * rows' attention masks must treat them as padding). The parts are left as they were.
-     */
-    public static KvCache stack(List<KvCache> parts, int capacity) {
-        int length = 0;
-        for (KvCache p : parts) {
-            length = Math.max(length, p.length);
-        }
-        if (length > capacity) {
-            throw new IllegalArgumentException("stack of " + length + " slots into capacity " + capacity);
-        }
-        KvCache out = new KvCache(capacity);
-        out.length = length;
-        try (NDScope scope = new NDScope()) {
-            for (int i = 0; i < parts.get(0).layers.size(); i++) {
-                NDList keys = new NDList();
-                NDList values = new NDList();
-                for (KvCache p : parts) {
-                    Layer l = p.layers.get(i);
-                    keys.add(pad(l.keys.get(new NDIndex(":, :, :{}, :", p.length)), length - p.length, capacity - length));
-                    values.add(pad(l.values.get(new NDIndex(":, :, :{}, :", p.length)), length - p.length, capacity - length));
-                }
-                NDArray k = keys.size() == 1 ? keys.get(0) : NDArrays.concat(keys, 0);
-                NDArray v = values.size() == 1 ? values.get(0) : NDArrays.concat(values, 0);
-                NDScope.unregister(k, v);
-                out.layers.add(new Layer(k, v));
-            }
-        }
-        return out;
-    }
-
-    /** Rows {@code rows} of slots [from, to) of x (B, H, capacity, hd). */
-    private static NDArray pick(NDArray x, int[] rows, int from, int to) {
-        NDArray window = x.get(new NDIndex(":, :, {}:{}, :", from, to));
-        boolean all = rows.length == x.getShape().get(0);
-        for (int i = 0; all && i < rows.length; i++) {
-            all = rows[i] == i;
-        }
-        if (all) {
-            return window;
-        }
-        NDList picked = new NDList();
-        for (int r : rows) {
-            picked.add(window.get(new NDIndex("{}:{}", r, r + 1)));
-        }
-        return picked.size() == 1 ? picked.get(0) : NDArrays.concat(picked, 0);
-    }
-
-    /** x (B, H, T, hd) with {@code before} zero slots in front and {@code after} behind. */
-    private static NDArray pad(NDArray x, int before, int after) {
-        NDList parts = new NDList();
-        Shape s = x.getShape();
-        if (before > 0) {
-            parts.add(x.getManager().zeros(new Shape(s.get(0), s.get(1), before, s.get(3)), x.getDataType()));
-        }
-        parts.add(x);
-        if (after > 0) {
-            parts.add(x.getManager().zeros(new Shape(s.get(0), s.get(1), after, s.get(3)), x.getDataType()));
-        }
-        return parts.size() == 1 ? x.duplicate() : NDArrays.concat(parts, 2);
-    }
-
+    /** Frees the memory; a view frees nothing. */
     @Override
     public void close() {
-        for (Layer l : layers) {
-            l.keys.close();
-            l.values.close();
+        if (owner) {
+            for (Layer l : layers) {
+                l.keys.close();
+                l.values.close();
+            }
         }
     }
 
-    /** One layer's keys and values, (B, H, capacity, hd) each. */
+    /** One layer's keys and values, (B, H, capacity, hd) each, or the rows and window of a view. */
     public static final class Layer {
         private final NDArray keys;
         private final NDArray values;
+        private final int rowFrom;
+        private final int rowTo;
+        private final int from;
 
-        Layer(NDArray keys, NDArray values) {
+        /** @param rowFrom -1: every row */
+        Layer(NDArray keys, NDArray values, int rowFrom, int rowTo, int from) {
             this.keys = keys;
             this.values = values;
+            this.rowFrom = rowFrom;
+            this.rowTo = rowTo;
+            this.from = from;
         }
 
         /**
          * Writes k and v, (B, H, T, hd), into slots [start, start + T) and returns the keys and
-         * values of slots [0, start + T).
+         * values of slots [from, start + T).
          */
         NDList append(NDArray k, NDArray v, int start) {
             int end = start + (int) k.getShape().get(2);
             if (end > keys.getShape().get(2)) {
                 throw new IllegalStateException("KV cache overflow: " + end + " slots, capacity " + keys.getShape().get(2));
             }
-            NDIndex slots = new NDIndex(":, :, {}:{}, :", start, end);
+            NDIndex slots;
+            NDIndex filled;
+            if (rowFrom < 0) {
+                slots = new NDIndex(":, :, {}:{}, :", start, end);
+                filled = new NDIndex(":, :, {}:{}, :", from, end);
+            } else {
+                slots = new NDIndex("{}:{}, :, {}:{}, :", rowFrom, rowTo, start, end);
+                filled = new NDIndex("{}:{}, :, {}:{}, :", rowFrom, rowTo, from, end);
+            }
             keys.set(slots, k);
             values.set(slots, v);
-            NDIndex filled = new NDIndex(":, :, :{}, :", end);
             return new NDList(keys.get(filled), values.get(filled));
         }
     }

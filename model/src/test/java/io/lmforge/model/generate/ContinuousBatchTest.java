@@ -105,6 +105,43 @@ class ContinuousBatchTest {
     }
 
     @Test
+    void randomJoinsAndLeavesInOneBufferEqualEachSequenceAlone() {
+        // Rows leave from the middle (the last row moves into the hole), longer prompts join behind
+        // shorter running ones (the window moves right), the buffer grows in rows and slots and its
+        // window moves to the front when it reaches the end of a small capacity.
+        Random r = new Random(11);
+        int count = 14;
+        int[][] prompts = new int[count][];
+        int[] maxNew = new int[count];
+        for (int i = 0; i < count; i++) {
+            prompts[i] = prompt(100 + i, 1 + r.nextInt(18));
+            maxNew[i] = 1 + r.nextInt(12);
+        }
+        for (Sampling s : List.of(Sampling.GREEDY, new Sampling(0.8, 0, 0.9, 1.2))) {
+            Capture[] c = new Capture[count];
+            try (ContinuousBatch batch = new ContinuousBatch(model, manager, 40, 6, -1, 2)) {
+                int next = 0;
+                while (next < count || batch.size() > 0) {
+                    int joining = next < count && r.nextInt(3) == 0 ? Math.min(count - next, 1 + r.nextInt(3)) : 0;
+                    List<ContinuousBatch.Sequence> joiners = new ArrayList<>();
+                    for (int j = 0; j < joining && batch.size() + joiners.size() < 6; j++, next++) {
+                        c[next] = new Capture(-1);
+                        joiners.add(seq(prompts[next], maxNew[next], s, next, c[next]));
+                    }
+                    if (!joiners.isEmpty()) {
+                        batch.add(joiners);
+                    }
+                    batch.step();
+                }
+            }
+            for (int i = 0; i < count; i++) {
+                int[] one = alone.generate(new int[][]{prompts[i]}, maxNew[i], s, i, -1, 2, null).outputs()[0].tokens();
+                assertArrayEquals(one, c[i].output.tokens(), s + " sequence " + i);
+            }
+        }
+    }
+
+    @Test
     void aListenerOrACancelEndsTheSequenceAndFreesItsRow() {
         try (ContinuousBatch batch = new ContinuousBatch(model, manager, 64, -1, 2)) {
             Capture stops = new Capture(3);
