@@ -82,9 +82,16 @@ public final class Charts {
         return option;
     }
 
+    /** Writes each bar's value above it (bar charts of a few categories, where the count is the point). */
+    public static ObjectNode withValueLabels(ObjectNode option) {
+        option.withArray("series").forEach(s -> ((ObjectNode) s).putObject("label").put("show", true).put("position", "top"));
+        return option;
+    }
+
     /** A funnel of counts through steps, in the order given (each step's width is its share of the largest). */
     public static ObjectNode funnel(List<String> steps, List<? extends Number> counts) {
         ObjectNode option = base("item");
+        option.remove("legend");   // the steps are labelled in place
         double max = counts.stream().mapToDouble(Number::doubleValue).max().orElse(1);
         ObjectNode s = option.putArray("series").addObject().put("type", "funnel").put("sort", "none")
                 .put("min", 0).put("max", Math.max(1, max)).put("minSize", "2%").put("gap", 2)
