@@ -223,7 +223,9 @@ public final class CorpusJob {
         manifest.finished(Instant.now());
         byte[] manifestJson = manifest.toJson();
         layout.writeManifest(hadoop, manifestJson);
-        writeReport(manifestJson, ingested.filter(col(QUARANTINE).isNull()));
+        if (config.output().report()) {
+            writeReport(manifestJson, ingested.filter(col(QUARANTINE).isNull()));
+        }
         layout.finish(hadoop);
         return new Result(runId, accounts, manifest.asMap());
     }

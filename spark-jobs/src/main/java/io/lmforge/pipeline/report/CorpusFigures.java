@@ -42,29 +42,34 @@ public record CorpusFigures(Map<String, Map<Integer, Long>> lengthsBefore, Map<S
     }
 
     /**
-     * @param read     every readable record as ingest read it (with {@code domain} and {@code text})
-     * @param kept     {@code documents/}
-     * @param rejected {@code rejected/}
+     * @param read       every readable record as ingest read it (with {@code domain} and {@code text})
+     * @param kept       {@code documents/}
+     * @param rejected   {@code rejected/}
+     * @param duplicates whether dedup removed anything (else the cluster sizes need no pass)
      */
-    public static CorpusFigures of(Dataset<Row> read, Dataset<Row> kept, Dataset<Row> rejected) {
-        // The kept documents in one pass: by domain, language and length bin.
+    public static CorpusFigures of(Dataset<Row> read, Dataset<Row> kept, Dataset<Row> rejected, boolean duplicates) {
+        // Both length histograms and the mix in one job: by side, domain, language and length bin.
+        Map<String, Map<Integer, Long>> before = new TreeMap<>();
         Map<String, Map<Integer, Long>> after = new TreeMap<>();
         Map<List<String>, long[]> mix = new TreeMap<>(Comparator.comparing((List<String> k) -> k.get(0))
                 .thenComparing(k -> k.get(1)));
-        for (Row r : binned(kept).groupBy("d", "lang", "bin").agg(count(lit(1)), sum("chars")).collectAsList()) {
-            after.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).merge(r.getInt(2), r.getLong(3), Long::sum);
-            long[] m = mix.computeIfAbsent(List.of(r.getString(0), r.getString(1)), k -> new long[2]);
-            m[0] += r.getLong(3);
-            m[1] += r.isNullAt(4) ? 0 : r.getLong(4);
-        }
-        Map<String, Map<Integer, Long>> before = new TreeMap<>();
-        for (Row r : binned(read).groupBy("d", "bin").count().collectAsList()) {
-            before.computeIfAbsent(r.getString(0), k -> new TreeMap<>()).put(r.getInt(1), r.getLong(2));
+        Dataset<Row> both = binned(read).withColumn("kept", lit(false)).unionByName(binned(kept).withColumn("kept", lit(true)));
+        for (Row r : both.groupBy("kept", "d", "lang", "bin").agg(count(lit(1)), sum("chars")).collectAsList()) {
+            boolean isKept = r.getBoolean(0);
+            (isKept ? after : before).computeIfAbsent(r.getString(1), k -> new TreeMap<>())
+                    .merge(r.getInt(3), r.getLong(4), Long::sum);
+            if (isKept) {
+                long[] m = mix.computeIfAbsent(List.of(r.getString(1), r.getString(2)), k -> new long[2]);
+                m[0] += r.getLong(4);
+                m[1] += r.isNullAt(5) ? 0 : r.getLong(5);
+            }
         }
         Map<Long, Long> clusters = new TreeMap<>();
-        for (Row r : rejected.filter(col(DUPLICATE_OF).isNotNull()).groupBy(col(DUPLICATE_OF)).count()
-                .groupBy(col("count").plus(1).as("size")).count().collectAsList()) {
-            clusters.put(r.getLong(0), r.getLong(1));
+        if (duplicates) {
+            for (Row r : rejected.filter(col(DUPLICATE_OF).isNotNull()).groupBy(col(DUPLICATE_OF)).count()
+                    .groupBy(col("count").plus(1).as("size")).count().collectAsList()) {
+                clusters.put(r.getLong(0), r.getLong(1));
+            }
         }
         List<MixRow> rows = new ArrayList<>();
         mix.forEach((k, v) -> rows.add(new MixRow(k.get(0), k.get(1), v[0], v[1])));

@@ -61,9 +61,11 @@ public final class CorpusReport {
                 shards = JSON.readTree(in);
             }
         }
+        JsonNode m = JSON.readTree(manifest);
+        boolean duplicates = m.path("rejections").path("dedup").size() > 0;
         CorpusFigures figures = CorpusFigures.of(read, spark.read().parquet(layout.published(OutputLayout.DOCUMENTS)),
-                spark.read().parquet(layout.published(OutputLayout.REJECTED)));
-        String html = render(JSON.readTree(manifest), shards, stageOrder, figures).html();
+                spark.read().parquet(layout.published(OutputLayout.REJECTED)), duplicates);
+        String html = render(m, shards, stageOrder, figures).html();
         layout.writeFile(hadoop, FILE, html.getBytes(StandardCharsets.UTF_8));
     }
 
