@@ -79,6 +79,8 @@ class CorpusResumeTest {
                 reused.toString());
         assertFalse(Files.exists(out.resolve("_work")));
         assertFalse(Files.exists(out.resolve("_staging")));
+        assertTrue(Files.readString(out.resolve(OutputLayout.REPORT)).contains("<td>resumed, reusing</td>"
+                + "<td>ingest, documents, artifact-tokenizer</td>"), "the resumed run's report.html says what it reused");
 
         // The same config, uninterrupted, in this JVM.
         Path reference = dir.resolve("reference");

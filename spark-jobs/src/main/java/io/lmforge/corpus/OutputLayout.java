@@ -28,6 +28,7 @@ public final class OutputLayout implements Serializable {
     public static final String TOKENIZER = "tokenizer";
     public static final String SHARDS = "shards";
     public static final String MANIFEST = "manifest.json";
+    public static final String REPORT = "report.html";
 
     private final String root;
 
@@ -58,6 +59,7 @@ public final class OutputLayout implements Serializable {
     public void begin(Configuration hadoop) throws IOException {
         FileSystem fs = fs(hadoop);
         fs.delete(new Path(published(MANIFEST)), false);
+        fs.delete(new Path(published(REPORT)), false);   // an earlier run's report must not pass for this one's
         fs.delete(new Path(root + "/_staging"), true);
         fs.delete(new Path(root + "/_work"), true);
     }
@@ -78,12 +80,17 @@ public final class OutputLayout implements Serializable {
 
     /** Writes {@code manifest.json} through a staged file and a rename, so it is never half-written. */
     public void writeManifest(Configuration hadoop, byte[] json) throws IOException {
+        writeFile(hadoop, MANIFEST, json);
+    }
+
+    /** Writes {@code OUT/name} through a staged file and a rename, so a reader never sees half of it. */
+    public void writeFile(Configuration hadoop, String name, byte[] content) throws IOException {
         FileSystem fs = fs(hadoop);
-        Path staged = new Path(staged(MANIFEST));
+        Path staged = new Path(staged(name));
         try (FSDataOutputStream out = fs.create(staged, true)) {
-            out.write(json);
+            out.write(content);
         }
-        Path target = new Path(published(MANIFEST));
+        Path target = new Path(published(name));
         fs.delete(target, false);
         if (!fs.rename(staged, target)) {
             throw new IOException("could not move " + staged + " to " + target);

@@ -10,6 +10,7 @@ import io.lmforge.corpus.StageContext;
 import io.lmforge.corpus.StageReport;
 import io.lmforge.corpus.StageResult;
 import io.lmforge.ingest.Ingest;
+import io.lmforge.pipeline.report.CorpusReport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -220,9 +221,29 @@ public final class CorpusJob {
         }
         publishAll();
         manifest.finished(Instant.now());
-        layout.writeManifest(hadoop, manifest.toJson());
+        byte[] manifestJson = manifest.toJson();
+        layout.writeManifest(hadoop, manifestJson);
+        if (config.output().report()) {
+            writeReport(manifestJson, ingested.filter(col(QUARANTINE).isNull()));
+        }
         layout.finish(hadoop);
         return new Result(runId, accounts, manifest.asMap());
+    }
+
+    /**
+     * {@code OUT/report.html}, after the manifest: the run is complete whether or not the report can
+     * be written (a failure costs a warning). Before {@code _work/} goes, as the length histograms
+     * read the records as ingest left them there.
+     */
+    private void writeReport(byte[] manifestJson, Dataset<Row> read) {
+        long t = System.nanoTime();
+        try {
+            CorpusReport.write(spark, layout, manifestJson, config.stages().stream().map(Stage::name).toList(), read);
+            System.err.printf("lmforge: wrote %s/%s in %.1f s%n", layout.root(), CorpusReport.FILE, seconds(t));
+        } catch (IOException | RuntimeException e) {
+            System.err.println("lmforge: warning: the run is complete, but " + layout.root() + "/" + CorpusReport.FILE
+                    + " could not be written: " + e);
+        }
     }
 
     /** A run of stages ended by a materialization ({@code OUT/_work/NAME}). */

@@ -14,8 +14,10 @@ import java.util.Set;
  * @param checkpointEveryStage     materialize after every stage: exact per-stage timings and a
  *                                 place to look when a stage misbehaves, at the cost of a write each
  * @param compression              Parquet codec of the outputs
+ * @param report                   write {@code OUT/report.html} (docs/reports.md)
  */
-public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEveryStage, String compression)
+public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEveryStage, String compression,
+                             boolean report)
         implements Serializable {
 
     /** reference.conf's {@code lmforge.corpus.output}. */
@@ -28,7 +30,8 @@ public record OutputSettings(int rejectedSamplesPerReason, boolean checkpointEve
         OutputSettings out = new OutputSettings(
                 s.integer("rejected-samples-per-reason"),
                 s.bool("checkpoint-every-stage"),
-                codec);
+                codec,
+                s.bool("report"));
         s.requireNoUnknownKeys();
         return out;
     }

@@ -194,14 +194,14 @@ public final class Refresh {
         return out;
     }
 
-    /** Earlier runs beyond the newest {@code keep} lose everything but {@code manifest.json}. */
+    /** Earlier runs beyond the newest {@code keep} lose everything but {@code manifest.json} and {@code report.html}. */
     private void retain(String newest, int keep) throws IOException {
         List<Map<String, Object>> runs = chain(Optional.of(newest));
         for (int i = keep; i < runs.size(); i++) {
             Path dir = new Path(runPath((String) runs.get(i).get("run_id")));
             for (FileStatus s : fs.listStatus(dir)) {
                 String name = s.getPath().getName();
-                if (!name.equals(OutputLayout.MANIFEST) && !name.equals("." + OutputLayout.MANIFEST + ".crc")) {
+                if (!List.of(OutputLayout.MANIFEST, OutputLayout.REPORT).contains(name.replaceFirst("^\\.(.*)\\.crc$", "$1"))) {
                     fs.delete(s.getPath(), true);
                 }
             }

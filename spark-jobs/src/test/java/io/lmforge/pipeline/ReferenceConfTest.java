@@ -153,7 +153,7 @@ class ReferenceConfTest {
     @Test
     void referenceConfGivesTheFormerInlineDefaults() {
         assertEquals(new io.lmforge.ingest.IngestSettings(10L << 20, 200, 128L << 20), io.lmforge.ingest.IngestSettings.DEFAULTS);
-        assertEquals(new OutputSettings(5, false, "zstd"), OutputSettings.DEFAULTS);
+        assertEquals(new OutputSettings(5, false, "zstd", true), OutputSettings.DEFAULTS);
         assertEquals(new io.lmforge.clean.CleanSettings(true, true, true, true, false, false, false, false,
                 List.of("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
                         "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",

@@ -115,6 +115,9 @@ class RefreshTest {
         }
         assertEquals("r2", latest(root));
         assertEquals(5, shardDocuments(r2), "shards-from = new: this run's documents only");
+        String report = Files.readString(r2.resolve(OutputLayout.REPORT));
+        assertTrue(report.contains("<td>refresh of</td><td>r1</td>") && report.contains("<td>1 / 0 / 0</td>"),
+                "the run's report.html names the run it refreshes and the new, changed and gone files");
 
         // Nothing new: no run, the pointer stays.
         Refresh.Outcome idle = refresh(in, root, "r3", "refresh.keep-runs = 2");
@@ -129,7 +132,7 @@ class RefreshTest {
         assertEquals("r2", latest(root));
         assertFalse(Files.exists(root.resolve("runs/r3/" + OutputLayout.MANIFEST)));
 
-        // A changed file is read again; with keep-runs = 2, r1 keeps only its manifest.
+        // A changed file is read again; with keep-runs = 2, r1 keeps only its manifest and report.
         write(in.resolve("a.jsonl"), 40, 42);
         refresh(in, root, "r4", "refresh.keep-runs = 2");
         JsonNode r4 = json(root.resolve("runs/r4/" + OutputLayout.MANIFEST)).path("refresh").path("inputs");
@@ -138,8 +141,8 @@ class RefreshTest {
         assertFalse(Files.exists(root.resolve("runs/r3")), "the failed run is gone");
         assertEquals("r4", latest(root));
         try (var files = Files.list(root.resolve("runs/r1"))) {
-            assertEquals(List.of(OutputLayout.MANIFEST), files.map(f -> f.getFileName().toString())
-                    .filter(n -> !n.startsWith(".")).toList());
+            assertEquals(List.of(OutputLayout.MANIFEST, OutputLayout.REPORT), files.map(f -> f.getFileName().toString())
+                    .filter(n -> !n.startsWith(".")).sorted().toList());
         }
         assertTrue(Files.exists(root.resolve("runs/r2/documents")));
         // The newest fingerprints hold every kept document: r1's 20, r2's 5, r4's 3 + 2.

@@ -32,11 +32,11 @@ public final class CorpusRun {
 
     /**
      * Runs only ingest and the record outputs: no document or artifact stages, whatever the
-     * registry holds. Reader and runner tests use this so that, say, dedup does not remove a
-     * fixture they count on, and so they stay fast.
+     * registry holds, and no report. Reader and runner tests use this so that, say, dedup does not
+     * remove a fixture they count on, and so they stay fast.
      */
     public static CorpusRun ingestOnly(String hocon, Path out) throws IOException {
-        return run(hocon + "\nstages = []\nartifacts = []\n", out);
+        return run(hocon + "\nstages = []\nartifacts = []\noutput.report = false\n", out);
     }
 
     public Dataset<Row> documents() {

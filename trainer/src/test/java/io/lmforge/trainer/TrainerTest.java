@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 import com.typesafe.config.ConfigFactory;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.config.Settings;
+import io.lmforge.report.HeadlessChromium;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.dist.GradientSync;
 import org.apache.hadoop.conf.Configuration;
@@ -30,6 +31,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -114,6 +117,7 @@ public class TrainerTest {
         Path out = shared.resolve("resumed");
         Trainer.Result stopped = train(CONFIG, out, 5);
         assertEquals(5, stopped.step());
+        assertEquals(List.of(4L, 5L), evaluatedSteps(out), "report.html as the stopped run left it");
         Trainer.Result resumed = train(CONFIG, out, 0);
         assertEquals(5, resumed.resumedFrom());
         assertEquals(8, resumed.step());
@@ -121,6 +125,41 @@ public class TrainerTest {
         assertSameTensors(uninterrupted, out, 8);
         // The log reads as one run: one line per step.
         assertEquals(8, log(out).stream().filter(o -> o.get("type").getAsString().equals("train")).count());
+        assertEquals(List.of(4L, 5L, 8L), evaluatedSteps(out), "the resumed run's report shows the whole run");
+    }
+
+    /** RUN/report.html, written at each evaluation, in a browser: every chart drawn, no script error. */
+    @Test
+    void theReportDrawsLossLearningRateGradientNormAndThroughput() throws Exception {
+        Path report = uninterrupted.resolve("report.html");
+        assertEquals(List.of(4L, 8L), evaluatedSteps(uninterrupted));
+        List<JsonObject> warnings = log(uninterrupted).stream().filter(o -> o.has("event")
+                && o.get("event").getAsString().equals("warning") && o.get("message").getAsString().contains("report")).toList();
+        assertEquals(List.of(), warnings);
+
+        HeadlessChromium.Page page = HeadlessChromium.open(report);
+        assertEquals(List.of(), page.scriptErrors());
+        for (String chart : List.of("loss", "val-loss-by-domain", "learning-rate", "grad-norm", "tokens-per-second")) {
+            assertTrue(page.figure(chart).orElseThrow().drawn(), chart + " drawn");
+        }
+        assertTrue(page.figure("rank-tokens-per-second").isEmpty(), "one process: no per-rank charts");
+        String byDomain = page.figure("val-loss-by-domain").orElseThrow().svg();
+        assertTrue(byDomain.contains(">web<") && byDomain.contains(">code<"), "a line per validation domain");
+        assertTrue(page.figure("loss").orElseThrow().svg().contains(">validation loss<"));
+    }
+
+    /** The steps of the evaluations table of {@code RUN/report.html}. */
+    public static List<Long> evaluatedSteps(Path run) throws IOException {
+        String html = Files.readString(run.resolve("report.html"));
+        Matcher section = Pattern.compile("(?s)<section id=\"evaluations\">.*?</section>").matcher(html);
+        List<Long> steps = new ArrayList<>();
+        if (section.find()) {
+            Matcher row = Pattern.compile("<tr><td class=\"num\">([0-9,]+)</td>").matcher(section.group());
+            while (row.find()) {
+                steps.add(Long.parseLong(row.group(1).replace(",", "")));
+            }
+        }
+        return steps;
     }
 
     @Test

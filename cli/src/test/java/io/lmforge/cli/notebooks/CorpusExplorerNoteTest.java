@@ -2,6 +2,7 @@ package io.lmforge.cli.notebooks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lmforge.cli.SampleCorpusRun;
 import io.lmforge.testing.CorpusRun;
 import io.lmforge.testing.SparkTestSession;
 import io.lmforge.testing.TestData;
@@ -10,7 +11,6 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,28 +34,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * a real run of {@code conf/sample.conf}, runs through Spark SQL in order (as Zeppelin's Spark SQL
  * interpreter runs them: one session, statements split at semicolons) and returns rows.
  *
- * <p>The run is the committed sample config plus a second source reading the same FAQ file, so
- * that dedup removes copies and the duplicate-clusters paragraph has clusters to show (the sample
- * alone has none).
+ * <p>The run is {@link SampleCorpusRun}: the committed sample config plus a second source reading the
+ * same FAQ file, so that the duplicate-clusters paragraph has clusters to show.
  */
 class CorpusExplorerNoteTest {
     static final Path NOTE = TestData.repoRoot().resolve("notebooks/corpus-explorer.zpln");
     /** A note-level text form (shared by every paragraph), as Zeppelin writes it: $${run=default}. */
     static final Pattern RUN_FORM = Pattern.compile("\\$\\$\\{run=([^}]*)\\}");
 
-    @TempDir
-    static Path dir;
     static CorpusRun run;
     static JsonNode note;
 
     @BeforeAll
     static void runTheSampleCorpus() throws IOException {
         note = new ObjectMapper().readTree(NOTE.toFile());
-        Path samples = TestData.repoRoot().resolve("samples");
-        String config = TestData.config("sample.conf", "samples/", samples)
-                + "\nsources += { name = faq-mirror, format = jsonl, path = "
-                + CorpusRun.quote(samples.resolve("dialog")) + ", domain = dialog }\n";
-        run = CorpusRun.run(config, dir.resolve("out"));
+        run = SampleCorpusRun.get();
     }
 
     static Map<String, String> paragraphs(String interpreter) {

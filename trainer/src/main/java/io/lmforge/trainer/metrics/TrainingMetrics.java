@@ -4,6 +4,7 @@ import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
 import io.lmforge.trainer.data.ShardSplit;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -18,6 +19,7 @@ public final class TrainingMetrics implements AutoCloseable {
     private final PrometheusEndpoint prometheus;
     private final ConsoleProgress console;
     private final Settings settings;
+    private final Path runDir;
     private double unigram = Double.NaN;
 
     /**
@@ -31,8 +33,10 @@ public final class TrainingMetrics implements AutoCloseable {
                            String prometheusHost, int prometheusPort) {
     }
 
-    private TrainingMetrics(Settings settings, MetricsLog log, PrometheusEndpoint prometheus, ConsoleProgress console) {
+    private TrainingMetrics(Settings settings, Path runDir, MetricsLog log, PrometheusEndpoint prometheus,
+                            ConsoleProgress console) {
         this.settings = settings;
+        this.runDir = runDir;
         this.log = log;
         this.prometheus = prometheus;
         this.console = console;
@@ -41,12 +45,12 @@ public final class TrainingMetrics implements AutoCloseable {
     /** @param resumedStep the checkpoint step this run continues from, -1 for a new run (the log starts empty) */
     public static TrainingMetrics open(Settings settings, Path runDir, boolean leader, long resumedStep, PrintStream out) {
         if (!leader) {
-            return new TrainingMetrics(settings, null, null, null);
+            return new TrainingMetrics(settings, runDir, null, null, null);
         }
         MetricsLog log = new MetricsLog(runDir.resolve("metrics.jsonl"), resumedStep);
         int port = settings.prometheusPort();
         PrometheusEndpoint prometheus = port >= 0 ? new PrometheusEndpoint(settings.prometheusHost(), port) : null;
-        return new TrainingMetrics(settings, log, prometheus, new ConsoleProgress(out));
+        return new TrainingMetrics(settings, runDir, log, prometheus, new ConsoleProgress(out));
     }
 
     /** The Prometheus port actually bound (useful with port 0), or -1. */
@@ -131,6 +135,18 @@ public final class TrainingMetrics implements AutoCloseable {
             prometheus.eval(r);
         }
         console.eval(r, unigram);
+        writeReport(r.step());
+    }
+
+    /** {@code RUN/report.html}, from the log so far; a report that cannot be written costs a warning, never the run. */
+    private void writeReport(long step) {
+        try {
+            TrainingReport.write(runDir);
+        } catch (IOException | RuntimeException e) {
+            String message = "could not write " + runDir.resolve(TrainingReport.FILE) + ": " + e;
+            log.event(step, "warning", Map.of("message", message));
+            console.message("warning: " + message);
+        }
     }
 
     /** The context-free baseline the validation loss is compared with. */
@@ -172,6 +188,7 @@ public final class TrainingMetrics implements AutoCloseable {
         console.message(String.format("finished at step %d: %,d tokens, loss %.4f%s%s", step, tokens, loss,
                 eval != null ? String.format(", val loss %.4f (ppl %.2f)", eval.loss(), eval.perplexity()) : "",
                 badRows > 0 ? ", " + badRows + " bad shard rows skipped" : ""));
+        writeReport(step);
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.lmforge.trainer.DynamicLossScaler;
 import io.lmforge.trainer.TrainConfig;
 import io.lmforge.trainer.Trainer;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.report.HeadlessChromium;
 import io.lmforge.trainer.TestShards;
 import io.lmforge.trainer.TrainProcess;
 import io.lmforge.trainer.TrainerTest;
@@ -95,7 +96,7 @@ class DistributedTrainingIT {
      * is normalised by the step's scored targets over both ranks, so uneven padding weighs the same.
      */
     @Test
-    void twoRanksWithMicroBatchBEndWhereOneRankWithMicroBatch2BEnds() throws IOException {
+    void twoRanksWithMicroBatchBEndWhereOneRankWithMicroBatch2BEnds() throws Exception {
         Path one = train("one-rank", CONFIG.replace("MICRO", "4"));
         Path two = train("two-ranks", CONFIG.replace("MICRO", "2"), "--distributed", "2");
 
@@ -160,6 +161,15 @@ class DistributedTrainingIT {
         assertEquals(2, start.get("world_size").getAsInt());
         assertEquals(8, start.get("global_batch_sequences").getAsInt(), "micro-batch 2 × accumulation 2 × 2 ranks");
         assertTrue(oneLog.get(5).get("rank_tokens_per_sec") == null, "a single process logs no per-rank figures");
+
+        // The report draws each rank's rate and communication share (and their mean) in a browser.
+        HeadlessChromium.Page page = HeadlessChromium.open(two.resolve("report.html"));
+        assertEquals(List.of(), page.scriptErrors());
+        for (String chart : List.of("rank-tokens-per-second", "communication-share")) {
+            String svg = page.figure(chart).orElseThrow().svg();
+            assertTrue(page.figure(chart).get().drawn() && svg.contains(">rank 0<") && svg.contains(">rank 1<"), chart);
+        }
+        assertTrue(page.figure("communication-share").get().svg().contains(">mean<"));
     }
 
     /**
