@@ -22,7 +22,8 @@ public final class LmForge implements Runnable {
             "io.lmforge.cli.train.ModelInfoCommand", "io.lmforge.cli.train.EvalCommand",
             "io.lmforge.cli.train.ExportCommand", "io.lmforge.cli.generate.GenerateCommand",
             "io.lmforge.cli.serve.ServeCommand",
-            "io.lmforge.bench.BenchCommand");
+            "io.lmforge.bench.BenchCommand",
+            "io.lmforge.cli.gpu.CheckGpuPlanCommand");
 
     public static void main(String[] args) {
         int code = commandLine().execute(args);
