@@ -11,8 +11,11 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.array_join;
@@ -138,14 +141,15 @@ public final class CleanStage implements Stage {
                     .apply(text, col(Columns.CODE_LANG).isNull());
             out = corpus.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
         } else {
-            // The two UDFs get a projection of their own, and the rules one that reads its output:
-            // in one projection the RAPIDS Accelerator would run every rule around a UDF on the
-            // CPU too (its CPU bridge keeps a CPU value's consumers there), so only the UDFs would
-            // be left on the CPU in name.
+            // Each UDF gets a projection of its own, and the rules one that reads their output: in
+            // one projection the RAPIDS Accelerator would run every rule around a UDF on the CPU
+            // too (its CPU bridge keeps a CPU value's consumers there), and NFKC, which reads the
+            // decoded text three times, would have the bridge decode it three times. Spark keeps
+            // the projections apart because each reads a UDF's output more than once.
             Dataset<Row> decoded = corpus;
-            if (settings.decodeEntities() || settings.nfkc()) {
-                decoded = corpus.withColumn(Columns.TEXT, Rejections.onKept(
-                        when(col(Columns.CODE_LANG).isNull(), decode(text)).otherwise(text), Columns.TEXT));
+            for (UnaryOperator<Column> udf : decoders()) {
+                decoded = decoded.withColumn(Columns.TEXT, Rejections.onKept(
+                        when(col(Columns.CODE_LANG).isNull(), udf.apply(text)).otherwise(text), Columns.TEXT));
             }
             Column cleaned = when(col(Columns.CODE_LANG).isNull(), rules(text)).otherwise(code(text));
             out = decoded.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
@@ -184,20 +188,21 @@ public final class CleanStage implements Stage {
                 .otherwise(rtrim(t, SPACE));
     }
 
-    /** Entity decoding and NFKC: the two UDFs, each on the rows that need it. */
-    Column decode(Column t) {
+    /** Entity decoding and NFKC, as configured: the two UDFs, each on the rows that need it, in this order. */
+    List<UnaryOperator<Column>> decoders() {
+        List<UnaryOperator<Column>> out = new ArrayList<>();
         if (settings.decodeEntities()) {
             // Before NFKC: &nbsp; and &#65297; decode to characters that NFKC then folds.
-            t = when(t.rlike(ENTITY), TextUdfs.unescapeEntities(t)).otherwise(t);
+            out.add(t -> when(t.rlike(ENTITY), TextUdfs.unescapeEntities(t)).otherwise(t));
         }
         if (settings.nfkc()) {
             // ASCII is already NFKC: only the rest pays for the UDF.
-            t = when(t.rlike("[^\\x00-\\x7F]"), TextUdfs.nfkc(t)).otherwise(t);
+            out.add(t -> when(t.rlike("[^\\x00-\\x7F]"), TextUdfs.nfkc(t)).otherwise(t));
         }
-        return t;
+        return out;
     }
 
-    /** The prose rules after {@link #decode}, in an order where each sees the output of the ones that must come first. */
+    /** The prose rules after the {@link #decoders}, in an order where each sees the output of the ones that must come first. */
     Column rules(Column t) {
         if (settings.removeControl()) {
             t = regexp_replace(regexp_replace(t, LINE_BREAK, "\n"), CONTROL, "");

@@ -30,12 +30,12 @@ class GpuPlanReportTest {
     @Test
     void everyMarkedLineIsANodeAndALiteralsLineBreakContinuesIt() throws IOException {
         GpuPlanReport.StagePlan plan = GpuPlanReport.StagePlan.parse("s", explain());
-        assertEquals(12, plan.nodes().size());
+        assertEquals(11, plan.nodes().size());
         GpuPlanReport.Node alias = plan.nodes().get(5);
         assertEquals("Alias", alias.name());
         assertTrue(alias.node().contains("\\r\\n|\\r, \n, 1) ELSE text#36 END AS text#43"), alias.node());
         assertFalse(alias.offGpu());
-        assertEquals(2, alias.depth());
+        assertEquals(1, alias.depth());
     }
 
     @Test
