@@ -4,6 +4,7 @@
 # lmforge-train.jar.
 #
 # Arguments: [spark-submit options...] -- <lmforge subcommand and its options>
+#   --rapids among the spark-submit options adds the RAPIDS Accelerator (see rapids_args).
 # Environment: SPARK_HOME (spark-submit is taken from $SPARK_HOME/bin, else from PATH),
 #   LMFORGE_JAR (a jar path or URI; default: the locally built cluster jar for the command),
 #   LMFORGE_DRY_RUN=1 prints the command instead of running it.
@@ -35,10 +36,35 @@ jvm_options() {
   fi
 }
 
+# --rapids: the RAPIDS Accelerator jar (--jars) and conf/rapids.properties, one --conf per line
+# (docs/rapids.md). The jar: LMFORGE_RAPIDS_JAR (a path or URI), else the one `mvn -Prapids
+# package` fetched. A --jars of your own replaces this one: list the plugin jar in it too.
+rapids_args() {
+  local jar="${LMFORGE_RAPIDS_JAR:-}"
+  if [ -z "$jar" ]; then
+    if [ ! -f "$ROOT/cli/target/rapids-classpath.txt" ]; then
+      echo "lmforge: --rapids needs the RAPIDS Accelerator jar: set LMFORGE_RAPIDS_JAR, or run mvn -Prapids -DskipTests package" >&2
+      exit 2
+    fi
+    jar="$(cat "$ROOT/cli/target/rapids-classpath.txt")"
+  fi
+  printf '%s\0' --jars "$jar"
+  local line
+  while IFS= read -r line || [ -n "$line" ]; do
+    case "$line" in ''|'#'*) continue ;; esac
+    printf '%s\0' --conf "$line"
+  done < "$ROOT/conf/rapids.properties"
+}
+
 submit() {
   local spark_args=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-    spark_args+=("$1")
+    if [ "$1" = "--rapids" ]; then
+      local extra
+      while IFS= read -r -d '' extra; do spark_args+=("$extra"); done < <(rapids_args)
+    else
+      spark_args+=("$1")
+    fi
     shift
   done
   if [ $# -eq 0 ]; then

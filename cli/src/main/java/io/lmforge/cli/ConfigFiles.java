@@ -18,11 +18,11 @@ import java.nio.charset.StandardCharsets;
  * driver may start on a node where the submitter's local files do not exist. Defaults come from
  * the reference.conf section {@code namespace}.
  */
-final class ConfigFiles {
+public final class ConfigFiles {
     private ConfigFiles() {
     }
 
-    static Settings read(String location, String namespace) throws IOException {
+    public static Settings read(String location, String namespace) throws IOException {
         String scheme = URI.create(location.replace(" ", "%20")).getScheme();
         if (scheme == null || scheme.equals("file")) {
             return Settings.load(new File(scheme == null ? location : URI.create(location).getPath()), namespace);

@@ -24,7 +24,8 @@ public final class LmForge implements Runnable {
             "io.lmforge.cli.generate.GenerateCommand",
             "io.lmforge.cli.serve.ServeCommand", "io.lmforge.cli.quantize.QuantizeCommand",
             "io.lmforge.cli.train.MergeAdapterCommand",
-            "io.lmforge.bench.BenchCommand");
+            "io.lmforge.bench.BenchCommand",
+            "io.lmforge.cli.gpu.CheckGpuPlanCommand");
 
     public static void main(String[] args) {
         int code = commandLine().execute(args);

@@ -11,17 +11,24 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import static org.apache.spark.sql.functions.array_contains;
 import static org.apache.spark.sql.functions.array_join;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.rtrim;
 import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.transform;
 import static org.apache.spark.sql.functions.when;
 
@@ -47,8 +54,13 @@ public final class CleanStage implements Stage {
     /** A leftover entity: numeric, hex, or named. Only texts that contain one pay for the UDF. */
     static final String ENTITY = "&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});";
     static final String URL = "(https?|ftp)://[^\\s<>\"]+|www\\.[A-Za-z0-9-]+\\.[^\\s<>\"]+";
+    /**
+     * POSIX {@code \\p{Punct}} as ranges: {@code !"#$%&'()*+,-./ :;<=>?@ [\\]^_` {|}~}. The
+     * RAPIDS regex transpiler rejects {@code \\p} inside a character class.
+     */
+    public static final String ASCII_PUNCT = "\\x21-\\x2F\\x3A-\\x40\\x5B-\\x60\\x7B-\\x7E";
     /** ASCII punctuation plus general, CJK and other common punctuation blocks. */
-    static final String PUNCTUATION = "[\\p{Punct}\\x{00A1}\\x{00AB}\\x{00BB}\\x{00BF}\\x{2010}-\\x{2027}"
+    static final String PUNCTUATION = "[" + ASCII_PUNCT + "\\x{00A1}\\x{00AB}\\x{00BB}\\x{00BF}\\x{2010}-\\x{2027}"
             + "\\x{2030}-\\x{205E}\\x{3001}-\\x{3003}\\x{3008}-\\x{3011}\\x{3014}-\\x{301F}\\x{FF01}-\\x{FF0F}]";
 
     /**
@@ -120,32 +132,78 @@ public final class CleanStage implements Stage {
     @Override
     public StageResult apply(Dataset<Row> corpus, StageContext context) {
         Column text = col(Columns.TEXT);
-        Column cleaned;
+        Dataset<Row> out;
         if (engineFor(corpus.sparkSession()) == Engine.JVM) {
             boolean icuLower = Boolean.parseBoolean(corpus.sparkSession().conf().get("spark.sql.icu.caseMappings.enabled", "true"));
             CleanText jvm = new CleanText(settings, icuLower);
             org.apache.spark.sql.api.java.UDF2<String, Boolean, String> f = (t, isProse) -> jvm.clean(t, isProse);
-            cleaned = org.apache.spark.sql.functions.udf(f, org.apache.spark.sql.types.DataTypes.StringType)
+            Column cleaned = org.apache.spark.sql.functions.udf(f, org.apache.spark.sql.types.DataTypes.StringType)
                     .apply(text, col(Columns.CODE_LANG).isNull());
+            out = corpus.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
         } else {
-            cleaned = when(col(Columns.CODE_LANG).isNull(), prose(text)).otherwise(code(text));
+            // Each UDF gets a projection of its own, and the rules one that reads their output: in
+            // one projection the RAPIDS Accelerator would run every rule around a UDF on the CPU
+            // too (its CPU bridge keeps a CPU value's consumers there), and NFKC, which reads the
+            // decoded text three times, would have the bridge decode it three times. Spark keeps
+            // the projections apart because each reads a UDF's output more than once.
+            Dataset<Row> decoded = corpus;
+            for (UnaryOperator<Column> udf : decoders()) {
+                decoded = decoded.withColumn(Columns.TEXT, Rejections.onKept(
+                        when(col(Columns.CODE_LANG).isNull(), udf.apply(text)).otherwise(text), Columns.TEXT));
+            }
+            Column cleaned = when(col(Columns.CODE_LANG).isNull(), rules(text)).otherwise(code(text));
+            out = decoded.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
         }
-        Dataset<Row> out = corpus.withColumn(Columns.TEXT, Rejections.onKept(cleaned, Columns.TEXT));
         return StageResult.of(Rejections.reject(out, NAME,
-                when(col(Columns.TEXT).isNull().or(col(Columns.TEXT).rlike("^\\s*$")),
-                        lit("empty_after_clean"))));
+                when(blank(col(Columns.TEXT)), lit("empty_after_clean"))));
     }
 
-    /** The prose rules, in an order where each sees the output of the ones that must come first. */
-    Column prose(Column t) {
+    /** Java's {@code \s}: what {@code ^\s*$}, {@code \s+$} and the JVM engine's scans call white space. */
+    static final String SPACE = " \t\n\u000B\f\r";
+    /** The line terminators other than {@code \n} and {@code \r} before which a regex's {@code $} also matches. */
+    private static final String[] FINAL_TERMINATORS = {"\u0085", "\u2028", "\u2029"};
+
+    /**
+     * {@code t IS NULL OR t RLIKE '^\s*$'} without the end anchor, which the RAPIDS regex
+     * transpiler rejects there: nothing but white space, or white space and one final NEL, LS or PS
+     * (Java's {@code $} matches before a final line terminator); that is, {@link #trimEnd} leaves
+     * nothing or that one character.
+     */
+    static Column blank(Column t) {
+        Object[] nothing = new Object[FINAL_TERMINATORS.length + 1];
+        nothing[0] = "";
+        System.arraycopy(FINAL_TERMINATORS, 0, nothing, 1, FINAL_TERMINATORS.length);
+        return t.isNull().or(trimEnd(t).isin(nothing));
+    }
+
+    /**
+     * {@code regexp_replace(t, '\s+$', '')} without the end anchor: the white space at the end
+     * goes, or, when the text ends in NEL, LS or PS (before which {@code $} also matches), the
+     * white space before that last character.
+     */
+    static Column trimEnd(Column t) {
+        Column last = substring(t, -1, 1);
+        return when(last.isin((Object[]) FINAL_TERMINATORS),
+                concat(rtrim(t.substr(lit(1), length(t).minus(1)), SPACE), last))
+                .otherwise(rtrim(t, SPACE));
+    }
+
+    /** Entity decoding and NFKC, as configured: the two UDFs, each on the rows that need it, in this order. */
+    List<UnaryOperator<Column>> decoders() {
+        List<UnaryOperator<Column>> out = new ArrayList<>();
         if (settings.decodeEntities()) {
             // Before NFKC: &nbsp; and &#65297; decode to characters that NFKC then folds.
-            t = when(t.rlike(ENTITY), TextUdfs.unescapeEntities(t)).otherwise(t);
+            out.add(t -> when(t.rlike(ENTITY), TextUdfs.unescapeEntities(t)).otherwise(t));
         }
         if (settings.nfkc()) {
             // ASCII is already NFKC: only the rest pays for the UDF.
-            t = when(t.rlike("[^\\x00-\\x7F]"), TextUdfs.nfkc(t)).otherwise(t);
+            out.add(t -> when(t.rlike("[^\\x00-\\x7F]"), TextUdfs.nfkc(t)).otherwise(t));
         }
+        return out;
+    }
+
+    /** The prose rules after the {@link #decoders}, in an order where each sees the output of the ones that must come first. */
+    Column rules(Column t) {
         if (settings.removeControl()) {
             t = regexp_replace(regexp_replace(t, LINE_BREAK, "\n"), CONTROL, "");
         }
@@ -169,7 +227,8 @@ public final class CleanStage implements Stage {
             t = regexp_replace(t, "([^ \\t\\n])[ \\t]+", "$1 ");
             t = regexp_replace(t, "[ \\t]+\\n", "\n");
             t = regexp_replace(t, "\\n{3,}", "\n\n");
-            t = regexp_replace(t, "^\\s*\\n|\\s+$", "");
+            // ^\s*\n|\s+$ as two steps: RAPIDS does not transpile the end anchor of \s+$.
+            t = trimEnd(regexp_replace(t, "^\\s*\\n", ""));
         }
         return t;
     }

@@ -21,10 +21,14 @@ import static org.apache.spark.sql.functions.size;
  */
 record ShortLines(int maxChars, double maxShare) implements FilterStep {
     static final String SIGNAL = "short_line_share";
-    /** East Asian Wide and Fullwidth characters (Unicode's EastAsianWidth W and F), as ranges. */
+    /**
+     * East Asian Wide and Fullwidth characters (Unicode's EastAsianWidth W and F), as ranges. The
+     * ideographic planes 2 and 3 are written as the characters themselves: the RAPIDS regex
+     * transpiler takes no {@code \\x{...}} escape above U+FFFF, and Java reads both the same.
+     */
     static final String WIDE = "[\\x{1100}-\\x{115F}\\x{2E80}-\\x{303E}\\x{3041}-\\x{33FF}\\x{3400}-\\x{4DBF}"
             + "\\x{4E00}-\\x{9FFF}\\x{A000}-\\x{A4CF}\\x{AC00}-\\x{D7A3}\\x{F900}-\\x{FAFF}\\x{FE10}-\\x{FE19}"
-            + "\\x{FE30}-\\x{FE6F}\\x{FF00}-\\x{FF60}\\x{FFE0}-\\x{FFE6}\\x{20000}-\\x{3FFFD}]";
+            + "\\x{FE30}-\\x{FE6F}\\x{FF00}-\\x{FF60}\\x{FFE0}-\\x{FFE6}" + Character.toString(0x20000) + "-" + Character.toString(0x3FFFD) + "]";
 
     static ShortLines from(Settings s) {
         ShortLines out = new ShortLines(s.integer("max-chars"), s.decimal("max-share"));

@@ -40,7 +40,7 @@ public final class TextViews {
             + "\\x{F900}-\\x{FAFF}]";
 
     /** Punctuation stripped from word edges: ASCII, general, CJK and fullwidth. */
-    static final String PUNCT = "[\\p{Punct}\\x{00A1}\\x{00AB}\\x{00BB}\\x{00BF}\\x{2010}-\\x{2027}\\x{2030}-\\x{205E}"
+    static final String PUNCT = "[" + io.lmforge.clean.CleanStage.ASCII_PUNCT + "\\x{00A1}\\x{00AB}\\x{00BB}\\x{00BF}\\x{2010}-\\x{2027}\\x{2030}-\\x{205E}"
             + "\\x{3000}-\\x{303F}\\x{FF01}-\\x{FF0F}\\x{FF1A}-\\x{FF20}]";
 
     private TextViews() {
