@@ -33,15 +33,15 @@ public final class LmForge implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new LmForge());
         for (String name : OPTIONAL_COMMANDS) {
-            Object command;
             try {
-                command = Class.forName(name).getDeclaredConstructor().newInstance();
+                // picocli reflects on the command's members here: a class whose own dependencies are
+                // missing (the model, in the corpus jar) fails on that, not on Class.forName.
+                cli.addSubcommand(Class.forName(name).getDeclaredConstructor().newInstance());
             } catch (ClassNotFoundException | NoClassDefFoundError e) {
                 continue;
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot create " + name, e);
             }
-            cli.addSubcommand(command);
         }
         cli.setExecutionExceptionHandler(new Errors());
         return cli;
