@@ -84,6 +84,8 @@ final class YarnTestCluster implements AutoCloseable {
         yarnConf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
         yarnConf.set("yarn.resourcemanager.hostname", "localhost");
         yarnConf.setInt("yarn.nodemanager.resource.memory-mb", nodeMemoryMb);
+        // MiniYARNCluster sizes its NodeManagers from this key instead (4096 by default).
+        yarnConf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, nodeMemoryMb);
         yarnConf.setInt("yarn.nodemanager.resource.cpu-vcores", 4);
         yarnConf.setInt("yarn.scheduler.minimum-allocation-mb", 128);
         yarnConf.setInt("yarn.scheduler.maximum-allocation-mb", nodeMemoryMb);
