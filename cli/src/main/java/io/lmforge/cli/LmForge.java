@@ -26,6 +26,15 @@ public final class LmForge implements Runnable {
 
     public static void main(String[] args) {
         int code = commandLine().execute(args);
+        // On YARN in cluster mode this main runs inside the application master, which reads
+        // System.exit as a crash ("Shutdown hook called before final status was reported") and reruns
+        // the whole application: return, or fail by throwing, instead.
+        if (System.getProperty("spark.yarn.app.id") != null) {
+            if (code != 0) {
+                throw new IllegalStateException("lmforge " + String.join(" ", args) + " exited with status " + code);
+            }
+            return;
+        }
         System.exit(code);
     }
 
