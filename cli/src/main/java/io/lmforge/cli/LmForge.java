@@ -29,6 +29,15 @@ public final class LmForge implements Runnable {
 
     public static void main(String[] args) {
         int code = commandLine().execute(args);
+        // On YARN in cluster mode this main runs inside the application master, which reads
+        // System.exit as a crash ("Shutdown hook called before final status was reported") and reruns
+        // the whole application: return, or fail by throwing, instead.
+        if (System.getProperty("spark.yarn.app.id") != null) {
+            if (code != 0) {
+                throw new IllegalStateException("lmforge " + String.join(" ", args) + " exited with status " + code);
+            }
+            return;
+        }
         System.exit(code);
     }
 
@@ -36,15 +45,15 @@ public final class LmForge implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new LmForge());
         for (String name : OPTIONAL_COMMANDS) {
-            Object command;
             try {
-                command = Class.forName(name).getDeclaredConstructor().newInstance();
+                // picocli reflects on the command's members here: a class whose own dependencies are
+                // missing (the model, in the corpus jar) fails on that, not on Class.forName.
+                cli.addSubcommand(Class.forName(name).getDeclaredConstructor().newInstance());
             } catch (ClassNotFoundException | NoClassDefFoundError e) {
                 continue;
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("cannot create " + name, e);
             }
-            cli.addSubcommand(command);
         }
         cli.setExecutionExceptionHandler(new Errors());
         return cli;

@@ -91,6 +91,7 @@ public final class DistributedTraining {
         if (d.backend() == DistributedSettings.Backend.NCCL && !"gpu".equals(config.run().device())) {
             throw new InvalidConfigException("distributed.backend = nccl reduces gradients in GPU memory: set train.device = gpu");
         }
+        ClusterPreflight.check(sc.getConf(), sc.isLocal(), d.ranks(), runDir.toString());
         return BarrierLauncher.run(sc, d, new TrainingRank(config, data, runDir.toAbsolutePath().toString(), stopAt, fresh));
     }
 
