@@ -1,5 +1,6 @@
 package io.lmforge.serving;
 
+import io.lmforge.model.generate.ContextFit;
 import io.lmforge.model.generate.Sampling;
 
 import java.security.SecureRandom;
@@ -56,13 +57,13 @@ final class Submission {
         int[] prompt = engine.promptTokens(req.prompt());
         int context = engine.context();
         String promptParam = req.chat() ? "messages" : "prompt";
-        if (prompt.length >= context) {
+        if (ContextFit.of(prompt.length, 0, context) == ContextFit.PROMPT_TOO_LONG) {
             throw new ApiError(400, "invalid_request_error", promptParam, "This model's maximum context length is "
                     + context + " tokens, but the " + promptParam + " has " + prompt.length + " tokens (<bos> included)");
         }
         int maxTokens = req.maxTokens() != null ? req.maxTokens()
                 : Math.min(options.defaultMaxTokens(), context - prompt.length);
-        if ((long) prompt.length + maxTokens > context) {
+        if (ContextFit.of(prompt.length, maxTokens, context) != ContextFit.FITS) {
             throw new ApiError(400, "invalid_request_error", "max_tokens", "This model's maximum context length is "
                     + context + " tokens, but " + ((long) prompt.length + maxTokens) + " were requested (" + prompt.length
                     + " in the " + promptParam + ", " + maxTokens + " for the completion); lower max_tokens");

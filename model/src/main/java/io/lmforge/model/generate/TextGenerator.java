@@ -63,16 +63,14 @@ public final class TextGenerator {
 
     private String contextError(int promptTokens, int maxNewTokens) {
         int context = generator.context();
-        if (promptTokens >= context) {
-            return "the model's maximum context length is " + context + " tokens, but the prompt has " + promptTokens
-                    + " tokens (<bos> included)";
-        }
-        if ((long) promptTokens + maxNewTokens > context) {
-            return "the model's maximum context length is " + context + " tokens, but " + (promptTokens + maxNewTokens)
-                    + " were requested (" + promptTokens + " in the prompt, <bos> included, " + maxNewTokens
-                    + " new tokens); lower the new tokens or shorten the prompt";
-        }
-        return null;
+        return switch (ContextFit.of(promptTokens, maxNewTokens, context)) {
+            case PROMPT_TOO_LONG -> "the model's maximum context length is " + context + " tokens, but the prompt has "
+                    + promptTokens + " tokens (<bos> included)";
+            case TOO_MANY_NEW_TOKENS -> "the model's maximum context length is " + context + " tokens, but "
+                    + (promptTokens + maxNewTokens) + " were requested (" + promptTokens + " in the prompt, <bos> included, "
+                    + maxNewTokens + " new tokens); lower the new tokens or shorten the prompt";
+            case FITS -> null;
+        };
     }
 
     /**
