@@ -226,13 +226,11 @@ public final class Engine implements AutoCloseable {
                     }
                 }
                 try {
-                    if (!sequences.isEmpty()) {
-                        batch.add(sequences);
-                    }
-                    running = batch.size();
+                    running = batch.size() + sequences.size();
                     metrics.runningBatch.set(running);
-                    if (batch.size() > 0) {
-                        batch.step();
+                    if (running > 0) {
+                        // The joiners are prefilled in the running rows' decode pass.
+                        batch.step(sequences);
                         metrics.decodeSteps.inc();
                     }
                 } catch (RuntimeException e) {

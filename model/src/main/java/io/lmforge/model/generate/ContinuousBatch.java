@@ -1,9 +1,11 @@
 package io.lmforge.model.generate;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
+import io.lmforge.model.nn.CachedPart;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.KvCache;
 
@@ -151,45 +153,17 @@ public final class ContinuousBatch implements AutoCloseable {
      */
     public void add(List<Sequence> joiners) {
         JniUtils.setGradMode(false);
-        List<Sequence> live = new ArrayList<>();
-        for (Sequence s : joiners) {
-            if (s.slotsNeeded() > capacity) {
-                throw new IllegalArgumentException("a sequence of " + s.prompt.length + " prompt tokens and "
-                        + s.maxNewTokens + " new tokens does not fit " + capacity + " cache slots");
-            }
-            if (s.cancelled) {
-                end(s, Generator.Finish.STOP);
-            } else if (s.maxNewTokens == 0) {
-                end(s, Generator.Finish.LENGTH);
-            } else {
-                live.add(s);
-            }
-        }
+        List<Sequence> live = admit(joiners);
         if (live.isEmpty()) {
             return;
         }
         int k = live.size();
-        int slots = 0;
-        for (Sequence s : live) {
-            slots = Math.max(slots, s.prompt.length);
-        }
+        Prompts p = Prompts.of(live, pad);
         int n = running.size();
-        makeRoom(n + k, slots);
-        int[][] tokens = new int[k][slots];
-        int[][] positions = new int[k][slots];
-        int[] padding = new int[k];
-        for (int i = 0; i < k; i++) {
-            int[] p = live.get(i).prompt;
-            padding[i] = slots - p.length;
-            Arrays.fill(tokens[i], 0, padding[i], pad);
-            System.arraycopy(p, 0, tokens[i], padding[i], p.length);
-            for (int t = 0; t < slots; t++) {
-                positions[i][t] = Math.max(0, t - padding[i]);
-            }
-        }
+        makeRoom(n + k, p.slots());
         float[][] logits;
-        try (KvCache rows = cache.view(n, n + k, length - slots, length - slots)) {
-            logits = forward(rows, tokens, positions, padding);
+        try (KvCache rows = cache.view(n, n + k, length - p.slots(), length - p.slots())) {
+            logits = forward(rows, p.tokens(), p.positions(), p.padding());
         }
         for (Sequence s : live) {
             s.start = length - s.prompt.length;
@@ -199,6 +173,51 @@ public final class ContinuousBatch implements AutoCloseable {
             sample(live.get(i), logits[i]);
         }
         removeFinished();
+    }
+
+    /** The joiners that need a row; ends the cancelled ones and those that want no token. */
+    private List<Sequence> admit(List<Sequence> joiners) {
+        List<Sequence> live = new ArrayList<>();
+        for (Sequence s : joiners) {
+            if (s.slotsNeeded() > capacity) {
+                throw new IllegalArgumentException("a sequence of " + s.prompt.length + " prompt tokens and "
+                        + s.maxNewTokens + " new tokens does not fit " + capacity + " cache slots");
+            }
+        }
+        for (Sequence s : joiners) {
+            if (s.cancelled) {
+                end(s, Generator.Finish.STOP);
+            } else if (s.maxNewTokens == 0) {
+                end(s, Generator.Finish.LENGTH);
+            } else {
+                live.add(s);
+            }
+        }
+        return live;
+    }
+
+    /** Joiners' prompts left-padded to the longest, {@code slots}: tokens, positions and padding per row. */
+    private record Prompts(int slots, int[][] tokens, int[][] positions, int[] padding) {
+        static Prompts of(List<Sequence> joiners, int pad) {
+            int k = joiners.size();
+            int slots = 0;
+            for (Sequence s : joiners) {
+                slots = Math.max(slots, s.prompt.length);
+            }
+            int[][] tokens = new int[k][slots];
+            int[][] positions = new int[k][slots];
+            int[] padding = new int[k];
+            for (int i = 0; i < k; i++) {
+                int[] p = joiners.get(i).prompt;
+                padding[i] = slots - p.length;
+                Arrays.fill(tokens[i], 0, padding[i], pad);
+                System.arraycopy(p, 0, tokens[i], padding[i], p.length);
+                for (int t = 0; t < slots; t++) {
+                    positions[i][t] = Math.max(0, t - padding[i]);
+                }
+            }
+            return new Prompts(slots, tokens, positions, padding);
+        }
     }
 
     /**
@@ -246,10 +265,28 @@ public final class ContinuousBatch implements AutoCloseable {
 
     /** One decode step of every running sequence; the finished ones (and cancelled ones) leave. */
     public void step() {
+        step(List.of());
+    }
+
+    /**
+     * One decode step of every running sequence with the joiners' prompts prefilled in the same
+     * forward pass ({@link DeepSeekModel#forwardCached(ParameterStore, List)}): the weights are read
+     * once for both, where {@link #add} then {@link #step()} reads them twice. The joiners' prompts
+     * end at the slot the running rows reach with this step; their first tokens are sampled with
+     * the running rows' next ones. With nothing running it is {@link #add} then {@link #step()}.
+     *
+     * @throws IllegalArgumentException when a joiner cannot fit the capacity (nothing is run)
+     */
+    public void step(List<Sequence> joiners) {
         JniUtils.setGradMode(false);
+        List<Sequence> live = admit(joiners);
         removeFinished();
         if (running.isEmpty()) {
-            return;
+            add(live);
+            if (running.isEmpty()) {
+                return;
+            }
+            live = List.of();
         }
         int from = windowStart();
         if (length == cache.capacity()) {
@@ -260,9 +297,15 @@ public final class ContinuousBatch implements AutoCloseable {
             }
             int slots = 2 * window <= cache.capacity() ? cache.capacity() : slotsFor(window + 1);
             moveWindow(cache.copy(manager, cache.rows(), slots, running.size(), from, length, 0), -from);
-            from = 0;
         }
         int n = running.size();
+        int k = live.size();
+        Prompts prompts = k == 0 ? null : Prompts.of(live, pad);
+        if (k > 0) {
+            // The joiners' prompts end at slot length + 1, with the running rows' next slot.
+            makeRoom(n + k, prompts.slots() - 1);
+        }
+        from = windowStart();
         int[][] tokens = new int[n][1];
         int[][] positions = new int[n][1];
         int[] padding = new int[n];
@@ -273,12 +316,24 @@ public final class ContinuousBatch implements AutoCloseable {
             padding[r] = s.start - from;
         }
         float[][] logits;
-        try (KvCache rows = cache.view(0, n, from, length)) {
-            logits = forward(rows, tokens, positions, padding);
+        try (NDScope scope = new NDScope();
+             KvCache rows = cache.view(0, n, from, length);
+             KvCache joined = k == 0 ? null : cache.view(n, n + k, length + 1 - prompts.slots(), length + 1 - prompts.slots())) {
+            List<CachedPart> parts = new ArrayList<>();
+            parts.add(Generator.part(model, manager, rows, tokens, positions, padding, dataType));
+            if (k > 0) {
+                parts.add(Generator.part(model, manager, joined, prompts.tokens(), prompts.positions(), prompts.padding(),
+                        dataType));
+            }
+            logits = Generator.logits(model, parameters, parts);
         }
         length++;
         steps++;
-        for (int r = 0; r < n; r++) {
+        for (Sequence s : live) {
+            s.start = length - s.prompt.length;
+            running.add(s);
+        }
+        for (int r = 0; r < n + k; r++) {
             sample(running.get(r), logits[r]);
         }
         removeFinished();

@@ -1,6 +1,8 @@
 package io.lmforge.model.generate;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -9,11 +11,13 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.nn.AttentionMask;
+import io.lmforge.model.nn.CachedPart;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.model.nn.KvCache;
 import io.lmforge.model.nn.RotaryEmbedding;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Token-level generation for a batch of prompts with a key/value cache:
@@ -175,26 +179,39 @@ public final class Generator {
      */
     static float[][] cachedStep(DeepSeekModel model, NDManager manager, ParameterStore parameters, KvCache cache,
                                 int[][] tokens, int[][] positions, int[] padding, DataType dataType) {
+        try (NDScope scope = new NDScope()) {
+            return logits(model, parameters, List.of(part(model, manager, cache, tokens, positions, padding, dataType)));
+        }
+    }
+
+    /** The inputs of one part of a cached pass: see {@link #cachedStep}. Call inside an {@link NDScope}. */
+    static CachedPart part(DeepSeekModel model, NDManager manager, KvCache cache, int[][] tokens, int[][] positions,
+                           int[] padding, DataType dataType) {
         int batch = tokens.length;
         int length = tokens[0].length;
-        try (NDScope scope = new NDScope()) {
-            int[] flat = new int[batch * length];
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(tokens[b], 0, flat, b * length, length);
-            }
-            NDArray input = manager.create(flat, new Shape(batch, length));
-            RotaryEmbedding rope = RotaryEmbedding.at(manager, positions, model.config().headDim(),
-                    model.config().ropeBase(), dataType);
-            NDArray mask = AttentionMask.cachedStep(manager, padding, cache.length() - cache.from(), length, dataType);
-            float[] all = model.forwardCached(parameters, input, rope, mask, cache).toType(DataType.FLOAT32, false)
-                    .toFloatArray();
-            int vocab = all.length / batch;
-            float[][] logits = new float[batch][];
-            for (int b = 0; b < batch; b++) {
-                logits[b] = Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab);
-            }
-            return logits;
+        int[] flat = new int[batch * length];
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(tokens[b], 0, flat, b * length, length);
         }
+        NDArray input = manager.create(flat, new Shape(batch, length));
+        RotaryEmbedding rope = RotaryEmbedding.at(manager, positions, model.config().headDim(),
+                model.config().ropeBase(), dataType);
+        NDArray mask = AttentionMask.cachedStep(manager, padding, cache.length() - cache.from(), length, dataType);
+        return new CachedPart(input, rope, mask, cache);
+    }
+
+    /** One forward pass over the parts; every row's next-token logits on the host, the parts' rows in order. */
+    static float[][] logits(DeepSeekModel model, ParameterStore parameters, List<CachedPart> parts) {
+        List<NDArray> perPart = model.forwardCached(parameters, parts);
+        NDArray all = perPart.size() == 1 ? perPart.get(0) : NDArrays.concat(new NDList(perPart), 0);
+        int rows = (int) all.getShape().get(0);
+        float[] flat = all.toType(DataType.FLOAT32, false).toFloatArray();
+        int vocab = flat.length / rows;
+        float[][] logits = new float[rows][];
+        for (int b = 0; b < rows; b++) {
+            logits[b] = Arrays.copyOfRange(flat, b * vocab, (b + 1) * vocab);
+        }
+        return logits;
     }
 
     /**

@@ -1,10 +1,14 @@
 package io.lmforge.model.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.lmforge.model.Scalars;
+
+import java.util.List;
 
 /**
  * Multi-head causal self-attention with RoPE on queries and keys:
@@ -48,7 +52,32 @@ public final class CausalSelfAttention extends ModelBlock {
                            int start, boolean training) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        NDList qkvSplit = qkv.forward(ps, x, training).split(3, 2);
+        return out.forward(ps, attend(qkv.forward(ps, x, training), b, t, rope, mask, cache, start), training);
+    }
+
+    /**
+     * Inference over several parts' tokens, x (N, d), the parts' (B_i · T_i) tokens one after
+     * another: one projection in and out for all, attention per part on its cache layer.
+     */
+    NDArray forwardCached(ParameterStore ps, NDArray x, List<CachedPart> parts, int layer) {
+        NDArray all = qkv.forward(ps, x, false);                                // (N, 3d)
+        NDList ys = new NDList();
+        long offset = 0;
+        for (CachedPart p : parts) {
+            long b = p.tokens().getShape().get(0);
+            long t = p.tokens().getShape().get(1);
+            NDArray part = parts.size() == 1 ? all : all.get(new NDIndex().addSliceDim(offset, offset + b * t));
+            ys.add(attend(part.reshape(b, t, -1), b, t, p.rope(), p.mask(), p.cache().layer(layer), p.cache().length())
+                    .reshape(b * t, -1));
+            offset += b * t;
+        }
+        return out.forward(ps, ys.size() == 1 ? ys.singletonOrThrow() : NDArrays.concat(ys, 0), false);
+    }
+
+    /** softmax(mask(rope(q) rope(k)ᵀ / √hd)) v from the fused projection's output (B, T, 3d): (B, T, d). */
+    private NDArray attend(NDArray projected, long b, long t, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache,
+                           int start) {
+        NDList qkvSplit = projected.split(3, 2);
         NDArray q = rope.apply(toHeads(qkvSplit.get(0), b, t));
         NDArray k = rope.apply(toHeads(qkvSplit.get(1), b, t));
         NDArray v = toHeads(qkvSplit.get(2), b, t);
@@ -60,8 +89,7 @@ public final class CausalSelfAttention extends ModelBlock {
 
         NDArray scores = Scalars.dividedBy(q.matMul(k.transpose(0, 1, 3, 2)), Math.sqrt(headDim));
         NDArray attention = scores.add(mask).softmax(-1);
-        NDArray y = attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
-        return out.forward(ps, y, training);
+        return attention.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);
     }
 
     /** (B, T, d) to (B, H, T, hd). */

@@ -6,6 +6,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.lmforge.model.ModelConfig;
 
+import java.util.List;
+import java.util.function.UnaryOperator;
+
 /**
  * One pre-norm decoder layer:
  *
@@ -45,12 +48,26 @@ public final class DecoderLayer extends ModelBlock {
     /** With a key/value cache: see {@link CausalSelfAttention#forward(ParameterStore, NDArray, RotaryEmbedding, NDArray, KvCache.Layer, int, boolean)}. */
     public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache, int start,
                           boolean training) {
-        NDArray h = x.add(attention.forward(ps, attentionNorm.forward(ps, x, training), rope, mask, cache, start, training));
+        // Incremental decoding (a cache) has no use for the balance loss.
+        return forward(ps, x, a -> attention.forward(ps, a, rope, mask, cache, start, training), cache == null, training);
+    }
+
+    /**
+     * Inference over several parts' tokens at once, x (N, d) ({@link DeepSeekModel#forwardCached(ParameterStore, List)}):
+     * attention per part on cache layer {@code layer}, everything else over all N tokens.
+     */
+    NDArray forwardCached(ParameterStore ps, NDArray x, List<CachedPart> parts, int layer) {
+        return forward(ps, x, a -> attention.forwardCached(ps, a, parts, layer), false, false).hidden();
+    }
+
+    private Output forward(ParameterStore ps, NDArray x, UnaryOperator<NDArray> attend, boolean balanceLoss,
+                           boolean training) {
+        NDArray h = x.add(attend.apply(attentionNorm.forward(ps, x, training)));
         NDArray normed = ffnNorm.forward(ps, h, training);
         if (moe == null) {
             return new Output(h.add(dense.forward(ps, normed, training)), null, null);
         }
-        DeepSeekMoe.Output m = moe.forward(ps, normed, training);
+        DeepSeekMoe.Output m = moe.forward(ps, normed, training, balanceLoss);
         return new Output(h.add(m.hidden()), m.balanceLoss(), m.expertCounts());
     }
 

@@ -2,6 +2,7 @@ package io.lmforge.model.nn;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -111,15 +112,48 @@ public final class DeepSeekModel extends ModelBlock {
      * @param mask additive, (B, 1, T, cache.length() + T): causal, and no query sees a padding slot
      */
     public NDArray forwardCached(ParameterStore ps, NDArray tokens, RotaryEmbedding rope, NDArray mask, KvCache cache) {
-        int start = cache.length();
-        int length = (int) tokens.getShape().get(1);
-        NDArray h = embedding.forward(ps, tokens, false);
-        for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(ps, h, rope, mask, cache.layer(i), start, false).hidden();
+        return forwardCached(ps, List.of(new CachedPart(tokens, rope, mask, cache))).get(0);
+    }
+
+    /**
+     * The same for several groups of rows in one forward pass: every per-token computation
+     * (projections, norms, feed-forward and experts) runs once over all the parts' tokens, so the
+     * weights are read once; attention runs per part, on its own cache rows. How a continuous
+     * batch prefills joining prompts in the pass that decodes its running rows. Returns each
+     * part's last-slot logits, (B_i, V).
+     */
+    public List<NDArray> forwardCached(ParameterStore ps, List<CachedPart> parts) {
+        long d = config.hiddenSize();
+        NDList embedded = new NDList();
+        long[] last = new long[parts.stream().mapToInt(p -> (int) p.tokens().getShape().get(0)).sum()];
+        int row = 0;
+        long offset = 0;
+        for (CachedPart p : parts) {
+            long b = p.tokens().getShape().get(0);
+            long t = p.tokens().getShape().get(1);
+            embedded.add(embedding.forward(ps, p.tokens(), false).reshape(b * t, d));
+            for (int r = 0; r < b; r++) {
+                last[row++] = offset + (r + 1) * t - 1;
+            }
+            offset += b * t;
         }
-        cache.advance(length);
-        h = norm.forward(ps, h.get(new NDIndex(":, -1, :")), false);
-        return head == null ? embedding.logits(ps, h, false) : head.forward(ps, h, false);
+        NDArray h = embedded.size() == 1 ? embedded.singletonOrThrow() : NDArrays.concat(embedded, 0);   // (N, d)
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forwardCached(ps, h, parts, i);
+        }
+        for (CachedPart p : parts) {
+            p.cache().advance((int) p.tokens().getShape().get(1));
+        }
+        h = norm.forward(ps, h.get(h.getManager().create(last)), false);
+        NDArray logits = head == null ? embedding.logits(ps, h, false) : head.forward(ps, h, false);
+        List<NDArray> out = new ArrayList<>();
+        int from = 0;
+        for (CachedPart p : parts) {
+            int b = (int) p.tokens().getShape().get(0);
+            out.add(parts.size() == 1 ? logits : logits.get(new NDIndex().addSliceDim(from, from + b)));
+            from += b;
+        }
+        return out;
     }
 
     @Override

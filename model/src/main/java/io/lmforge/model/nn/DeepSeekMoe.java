@@ -49,8 +49,17 @@ public final class DeepSeekMoe extends ModelBlock {
 
     /** @param x (B, T, d) */
     public Output forward(ParameterStore ps, NDArray x, boolean training) {
+        return forward(ps, x, training, true);
+    }
+
+    /**
+     * @param x           (B, T, d), or (N, d)
+     * @param balanceLoss whether to compute the balance loss (null in the output when not): only
+     *                    training and the loss report need it
+     */
+    public Output forward(ParameterStore ps, NDArray x, boolean training, boolean balanceLoss) {
         NDManager manager = x.getManager();
-        long d = x.getShape().get(2);
+        long d = x.getShape().get(x.getShape().dimension() - 1);
         NDArray u = x.reshape(-1, d);                                          // (N, d)
         int n = (int) u.getShape().get(0);
         int k = moe.topK();
@@ -63,7 +72,15 @@ public final class DeepSeekMoe extends ModelBlock {
         }
         ExpertDispatch dispatch = ExpertDispatch.of(top.get(1).toLongArray(), k, moe.routedExperts());
 
-        // Gather each expert's tokens into one block, run the experts, put the outputs back.
+        NDArray routed = routedPerExpert(ps, u, gates, dispatch, training).reshape(n, k, d).sum(new int[]{1});
+        NDArray h = shared != null ? shared.forward(ps, u, training).add(routed) : routed;
+        return new Output(h.reshape(x.getShape()),
+                balanceLoss ? balanceLoss(affinity, dispatch.counts(), n, manager) : null, dispatch.counts());
+    }
+
+    /** Gathers each expert's tokens into one block, runs the experts, puts the weighted outputs back: (N·k, d). */
+    private NDArray routedPerExpert(ParameterStore ps, NDArray u, NDArray gates, ExpertDispatch dispatch, boolean training) {
+        NDManager manager = u.getManager();
         NDArray sortedInput = u.get(manager.create(dispatch.tokens()));        // (N·k, d)
         NDArray sortedGates = gates.reshape(-1).get(manager.create(dispatch.order()));
         List<NDArray> outputs = new ArrayList<>();
@@ -71,18 +88,13 @@ public final class DeepSeekMoe extends ModelBlock {
         for (int e = 0; e < experts.size(); e++) {
             int count = dispatch.counts()[e];
             if (count > 0) {
-                NDArray block = sortedInput.get(new NDIndex("{}:{}", start, start + count));
+                NDArray block = sortedInput.get(new NDIndex().addSliceDim(start, start + count));
                 outputs.add(experts.get(e).forward(ps, block, training));
             }
             start += count;
         }
         NDArray sortedOutput = NDArrays.concat(new NDList(outputs), 0).mul(sortedGates.expandDims(1));
-        NDArray routed = sortedOutput.get(manager.create(dispatch.inverse()))  // back to (token, choice) order
-                .reshape(n, k, d).sum(new int[]{1});
-
-        NDArray h = shared != null ? shared.forward(ps, u, training).add(routed) : routed;
-        return new Output(h.reshape(x.getShape()), balanceLoss(affinity, dispatch.counts(), n, manager),
-                dispatch.counts());
+        return sortedOutput.get(manager.create(dispatch.inverse()));          // back to (token, choice) order
     }
 
     /** α Σ f_i P_i; f is a count (no gradient), P carries the gradient to the router. */

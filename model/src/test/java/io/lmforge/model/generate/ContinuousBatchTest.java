@@ -106,6 +106,16 @@ class ContinuousBatchTest {
 
     @Test
     void randomJoinsAndLeavesInOneBufferEqualEachSequenceAlone() {
+        randomJoinsAndLeaves(false);
+    }
+
+    @Test
+    void joinersPrefilledInTheDecodePassEqualEachSequenceAlone() {
+        randomJoinsAndLeaves(true);
+    }
+
+    /** @param merged joiners join through {@code step(joiners)}, prefilled in the running rows' decode pass */
+    private static void randomJoinsAndLeaves(boolean merged) {
         // Rows leave from the middle (the last row moves into the hole), longer prompts join behind
         // shorter running ones (the window moves right), the buffer grows in rows and slots and its
         // window moves to the front when it reaches the end of a small capacity.
@@ -117,6 +127,7 @@ class ContinuousBatchTest {
             prompts[i] = prompt(100 + i, 1 + r.nextInt(18));
             maxNew[i] = 1 + r.nextInt(12);
         }
+        int joinedWhileRunning = 0;
         for (Sampling s : List.of(Sampling.GREEDY, new Sampling(0.8, 0, 0.9, 1.2))) {
             Capture[] c = new Capture[count];
             try (ContinuousBatch batch = new ContinuousBatch(model, manager, 40, 6, -1, 2)) {
@@ -128,10 +139,15 @@ class ContinuousBatchTest {
                         c[next] = new Capture(-1);
                         joiners.add(seq(prompts[next], maxNew[next], s, next, c[next]));
                     }
-                    if (!joiners.isEmpty()) {
-                        batch.add(joiners);
+                    if (merged) {
+                        joinedWhileRunning += batch.size() > 0 && !joiners.isEmpty() ? 1 : 0;
+                        batch.step(joiners);
+                    } else {
+                        if (!joiners.isEmpty()) {
+                            batch.add(joiners);
+                        }
+                        batch.step();
                     }
-                    batch.step();
                 }
             }
             for (int i = 0; i < count; i++) {
@@ -139,6 +155,7 @@ class ContinuousBatchTest {
                 assertArrayEquals(one, c[i].output.tokens(), s + " sequence " + i);
             }
         }
+        assertEquals(merged, joinedWhileRunning > 0, "prompts prefilled in a decode pass");
     }
 
     @Test
