@@ -28,8 +28,9 @@ public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
     /**
      * While sequences run, waiting jobs join at most every this many steps (or at once when
-     * enough wait to fill the batch): a prefill pass has a fixed cost whatever the number of
-     * joiners, so joining a few at a time buys throughput for a few steps of latency.
+     * enough wait to fill the batch): the joiners are prefilled together as one part of a decode
+     * pass ({@link ContinuousBatch#step(List)}), and a part has a fixed cost of its own whatever the
+     * number of joiners, so joining a few at a time buys throughput for a few steps of latency.
      */
     static final int ADMIT_EVERY = 4;
 
