@@ -1,9 +1,13 @@
 package io.lmforge.model.generate;
 
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.nn.CachedPart;
 import io.lmforge.model.nn.DeepSeekModel;
+import io.lmforge.model.nn.KvCache;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -201,6 +205,39 @@ class ContinuousBatchTest {
                 batch.step();
             }
             assertEquals(7, n.get());
+        }
+    }
+
+    @Test
+    void aPassOfTwoPartsGivesTheLogitsOfEachPartAlone() {
+        // Rows 0-1 decode their sixth slot while rows 2-3 prefill six-slot prompts (one left-padded):
+        // in one pass (weights read once) and in two; the same cache contents before, the same logits.
+        ParameterStore ps = new ParameterStore(manager, false);
+        int[][] running = {prompt(21, 5), prompt(22, 5)};
+        int[][] joining = {prompt(23, 6), {0, 9, 10, 11, 12}};
+        float[][][] logits = new float[2][][];
+        for (int merged = 0; merged < 2; merged++) {
+            try (KvCache cache = KvCache.allocate(manager, model.config(), 4, 16, DataType.FLOAT32);
+                 NDScope scope = new NDScope()) {
+                Generator.logits(model, ps, List.of(Generator.part(model, manager, cache.view(0, 2, 0, 0), running,
+                        new int[][]{{0, 1, 2, 3, 4}, {0, 1, 2, 3, 4}}, new int[2], DataType.FLOAT32)));
+                CachedPart decode = Generator.part(model, manager, cache.view(0, 2, 0, 5),
+                        new int[][]{{7}, {8}}, new int[][]{{5}, {5}}, new int[2], DataType.FLOAT32);
+                CachedPart prefill = Generator.part(model, manager, cache.view(2, 4, 0, 0),
+                        new int[][]{joining[0], {2, 0, 9, 10, 11, 12}}, new int[][]{{0, 1, 2, 3, 4, 5}, {0, 0, 1, 2, 3, 4}},
+                        new int[]{0, 1}, DataType.FLOAT32);
+                if (merged == 1) {
+                    logits[merged] = Generator.logits(model, ps, List.of(decode, prefill));
+                } else {
+                    float[][] a = Generator.logits(model, ps, List.of(decode));
+                    float[][] b = Generator.logits(model, ps, List.of(prefill));
+                    logits[merged] = new float[][]{a[0], a[1], b[0], b[1]};
+                }
+            }
+        }
+        for (int r = 0; r < 4; r++) {
+            assertArrayEquals(logits[0][r], logits[1][r], 1e-4f, "row " + r);
+            assertEquals(Sampler.argmax(logits[0][r]), Sampler.argmax(logits[1][r]), "greedy token of row " + r);
         }
     }
 
