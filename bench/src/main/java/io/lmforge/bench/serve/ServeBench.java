@@ -68,6 +68,10 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core)")
     Integer threads;
 
+    @Option(names = "--step-cpu", description = "instead of serving: CPU time per continuous-batch step on one thread, "
+            + "1 row and the most clients' rows, joins in their own pass and in the decode pass (use with --threads 1)")
+    boolean stepCpu;
+
     /** One request's client-side timings. */
     private record Sample(double ttft, double latency, int tokens, boolean ok) {
     }
@@ -97,6 +101,11 @@ public final class ServeBench implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
                 TrainBenchCommand.loadAverage());
         try (CheckpointModel model = CheckpointModel.load(dir)) {
+            if (stepCpu) {
+                int promptTokens = model.tokenizer().encode(promptText(0)).length + 1;   // and bos
+                new StepCpu(model, promptTokens, maxTokens).print(most);
+                return 0;
+            }
             System.out.printf("checkpoint: %s (%s, context %d); %d new tokens per request, prompts of %d bytes; "
                             + "per level at most %d requests (2 per client) and %d s%n", checkpoint == null ? "tiny preset, random weights" : dir,
                     model.config().name(), model.config().maxPositions(), maxTokens, promptBytes, requests, seconds);
@@ -185,13 +194,19 @@ public final class ServeBench implements Callable<Integer> {
                 percentiles(ok.stream().mapToDouble(Sample::latency).toArray()));
     }
 
-    /** A streaming completion; time to its first text event and to [DONE]; tokens from the usage chunk. */
-    private Sample request(HttpClient http, int port, int i) {
+    /** Request i's prompt: {@code promptBytes} random lowercase letters. */
+    private String promptText(int i) {
         StringBuilder prompt = new StringBuilder();
         java.util.SplittableRandom r = new java.util.SplittableRandom(i);
         while (prompt.length() < promptBytes) {
             prompt.append((char) ('a' + r.nextInt(26)));
         }
+        return prompt.toString();
+    }
+
+    /** A streaming completion; time to its first text event and to [DONE]; tokens from the usage chunk. */
+    private Sample request(HttpClient http, int port, int i) {
+        String prompt = promptText(i);
         String body = String.format("{\"prompt\": \"%s\", \"max_tokens\": %d, \"temperature\": 1.0, \"seed\": %d, "
                 + "\"stream\": true, \"stream_options\": {\"include_usage\": true}}", prompt, maxTokens, i);
         long start = System.nanoTime();
