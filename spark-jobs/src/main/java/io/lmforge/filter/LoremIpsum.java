@@ -11,6 +11,7 @@ import java.util.Map;
 /** C4: a page where "lorem ipsum" appears is placeholder text. */
 record LoremIpsum() implements FilterStep {
     static final String SIGNAL = "has_lorem_ipsum";
+    private static final String NEEDLE = "lorem ipsum";
 
     static LoremIpsum from(Settings s) {
         s.requireNoUnknownKeys();
@@ -25,12 +26,12 @@ record LoremIpsum() implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         // The needle has no σ or ς: LowerCase finds it where lower does (and runs on the GPU).
-        return Map.of(SIGNAL, LowerCase.of(TextViews.text()).contains("lorem ipsum"));
+        return Map.of(SIGNAL, LowerCase.of(TextViews.text(), List.of(NEEDLE)).contains(NEEDLE));
     }
 
     @Override
     public Object[] measure(ScannedText t) {
-        return new Object[]{t.lower().contains("lorem ipsum")};
+        return new Object[]{t.lower().contains(NEEDLE)};
     }
 
     @Override

@@ -4,51 +4,91 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.internal.SQLConf;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.translate;
 
 /**
- * Spark's {@code lower(x)} spelled as {@code translate} and {@code replace}, which the RAPIDS
- * Accelerator runs on a GPU; it keeps its own {@code lower} on the CPU (cuDF's Unicode case tables
- * are not the JVM's). The table is Spark's own mapping (ICU's or the JDK's, as
- * {@code spark.sql.icu.caseMappings.enabled} says), read one code point at a time, so the result
- * is {@code lower(x)} but for one rule that depends on context: a capital sigma at the end of a
- * word lowers to ς, here always to σ (the other 1,400-odd mappings are one code point to one, and
- * U+0130 İ to i + U+0307, a replace).
+ * Spark's {@code lower(x)} spelled as {@code translate} and {@code replace}, for comparing with
+ * lower-case strings; the RAPIDS Accelerator runs both on a GPU but keeps its own {@code lower} on
+ * the CPU (cuDF's Unicode case tables are not the JVM's). The table is Spark's own mapping (ICU's
+ * or the JDK's, as {@code spark.sql.icu.caseMappings.enabled} says), read one code point at a time:
+ * 1,400-odd code points that lower to one other, and U+0130 İ, which lowers to i and U+0307 (a
+ * replace). Lowering looks at no neighbours but for one rule: a capital sigma that ends a word
+ * lowers to ς, elsewhere to σ.
  *
- * <p>So a step compares this with strings that contain neither σ nor ς ({@link #sigmaFree}): on
- * such a comparison the two are the same. Both strings have the same code points except where
- * {@code x} has Σ, where one has σ and the other σ or ς; a string without either can match
- * neither at such a place, so it is equal to (or in) one exactly when it is equal to (or in) the
- * other. The steps keep Spark's {@code lower} for words with σ or ς (Greek stopwords or markers).
+ * <p>{@link #of} maps only what can matter to a comparison with given strings (the targets): the
+ * code points that are, or lower to something with, a character of the targets. Where the
+ * targets have no σ or ς ({@link #sigmaFree}), the result compares with them as {@code lower(x)}
+ * does: {@code lower(x)} and the result are the same pieces, one per code point of {@code x},
+ * except pieces that have no character of the targets in either string (a sigma is one). Such a
+ * piece cuts every run of target characters in both, so a target is a substring of (or equal to)
+ * one exactly when it is of the other. A short table also keeps the GPU's translate cheap: it
+ * compares each byte with every entry. The steps keep Spark's {@code lower} for targets with σ or ς.
  */
 final class LowerCase {
     private static final int CAPITAL_SIGMA = 0x03A3;
-    /** Per ICU flag; null where the JDK's mapping depends on context beyond sigma (see below). */
-    private static final Map<Boolean, Mapping> MAPPINGS = new ConcurrentHashMap<>();
-
-    /** {@code translate(from, to)} then each {@code replace(longer[i][0], longer[i][1])}. */
-    private record Mapping(String from, String to, List<String[]> longer) {
-    }
+    /** Per ICU flag: Spark's lower case of each code point it changes. */
+    private static final Map<Boolean, Map<Integer, String>> CHANGES = new ConcurrentHashMap<>();
 
     private LowerCase() {
     }
 
-    /** {@code lower(x)} with a final Σ as σ; Spark's {@code lower} itself where no table is exact. */
-    static Column of(Column x) {
-        Mapping m = mapping(icu());
-        if (m == null) {
+    /**
+     * {@code lower(x)} for comparing with {@code targets} (lower case, none with σ or ς); Spark's
+     * {@code lower} itself where no table is exact.
+     */
+    static Column of(Column x, Collection<String> targets) {
+        Set<Integer> alphabet = new HashSet<>();
+        for (String t : targets) {
+            if (!sigmaFree(t) || t.indexOf(CAPITAL_SIGMA) >= 0) {
+                throw new IllegalArgumentException("LowerCase compares with strings without sigma, not " + t);
+            }
+            t.codePoints().forEach(alphabet::add);
+        }
+        Map<Integer, String> all = changes(icu());
+        if (all == null) {
             return org.apache.spark.sql.functions.lower(x);
         }
-        Column out = translate(x, m.from(), m.to());
-        for (String[] r : m.longer()) {
-            out = org.apache.spark.sql.functions.replace(out, lit(r[0]), lit(r[1]));
+        Map<Integer, String> some = new TreeMap<>();
+        all.forEach((cp, low) -> {
+            if (alphabet.contains(cp) || low.codePoints().anyMatch(alphabet::contains)) {
+                some.put(cp, low);
+            }
+        });
+        return spelled(x, some);
+    }
+
+    /** {@code lower(x)} but a capital sigma always σ: every code point of the table. */
+    static Column ofAll(Column x) {
+        Map<Integer, String> all = changes(icu());
+        return all == null ? org.apache.spark.sql.functions.lower(x) : spelled(x, all);
+    }
+
+    private static Column spelled(Column x, Map<Integer, String> changes) {
+        StringBuilder from = new StringBuilder();
+        StringBuilder to = new StringBuilder();
+        List<Map.Entry<Integer, String>> longer = new ArrayList<>();
+        changes.forEach((cp, low) -> {
+            if (low.codePointCount(0, low.length()) == 1) {
+                from.appendCodePoint(cp);
+                to.append(low);
+            } else {
+                longer.add(Map.entry(cp, low));
+            }
+        });
+        Column out = from.isEmpty() ? x : translate(x, from.toString(), to.toString());
+        // After translate, which never writes a longer mapping's source (build checks).
+        for (Map.Entry<Integer, String> r : longer) {
+            out = org.apache.spark.sql.functions.replace(out, lit(new String(Character.toChars(r.getKey()))), lit(r.getValue()));
         }
         return out;
     }
@@ -63,38 +103,23 @@ final class LowerCase {
         return Boolean.parseBoolean(SQLConf.get().getConfString("spark.sql.icu.caseMappings.enabled", "true"));
     }
 
-    /** The code points that {@link #of} changes, each with what it writes (a test reads them). */
+    /** Spark's lower case of each code point it changes (Σ: σ); null where no table is exact. */
     static Map<Integer, String> changes(boolean icu) {
-        Mapping m = mapping(icu);
-        Map<Integer, String> out = new java.util.TreeMap<>();
-        int[] to = m.to().codePoints().toArray();
-        int[] from = m.from().codePoints().toArray();
-        for (int i = 0; i < from.length; i++) {
-            out.put(from[i], new String(Character.toChars(to[i])));
+        // Both ICU (UCharacter.toLowerCase(String)) and the JDK lower with the default locale:
+        // Turkish, Azeri and Lithuanian add rules that look at the neighbours (I before a combining
+        // dot, accents above i), which no table can follow.
+        if (Set.of("tr", "az", "lt").contains(Locale.getDefault().getLanguage())) {
+            return null;
         }
-        for (String[] r : m.longer()) {
-            out.put(r[0].codePointAt(0), r[1]);
-        }
-        return out;
+        return CHANGES.computeIfAbsent(icu, LowerCase::build);
     }
 
     private static String lowerOfOne(int codePoint, boolean icu) {
         return ScannedText.lower(new String(Character.toChars(codePoint)), icu);
     }
 
-    private static Mapping mapping(boolean icu) {
-        // The JDK lowers with the default locale: Turkish, Azeri and Lithuanian add rules that look
-        // at the neighbours (I before a combining dot, accents above i), which no table can follow.
-        if (!icu && Set.of("tr", "az", "lt").contains(Locale.getDefault().getLanguage())) {
-            return null;
-        }
-        return MAPPINGS.computeIfAbsent(icu, LowerCase::build);
-    }
-
-    private static Mapping build(boolean icu) {
-        StringBuilder from = new StringBuilder();
-        StringBuilder to = new StringBuilder();
-        List<String[]> longer = new ArrayList<>();
+    private static Map<Integer, String> build(boolean icu) {
+        Map<Integer, String> out = new TreeMap<>();
         // Lowering a run of code points lowers each alone (sigma aside), so a run that keeps its
         // length maps position by position; a run with a longer mapping is read one at a time.
         int chunk = 512;
@@ -113,26 +138,19 @@ final class LowerCase {
                 String low = aligned ? new String(Character.toChars(lowered.codePointAt(j))) : lowerOfOne(cp, icu);
                 i += Character.charCount(cp);
                 j += aligned ? low.length() : 0;
-                if (low.codePointAt(0) == cp && low.length() == Character.charCount(cp)) {
-                    continue;
-                }
-                if (low.codePointCount(0, low.length()) == 1) {
-                    from.appendCodePoint(cp);
-                    to.append(low);
-                } else {
-                    longer.add(new String[]{new String(Character.toChars(cp)), low});
+                if (!low.equals(new String(Character.toChars(cp)))) {
+                    out.put(cp, low);
                 }
             }
         }
-        from.appendCodePoint(CAPITAL_SIGMA);
-        to.append(lowerOfOne(CAPITAL_SIGMA, icu));
-        String fromText = from.toString();
-        for (String[] r : longer) {
-            // translate runs first: what it writes must not be a longer mapping's source.
-            if (to.indexOf(r[0]) >= 0) {
-                throw new IllegalStateException("lower case: " + r[0] + " is both a target and a source");
+        out.put(CAPITAL_SIGMA, lowerOfOne(CAPITAL_SIGMA, icu));
+        Set<Integer> written = new HashSet<>();
+        out.values().forEach(low -> low.codePoints().forEach(written::add));
+        out.forEach((cp, low) -> {
+            if (low.codePointCount(0, low.length()) > 1 && written.contains(cp)) {
+                throw new IllegalStateException("lower case: U+" + Integer.toHexString(cp) + " is both written and replaced");
             }
-        }
-        return new Mapping(fromText, to.toString(), List.copyOf(longer));
+        });
+        return java.util.Collections.unmodifiableMap(out);
     }
 }

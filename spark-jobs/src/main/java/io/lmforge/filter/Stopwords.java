@@ -51,10 +51,10 @@ record Stopwords(int min, List<String> words) implements FilterStep {
         // IN over literals becomes a hash-set lookup (Spark's OptimizeIn); array_contains would scan the list.
         // LowerCase on the GPU for the words without σ or ς; Spark's lower for the rest (LowerCase says why).
         List<String> set = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).distinct().toList();
-        Object[] plain = set.stream().filter(LowerCase::sigmaFree).toArray();
+        List<String> plain = set.stream().filter(LowerCase::sigmaFree).toList();
         Object[] sigma = set.stream().filter(w -> !LowerCase.sigmaFree(w)).toArray();
-        return Map.of(SIGNAL, size(filter(TextViews.words(), w -> sigma.length == 0 ? LowerCase.of(w).isin(plain)
-                : LowerCase.of(w).isin(plain).or(lower(w).isin(sigma)))));
+        return Map.of(SIGNAL, size(filter(TextViews.words(), w -> sigma.length == 0 ? LowerCase.of(w, plain).isin(plain.toArray())
+                : LowerCase.of(w, plain).isin(plain.toArray()).or(lower(w).isin(sigma)))));
     }
 
     @Override
