@@ -49,8 +49,12 @@ record Stopwords(int min, List<String> words) implements FilterStep {
     @Override
     public Map<String, Column> signals() {
         // IN over literals becomes a hash-set lookup (Spark's OptimizeIn); array_contains would scan the list.
-        Object[] set = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).distinct().toArray();
-        return Map.of(SIGNAL, size(filter(TextViews.words(), w -> lower(w).isin(set))));
+        // LowerCase on the GPU for the words without σ or ς; Spark's lower for the rest (LowerCase says why).
+        List<String> set = words.stream().map(w -> w.toLowerCase(Locale.ROOT)).distinct().toList();
+        List<String> plain = set.stream().filter(LowerCase::sigmaFree).toList();
+        Object[] sigma = set.stream().filter(w -> !LowerCase.sigmaFree(w)).toArray();
+        return Map.of(SIGNAL, size(filter(TextViews.words(), w -> sigma.length == 0 ? LowerCase.of(w, plain).isin(plain.toArray())
+                : LowerCase.of(w, plain).isin(plain.toArray()).or(lower(w).isin(sigma)))));
     }
 
     @Override
