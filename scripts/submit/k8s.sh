@@ -18,8 +18,8 @@
 #   K8S_NAMESPACE (default default), K8S_SERVICE_ACCOUNT (default spark),
 #   K8S_GPU=1: one NVIDIA GPU for the driver and for each executor; K8S_GPU=executors: for each
 #     executor only (train --distributed: the driver only coordinates),
-#   K8S_MEMORY_OVERHEAD_FACTOR: the pods' non-heap share for `train` (default 0.4; libtorch
-#     allocates its tensors outside the Java heap); other commands keep Spark's 0.1.
+#   K8S_MEMORY_OVERHEAD_FACTOR: the pods' non-heap share for every command but `corpus` (default
+#     0.4; libtorch allocates its tensors outside the Java heap); `corpus` keeps Spark's 0.1.
 # Options given here (--conf ...) come after the wrapper's and replace them.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 : "${K8S_API:?set K8S_API to the Kubernetes API server, e.g. https://host:6443}"
