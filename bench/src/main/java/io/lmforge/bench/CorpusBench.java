@@ -36,7 +36,8 @@ import static org.apache.spark.sql.functions.sum;
  * it, timed end to end: MB of input (as stored) per second per core, and the share of each
  * segment the run's manifest times (ingest, the fused document stages, the writes, dedup, the
  * tokenizer, shards); what is left is the driver's (listing, accounting, report, publishing).
- * The Spark jobs of the run are listed by step, with their tasks' time and shuffle bytes.
+ * The Spark jobs of the run are listed by step, with their tasks' time and shuffle bytes, and the
+ * process's CPU time is given beside the wall time.
  */
 @Command(name = "corpus", mixinStandardHelpOptions = true,
         description = "The whole corpus job timed end to end: MB/s per core and the share of each segment.")
@@ -67,7 +68,7 @@ public final class CorpusBench implements Callable<Integer> {
     /** What {@code --json} writes. */
     record Report(String config, List<String> sources, String master, int cores, String loadBefore, String loadAfter,
                   long files, long inputBytes, long records, long kept, long keptTextBytes, double seconds,
-                  double mbPerSecondPerCore, List<Segment> segments) {
+                  double mbPerSecondPerCore, double cpuSeconds, double mbPerCpuSecond, List<Segment> segments) {
     }
 
     @Override
@@ -79,9 +80,11 @@ public final class CorpusBench implements Callable<Integer> {
             int cores = spark.sparkContext().defaultParallelism();
             JobProfile profile = JobProfile.attach(spark, perStage);
             String loadBefore = loadAverage();
+            long cpuStart = processCpuNanos();
             long start = System.nanoTime();
             CorpusJob.Result result = new CorpusJob(cfg, spark, new OutputLayout(dir.toString())).run();
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
             String loadAfter = loadAverage();
 
             long files = 0, bytes = 0, records = 0, kept = 0;
@@ -102,6 +105,8 @@ public final class CorpusBench implements Callable<Integer> {
             System.out.printf("input: %d files, %.1f MB as stored, %d records; kept %d documents, %.1f MB of text%n",
                     files, bytes / 1e6, records, kept, keptText / 1e6);
             System.out.printf("end to end: %.1f s, %.2f MB/s, %.2f MB/s per core%n", seconds, bytes / 1e6 / seconds, perCore);
+            System.out.printf("CPU: %.1f s of the process (%.2f of %d cores busy on average): %.2f MB per CPU second%n",
+                    cpuSeconds, cpuSeconds / seconds, cores, bytes / 1e6 / cpuSeconds);
             System.out.printf("%-40s %9s %7s%n", "segment", "seconds", "share");
             for (Segment s : segments) {
                 System.out.printf("%-40s %9.1f %6.1f%%%n", s.name(), s.seconds(), 100 * s.share());
@@ -114,7 +119,7 @@ public final class CorpusBench implements Callable<Integer> {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(),
                         new Report(config.getPath(), cfg.sources().stream().map(SourceConfig::name).toList(),
                                 spark.sparkContext().master(), cores, loadBefore, loadAfter, files, bytes, records, kept,
-                                keptText, seconds, perCore, segments));
+                                keptText, seconds, perCore, cpuSeconds, bytes / 1e6 / cpuSeconds, segments));
                 System.out.println("figures written to " + json);
             }
             return 0;
@@ -153,6 +158,16 @@ public final class CorpusBench implements Callable<Integer> {
         List<Segment> segments = new ArrayList<>();
         by.forEach((name, s) -> segments.add(new Segment(name, s, s / seconds)));
         return segments;
+    }
+
+    /**
+     * CPU time of this process, Spark's local executors included: on a shared machine the wall
+     * time says how much CPU the job got, this how much it needed (MB per CPU second is the MB/s
+     * per core it would reach with its cores to itself, all of them busy).
+     */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static String loadAverage() {

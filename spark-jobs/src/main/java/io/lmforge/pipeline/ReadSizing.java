@@ -1,0 +1,43 @@
+package io.lmforge.pipeline;
+
+import org.apache.spark.sql.RuntimeConfig;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * How finely a corpus run's reads of its own work files are cut into tasks. Spark cuts files into
+ * about one task per core when they hold less than {@code spark.sql.files.maxPartitionBytes}
+ * (128 MB) per core, which suits a scan but not the document stages, whose cost per row varies
+ * a hundredfold (a man page through langid and the filters, a C file past them): one slow task
+ * then runs alone while the other cores idle. A run asks for {@link #TASKS_PER_CORE} tasks per core
+ * ({@code spark.sql.files.minPartitionNum}) unless the config sets that key itself, and restores the
+ * session's setting when it ends.
+ */
+final class ReadSizing implements AutoCloseable {
+    static final String KEY = "spark.sql.files.minPartitionNum";
+    /** Tasks per core: enough that the last task is short next to the pass, few enough that each is large. */
+    static final int TASKS_PER_CORE = 4;
+
+    private final RuntimeConfig conf;
+    private final boolean set;
+
+    private ReadSizing(RuntimeConfig conf, boolean set) {
+        this.conf = conf;
+        this.set = set;
+    }
+
+    static ReadSizing apply(SparkSession spark) {
+        RuntimeConfig conf = spark.conf();
+        if (conf.contains(KEY)) {
+            return new ReadSizing(conf, false);
+        }
+        conf.set(KEY, String.valueOf(TASKS_PER_CORE * spark.sparkContext().defaultParallelism()));
+        return new ReadSizing(conf, true);
+    }
+
+    @Override
+    public void close() {
+        if (set) {
+            conf.unset(KEY);
+        }
+    }
+}
