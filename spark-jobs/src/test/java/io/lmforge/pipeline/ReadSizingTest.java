@@ -10,11 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class ReadSizingTest {
 
     @Test
-    void aRunAsksForFourReadTasksPerCoreAndLeavesTheSessionAsItWas() {
+    void aRunAsksForEightReadTasksPerCoreAndLeavesTheSessionAsItWas() {
         SparkSession spark = SparkTestSession.get();
         assertFalse(spark.conf().contains(ReadSizing.KEY));
         try (ReadSizing sizing = ReadSizing.apply(spark)) {
-            assertEquals(String.valueOf(4 * spark.sparkContext().defaultParallelism()), spark.conf().get(ReadSizing.KEY));
+            assertEquals(String.valueOf(8 * spark.sparkContext().defaultParallelism()), spark.conf().get(ReadSizing.KEY));
         }
         assertFalse(spark.conf().contains(ReadSizing.KEY));
     }
