@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 QualityBench.class,
                 TokenizerTrainingBench.class,
                 TokenizeThroughputBench.class,
+                CorpusBench.class,
         })
 public final class BenchCommand implements Runnable {
     @Override

@@ -22,6 +22,9 @@ final class JobProfile extends SparkListener {
     private record Job(String description, long start, List<Integer> stages) {
     }
 
+    /** The local property a corpus run names its steps' jobs with (pipeline.PausePoints.STEP). */
+    private static final String CORPUS_STEP = "lmforge.step";
+
     private final Map<Integer, Job> jobs = new LinkedHashMap<>();
     private final Map<Integer, Long> ends = new LinkedHashMap<>();
     private final Map<Integer, long[]> stageMetrics = new LinkedHashMap<>();
@@ -39,6 +42,9 @@ final class JobProfile extends SparkListener {
     @Override
     public synchronized void onJobStart(SparkListenerJobStart e) {
         String d = e.properties() == null ? null : e.properties().getProperty("spark.job.description");
+        if (d == null && e.properties() != null && e.properties().getProperty(CORPUS_STEP) != null) {
+            d = "step " + e.properties().getProperty(CORPUS_STEP);   // a corpus run's step (CorpusJob)
+        }
         List<Integer> stages = new ArrayList<>();
         e.stageIds().foreach(s -> stages.add((Integer) s));
         jobs.put(e.jobId(), new Job(d == null ? "(undescribed)" : d, e.time(), stages));

@@ -106,6 +106,12 @@ public final class CorpusJob {
     }
 
     public Result run() throws IOException {
+        try (ReadSizing sizing = ReadSizing.apply(spark)) {
+            return runSized();
+        }
+    }
+
+    private Result runSized() throws IOException {
         Instant started = Instant.now();
         String newRunId = config.runId().orElseGet(() -> DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
                 .withZone(ZoneOffset.UTC).format(started));
