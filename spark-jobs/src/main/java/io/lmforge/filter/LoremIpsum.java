@@ -31,7 +31,7 @@ record LoremIpsum() implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        return new Object[]{t.lower().contains("lorem ipsum")};
+        return new Object[]{t.lowerContains("lorem ipsum")};
     }
 
     @Override

@@ -55,14 +55,89 @@ record Stopwords(int min, List<String> words) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        java.util.Set<String> set = lowered();
+        Words words = t.words();
+        long[] hashes = words.hashes();
+        Memo memo = MEMOS.get().computeIfAbsent(lowered(),
+                set -> new Memo[]{new Memo(set, false), new Memo(set, true)})[t.icuLower() ? 1 : 0];
         int n = 0;
-        for (String w : t.words()) {
-            if (set.contains(ScannedText.lower(w, t.icuLower()))) {
+        for (int i = 0; i < words.count(); i++) {
+            // Lower-casing never shortens a word (WordsTest checks every code point), so a longer
+            // word than every stopword is none.
+            if (words.length(i) <= memo.longest && memo.isStopword(words.chars, words.start(i), words.end(i), hashes[i])) {
                 n++;
             }
         }
         return new Object[]{n};
+    }
+
+    /** Per thread, per word list and case mapping: the memos. */
+    private static final ThreadLocal<java.util.Map<java.util.Set<String>, Memo[]>> MEMOS =
+            ThreadLocal.withInitial(java.util.IdentityHashMap::new);
+
+    /**
+     * Whether a word is a stopword once lower-cased, remembered by its characters: words repeat,
+     * and lower-casing each occurrence (a string, Spark's case mapping) was most of the step's
+     * time. Bounded: cleared when half full.
+     */
+    static final class Memo {
+        private static final int CAPACITY = 1 << 16;
+        private final java.util.Set<String> set;
+        private final boolean icu;
+        /** The longest stopword, in UTF-16 chars. */
+        final int longest;
+        private final char[][] keys = new char[CAPACITY][];
+        private final long[] hashes = new long[CAPACITY];
+        private final boolean[] stop = new boolean[CAPACITY];
+        private int size;
+
+        Memo(java.util.Set<String> set, boolean icu) {
+            this.set = set;
+            this.icu = icu;
+            this.longest = set.stream().mapToInt(String::length).max().orElse(0);
+        }
+
+        boolean isStopword(char[] c, int from, int to, long hash) {
+            int slot = (int) hash & (CAPACITY - 1);
+            for (char[] k = keys[slot]; k != null; k = keys[slot]) {
+                if (hashes[slot] == hash && java.util.Arrays.equals(k, 0, k.length, c, from, to)) {
+                    return stop[slot];
+                }
+                slot = (slot + 1) & (CAPACITY - 1);
+            }
+            boolean out = set.contains(lowered(c, from, to));
+            if (size >= CAPACITY / 2) {
+                java.util.Arrays.fill(keys, null);
+                size = 0;
+                slot = (int) hash & (CAPACITY - 1);
+            }
+            keys[slot] = java.util.Arrays.copyOfRange(c, from, to);
+            hashes[slot] = hash;
+            stop[slot] = out;
+            size++;
+            return out;
+        }
+
+        /** Spark's lower of the word; ASCII (Spark maps it alone, in any locale) and CJK (caseless) directly. */
+        private String lowered(char[] c, int from, int to) {
+            boolean ascii = true;
+            boolean cjk = true;
+            for (int i = from; i < to; i++) {
+                ascii &= c[i] < 0x80;
+                cjk &= ScannedText.isCjk(c[i]);
+            }
+            if (cjk) {
+                return new String(c, from, to - from);
+            }
+            if (!ascii) {
+                return ScannedText.lower(new String(c, from, to - from), icu);
+            }
+            char[] out = new char[to - from];
+            for (int i = from; i < to; i++) {
+                char x = c[i];
+                out[i - from] = x >= 'A' && x <= 'Z' ? (char) (x + 32) : x;
+            }
+            return new String(out);
+        }
     }
 
     @Override
