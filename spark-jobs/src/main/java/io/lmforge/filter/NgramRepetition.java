@@ -83,6 +83,13 @@ final class NgramRepetition {
         final long[] hashes;
         final long chars;
 
+        /** N-gram sizes counted so far: the parts of the shares for n = 1 .. level. */
+        private int level;
+        /** At {@code level}: whether the n-gram at word i occurs more than once; its rolling hash. */
+        private boolean[] repeated;
+        private long[] gramHashes;
+        private final java.util.List<long[]> parts = new java.util.ArrayList<>();
+
         private Grams(Words words, int[] ids, long chars) {
             this.words = words;
             this.ids = ids;
@@ -198,66 +205,97 @@ final class NgramRepetition {
     private static final long BASE = 0x9E3779B97F4A7C15L;
 
     /**
-     * The share for one n. N-grams are counted in an open-addressing hash table keyed by a rolling
-     * hash of their words' hashes (linear in the words for any n); n-grams with equal hashes are
-     * the same only when their word ids are.
+     * The share for one n. N-grams are counted size by size from single words up, each size in an
+     * open-addressing hash table keyed by a rolling hash of its words' hashes; n-grams with equal
+     * hashes are the same only when their word ids are. An n-gram can only repeat where both
+     * (n-1)-grams in it repeat, so each size counts just those: few beyond n = 3 in most text.
      */
     static Double measure(Grams g, int n, boolean top) {
-        Words words = g.words;
         long totalChars = g.chars;
-        int grams = words.count() - n + 1;
+        int grams = g.count() - n + 1;
         if (totalChars == 0 || grams < 2) {
             return totalChars == 0 ? null : 0.0;
         }
-        Table table = TABLES.get();
-        table.reset(grams);
-        long[] wh = g.hashes;
-        int[] ids = g.ids;
-        long pow = 1;
-        long h = 0;
-        for (int j = 0; j < n; j++) {
-            h = h * BASE + wh[j];
-            if (j > 0) {
-                pow *= BASE;
-            }
+        while (g.level < n) {
+            countNext(g);
         }
-        int[] gramSlot = table.gramSlots;
-        for (int i = 0; i < grams; i++) {
-            if (i > 0) {
-                h = (h - wh[i - 1] * pow) * BASE + wh[i + n - 1];
-            }
-            gramSlot[i] = table.add(h, i, ids, n);
-        }
-        long part = 0;
-        if (top) {
-            int bestCount = 1;
-            int bestFirst = Integer.MAX_VALUE;
-            for (int slot = 0; slot < table.counts.length; slot++) {
-                int c = table.counts[slot];
-                if (c > bestCount || (c == bestCount && c > 1 && table.firsts[slot] < bestFirst)) {
-                    bestCount = c;
-                    bestFirst = table.firsts[slot];
-                }
-            }
-            if (bestCount >= 2) {
-                for (int j = 0; j < n; j++) {
-                    part += words.length(bestFirst + j);
-                }
-                part *= bestCount;
-            }
-        } else {
-            // A word is covered when a repeated n-gram starts at most n-1 words before it.
-            int lastRepeated = Integer.MIN_VALUE;
-            for (int i = 0; i < words.count(); i++) {
-                if (i < grams && table.counts[gramSlot[i]] > 1) {
-                    lastRepeated = i;
-                }
-                if (lastRepeated > i - n) {
-                    part += words.length(i);
-                }
-            }
-        }
+        long part = g.parts.get(n - 1)[top ? 0 : 1];
         return Math.round(10_000.0 * part / totalChars) / 10_000.0;
+    }
+
+    /** Counts the n-grams one word longer than the last counted: their top and duplicate parts. */
+    private static void countNext(Grams g) {
+        Words words = g.words;
+        int count = words.count();
+        int n = g.level + 1;
+        int grams = Math.max(0, count - n + 1);
+        boolean[] repeated = new boolean[count];
+        int bestCount = 1;
+        int bestFirst = -1;
+        if (n == 1) {
+            int[] occurrences = new int[count];
+            for (int id : g.ids) {
+                occurrences[id]++;
+            }
+            for (int i = 0; i < count; i++) {
+                int c = occurrences[g.ids[i]];
+                repeated[i] = c > 1;
+                if (c > bestCount) {
+                    bestCount = c;
+                    bestFirst = i;
+                }
+            }
+            g.gramHashes = g.hashes.clone();
+        } else {
+            long[] h = g.gramHashes;
+            boolean[] shorter = g.repeated;
+            Table table = TABLES.get();
+            int candidates = 0;
+            for (int i = 0; i < grams; i++) {
+                h[i] = h[i] * BASE + g.hashes[i + n - 1];
+                if (shorter[i] && shorter[i + 1]) {
+                    candidates++;
+                }
+            }
+            if (candidates > 0) {
+                table.reset(candidates, grams);
+                int[] slots = table.gramSlots;
+                for (int i = 0; i < grams; i++) {
+                    slots[i] = shorter[i] && shorter[i + 1] ? table.add(h[i], i, g.ids, n) : -1;
+                }
+                for (int i = 0; i < grams; i++) {
+                    repeated[i] = slots[i] >= 0 && table.counts[slots[i]] > 1;
+                }
+                for (int slot = 0; slot < table.counts.length; slot++) {
+                    int c = table.counts[slot];
+                    if (c > bestCount || (c == bestCount && c > 1 && table.firsts[slot] < bestFirst)) {
+                        bestCount = c;
+                        bestFirst = table.firsts[slot];
+                    }
+                }
+            }
+        }
+        long top = 0;
+        if (bestCount >= 2) {
+            for (int j = 0; j < n; j++) {
+                top += words.length(bestFirst + j);
+            }
+            top *= bestCount;
+        }
+        // A word is covered when a repeated n-gram starts at most n-1 words before it.
+        long duplicate = 0;
+        int lastRepeated = Integer.MIN_VALUE;
+        for (int i = 0; i < count; i++) {
+            if (repeated[i]) {
+                lastRepeated = i;
+            }
+            if (lastRepeated > i - n) {
+                duplicate += words.length(i);
+            }
+        }
+        g.repeated = repeated;
+        g.parts.add(new long[]{top, duplicate});
+        g.level = n;
     }
 
     private static final ThreadLocal<Table> TABLES = ThreadLocal.withInitial(Table::new);
@@ -270,7 +308,8 @@ final class NgramRepetition {
         int[] gramSlots = new int[512];
         int mask = 1023;
 
-        void reset(int size) {
+        /** Room for {@code size} n-grams, and a slot for each of {@code grams} positions. */
+        void reset(int size, int grams) {
             int capacity = Integer.highestOneBit(Math.max(16, size) * 2) * 2;
             if (capacity > keys.length || capacity * 8 < keys.length) {
                 keys = new long[capacity];
@@ -280,8 +319,8 @@ final class NgramRepetition {
                 Arrays.fill(counts, 0);
             }
             mask = keys.length - 1;
-            if (gramSlots.length < size) {
-                gramSlots = new int[size];
+            if (gramSlots.length < grams) {
+                gramSlots = new int[grams];
             }
         }
 
