@@ -32,7 +32,6 @@ final class ScannedText {
     private final boolean icuLower;
     private Words words;
     private long wordCodePoints = -1;
-    private int cjkChars = -1;
     private String[] lines;
     private String[] paragraphs;
     private String lower;
@@ -146,18 +145,9 @@ final class ScannedText {
         return wordCodePoints;
     }
 
-    /** TextViews.cjkCharsOf. */
+    /** TextViews.cjkCharsOf: counted by the word scan, which spaces them out. */
     int cjkChars() {
-        if (cjkChars < 0) {
-            int n = 0;
-            for (int i = 0; i < text.length(); i++) {
-                if (isCjk(text.charAt(i))) {
-                    n++;
-                }
-            }
-            cjkChars = n;
-        }
-        return cjkChars;
+        return words().cjkChars();
     }
 
     /** TextViews.linesOf: split on LF, trimmed of spaces, empty ones dropped. */
@@ -243,10 +233,16 @@ final class ScannedText {
                 || language.equals("tr") || language.equals("az") || language.equals("lt")) {
             return lower().contains(needle);
         }
-        int n = text.length();
+        char first = needle.charAt(0);
+        char upper = first >= 'a' && first <= 'z' ? (char) (first - 32) : first;
+        return asciiMatchFrom(needle, first) || (upper != first && asciiMatchFrom(needle, upper));
+    }
+
+    /** Whether the needle, ignoring ASCII case, starts at an occurrence of {@code first} (found by the vectorized indexOf). */
+    private boolean asciiMatchFrom(String needle, char first) {
         int m = needle.length();
-        for (int i = 0; i + m <= n; i++) {
-            int k = 0;
+        for (int i = text.indexOf(first); i >= 0 && i + m <= text.length(); i = text.indexOf(first, i + 1)) {
+            int k = 1;
             while (k < m && asciiLower(text.charAt(i + k)) == needle.charAt(k)) {
                 k++;
             }

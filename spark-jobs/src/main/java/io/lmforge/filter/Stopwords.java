@@ -5,6 +5,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,8 +58,8 @@ record Stopwords(int min, List<String> words) implements FilterStep {
     public Object[] measure(ScannedText t) {
         Words words = t.words();
         long[] hashes = words.hashes();
-        Memo memo = MEMOS.get().computeIfAbsent(lowered(),
-                set -> new Memo[]{new Memo(set, false), new Memo(set, true)})[t.icuLower() ? 1 : 0];
+        Memo memo = MEMOS.get().computeIfAbsent(words(),
+                list -> new Memo[]{new Memo(lowered(), false), new Memo(lowered(), true)})[t.icuLower() ? 1 : 0];
         int n = 0;
         for (int i = 0; i < words.count(); i++) {
             // Lower-casing never shortens a word (WordsTest checks every code point), so a longer
@@ -70,8 +71,8 @@ record Stopwords(int min, List<String> words) implements FilterStep {
         return new Object[]{n};
     }
 
-    /** Per thread, per word list and case mapping: the memos. */
-    private static final ThreadLocal<java.util.Map<java.util.Set<String>, Memo[]>> MEMOS =
+    /** Per thread, per word list (by identity: no hashing of the list per document) and case mapping: the memos. */
+    private static final ThreadLocal<java.util.Map<List<String>, Memo[]>> MEMOS =
             ThreadLocal.withInitial(java.util.IdentityHashMap::new);
 
     /**
@@ -83,6 +84,8 @@ record Stopwords(int min, List<String> words) implements FilterStep {
         private static final int CAPACITY = 1 << 16;
         private final java.util.Set<String> set;
         private final boolean icu;
+        /** The stopwords {@link #packAscii} packs, sorted. */
+        private final long[] asciiStopwords;
         /** The longest stopword, in UTF-16 chars. */
         final int longest;
         private final char[][] keys = new char[CAPACITY][];
@@ -94,9 +97,35 @@ record Stopwords(int min, List<String> words) implements FilterStep {
             this.set = set;
             this.icu = icu;
             this.longest = set.stream().mapToInt(String::length).max().orElse(0);
+            this.asciiStopwords = set.stream().mapToLong(w -> packAscii(w.toCharArray(), 0, w.length()))
+                    .filter(k -> k >= 0).sorted().toArray();
+        }
+
+        /**
+         * An ASCII word of up to 8 chars, lower-cased as Spark does (ASCII alone, in any locale),
+         * packed into a long: 7 bits a char and the length; -1 for any other word. Exact, so
+         * such words, most of them, need no memo.
+         */
+        static long packAscii(char[] c, int from, int to) {
+            if (to - from > 8) {
+                return -1;
+            }
+            long key = to - from;
+            for (int i = from; i < to; i++) {
+                char x = c[i];
+                if (x >= 0x80) {
+                    return -1;
+                }
+                key = (key << 7) | (x >= 'A' && x <= 'Z' ? x + 32 : x);
+            }
+            return key;
         }
 
         boolean isStopword(char[] c, int from, int to, long hash) {
+            long packed = packAscii(c, from, to);
+            if (packed >= 0) {
+                return Arrays.binarySearch(asciiStopwords, packed) >= 0;
+            }
             int slot = (int) hash & (CAPACITY - 1);
             for (char[] k = keys[slot]; k != null; k = keys[slot]) {
                 if (hashes[slot] == hash && java.util.Arrays.equals(k, 0, k.length, c, from, to)) {

@@ -19,13 +19,20 @@ final class Words {
     private final int[] starts;
     private final int[] ends;
     private final int count;
+    private final int cjkChars;
     private long[] hashes;
 
-    private Words(char[] chars, int[] starts, int[] ends, int count) {
+    private Words(char[] chars, int[] starts, int[] ends, int count, int cjkChars) {
         this.chars = chars;
         this.starts = starts;
         this.ends = ends;
         this.count = count;
+        this.cjkChars = cjkChars;
+    }
+
+    /** CJK characters in the text ({@link TextViews#cjkCharsOf}); 0 for words not scanned from a text. */
+    int cjkChars() {
+        return cjkChars;
     }
 
     int count() {
@@ -124,7 +131,7 @@ final class Words {
                 }
             }
         }
-        return scan(s);
+        return scan(s, cjk);
     }
 
     /** Words from strings (the {@code sql} engine's arrays), each its own range. */
@@ -143,12 +150,12 @@ final class Words {
             at += words[i].length();
             ends[i] = at;
         }
-        return new Words(chars, starts, ends, words.length);
+        return new Words(chars, starts, ends, words.length, 0);
     }
 
     /** Ranges of {@code chars[from .. to)} given by the caller (n-gram words, after CJK segmentation). */
     static Words ofRanges(char[] chars, int[] starts, int[] ends, int count) {
-        return new Words(chars, starts, ends, count);
+        return new Words(chars, starts, ends, count, 0);
     }
 
     /**
@@ -156,7 +163,7 @@ final class Words {
      * then the non-empty tokens between {@code \s} runs. A replaced span only separates tokens, so
      * the tokens are the kept runs of non-space characters, and each is contiguous in {@code s}.
      */
-    private static Words scan(char[] s) {
+    private static Words scan(char[] s, int cjkChars) {
         int n = s.length;
         int[] starts = n == 0 ? EMPTY : new int[Math.max(16, n / 6)];
         int[] ends = n == 0 ? EMPTY : new int[starts.length];
@@ -214,7 +221,7 @@ final class Words {
             ends[count] = tokenEnd;
             count++;
         }
-        return new Words(s, starts, ends, count);
+        return new Words(s, starts, ends, count, cjkChars);
     }
 
     /** {@link ScannedText#endAnchor} on a char array. */

@@ -60,6 +60,9 @@ class WordsTest {
             codePoints += s.codePointCount(0, s.length());
         }
         assertEquals(codePoints, w.codePoints(), () -> "code points of the words of " + escape(text));
+        String noCjk = CJK.matcher(text).replaceAll("");
+        assertEquals(text.codePointCount(0, text.length()) - noCjk.codePointCount(0, noCjk.length()), w.cjkChars(),
+                () -> "CJK characters of " + escape(text));
     }
 
     @Test
