@@ -58,8 +58,7 @@ record Stopwords(int min, List<String> words) implements FilterStep {
     public Object[] measure(ScannedText t) {
         Words words = t.words();
         long[] hashes = words.hashes();
-        Memo memo = MEMOS.get().computeIfAbsent(words(),
-                list -> new Memo[]{new Memo(lowered(), false), new Memo(lowered(), true)})[t.icuLower() ? 1 : 0];
+        Memo memo = memos()[t.icuLower() ? 1 : 0];
         int n = 0;
         for (int i = 0; i < words.count(); i++) {
             // Lower-casing never shortens a word (WordsTest checks every code point), so a longer
@@ -71,9 +70,22 @@ record Stopwords(int min, List<String> words) implements FilterStep {
         return new Object[]{n};
     }
 
-    /** Per thread, per word list (by identity: no hashing of the list per document) and case mapping: the memos. */
+    /** Per thread, per word list and case mapping: the memos. */
     private static final ThreadLocal<java.util.Map<List<String>, Memo[]>> MEMOS =
-            ThreadLocal.withInitial(java.util.IdentityHashMap::new);
+            ThreadLocal.withInitial(java.util.HashMap::new);
+    /** Per thread: the word list last looked up and its memos, so a list is hashed once per task, not per document. */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    /** This list's memos (each task deserializes its own copy of the step, so the list is found by its words). */
+    private Memo[] memos() {
+        Object[] last = LAST.get();
+        if (last[0] != words) {
+            last[1] = MEMOS.get().computeIfAbsent(words,
+                    list -> new Memo[]{new Memo(lowered(), false), new Memo(lowered(), true)});
+            last[0] = words;
+        }
+        return (Memo[]) last[1];
+    }
 
     /**
      * Whether a word is a stopword once lower-cased, remembered by its characters: words repeat,
