@@ -34,17 +34,18 @@ record AlphaWords(double minShare) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        String[] words = t.words();
+        Words words = t.words();
+        char[] c = words.chars;
         int n = 0;
-        for (String w : words) {
-            for (int i = 0; i < w.length(); i++) {
-                if (ScannedText.isLetter(w.charAt(i))) {
+        for (int w = 0; w < words.count(); w++) {
+            for (int i = words.start(w); i < words.end(w); i++) {
+                if (ScannedText.isLetter(c[i])) {
                     n++;
                     break;
                 }
             }
         }
-        return new Object[]{ScannedText.ratio(n, words.length)};
+        return new Object[]{ScannedText.ratio(n, words.count())};
     }
 
     @Override

@@ -39,7 +39,7 @@ record CurlyBrace(double maxRatio) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        return new Object[]{ScannedText.ratio(ScannedText.occurrences(t.text, "{"), t.words().length)};
+        return new Object[]{ScannedText.ratio(ScannedText.occurrences(t.text, "{"), t.words().count())};
     }
 
     @Override

@@ -13,7 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.api.java.UDF3;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 
@@ -202,11 +202,7 @@ public final class FilterStage implements Stage {
         List<Column> details = new ArrayList<>();
         for (Scoped scoped : steps) {
             FilterStep step = scoped.step();
-            Column applies = measured.and(step.target() == FilterStep.Target.CODE
-                    ? col(Columns.CODE_LANG).isNotNull() : col(Columns.CODE_LANG).isNull());
-            if (!scoped.domains().isEmpty()) {
-                applies = applies.and(coalesce(col(Columns.DOMAIN).isin(scoped.domains().toArray()), lit(false)));
-            }
+            Column applies = applies(measured, scoped);
             for (Map.Entry<String, Column> e : step.shared().entrySet()) {
                 if (shared.put(e.getKey(), when(applies, e.getValue())) != null) {
                     throw new IllegalStateException("two filter steps share column " + e.getKey());
@@ -270,16 +266,20 @@ public final class FilterStage implements Stage {
         }
         int width = names.size();
         boolean icuLower = Boolean.parseBoolean(corpus.sparkSession().conf().get("spark.sql.icu.caseMappings.enabled", "true"));
-        UDF2<String, Boolean, Row> measure = (text, isProse) -> {
+        List<Set<String>> scopes = steps.stream().map(sc -> Set.copyOf(sc.domains())).toList();
+        UDF3<String, Boolean, String, Row> measure = (text, isProse, domain) -> {
             Object[] values = new Object[width];
             if (text == null) {
                 return RowFactory.create(values);
             }
             ScannedText scanned = new ScannedText(text, icuLower);
             int at = 0;
-            for (FilterStep step : all) {
+            for (int i = 0; i < all.size(); i++) {
+                FilterStep step = all.get(i);
                 int n = step.signalTypes().length;
-                if ((step.target() == FilterStep.Target.CODE) != isProse) {
+                Set<String> scope = scopes.get(i);
+                if ((step.target() == FilterStep.Target.CODE) != isProse
+                        && (scope.isEmpty() || (domain != null && scope.contains(domain)))) {
                     System.arraycopy(step.measure(scanned), 0, values, at, n);
                 }
                 at += n;
@@ -287,18 +287,21 @@ public final class FilterStage implements Stage {
             return RowFactory.create(values);
         };
         Dataset<Row> out = corpus.withColumn(JVM_SIGNALS, when(measured,
-                udf(measure, schema).apply(col(Columns.TEXT), col(Columns.CODE_LANG).isNull())));
+                udf(measure, schema).apply(col(Columns.TEXT), col(Columns.CODE_LANG).isNull(), col(Columns.DOMAIN))));
 
+        // The UDF leaves a step's signals null where the step does not apply (not measured, other
+        // target, other domain), as the sql engine's when(applies, ...) does, and every rule fails
+        // only on a non-null signal (Rules: comparisons and a boolean): so no applies expression
+        // per signal and rule, which made the plan several times larger and slower to optimize.
         Map<String, Column> signals = new LinkedHashMap<>();
         List<Column> reasons = new ArrayList<>();
         List<Column> details = new ArrayList<>();
         for (Scoped scoped : steps) {
-            Column applies = applies(measured, scoped);
             for (String name : scoped.step().signals().keySet()) {
-                signals.put(name, when(applies, col(JVM_SIGNALS).getField(name)));
+                signals.put(name, col(JVM_SIGNALS).getField(name));
             }
             for (FilterStep.Rule rule : scoped.step().rules()) {
-                Column fails = applies.and(coalesce(rule.fails(), lit(false)));
+                Column fails = coalesce(rule.fails(), lit(false));
                 reasons.add(when(fails, lit(rule.reason())));
                 details.add(when(fails, rule.detail()));
             }

@@ -44,7 +44,7 @@ record MeanWordLength(double min, double max, double maxCjkShare) implements Fil
 
     @Override
     public Object[] measure(ScannedText t) {
-        int words = t.words().length;
+        int words = t.words().count();
         int cjk = t.cjkChars();
         int latinWords = words - cjk;
         long latinChars = t.wordCodePoints() - cjk;

@@ -81,11 +81,11 @@ record NgramSteps(boolean top, Map<Integer, Double> limits) implements FilterSte
 
     @Override
     public Object[] measure(ScannedText t) {
-        NgramRepetition.Hashed hashed = t.ngramWords();
+        NgramRepetition.Grams grams = t.ngramWords();
         Object[] out = new Object[limits.size()];
         int i = 0;
         for (int n : limits.keySet()) {
-            out[i++] = NgramRepetition.measure(hashed, n, top);
+            out[i++] = NgramRepetition.measure(grams, n, top);
         }
         return out;
     }

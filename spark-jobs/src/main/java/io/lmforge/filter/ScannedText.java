@@ -30,13 +30,12 @@ final class ScannedText {
 
     final String text;
     private final boolean icuLower;
-    private String[] words;
+    private Words words;
     private long wordCodePoints = -1;
-    private int cjkChars = -1;
     private String[] lines;
     private String[] paragraphs;
     private String lower;
-    private NgramRepetition.Hashed ngramWords;
+    private NgramRepetition.Grams ngramWords;
 
     ScannedText(String text, boolean icuLower) {
         this.text = text;
@@ -130,116 +129,25 @@ final class ScannedText {
 
     // ---- views ---------------------------------------------------------------------------
 
-    /** TextViews.wordsOf. */
-    String[] words() {
+    /** TextViews.wordsOf, as ranges of one char array. */
+    Words words() {
         if (words == null) {
-            words = scanWords(text);
+            words = Words.of(text);
         }
         return words;
-    }
-
-    static String[] scanWords(String text) {
-        // regexp_replace(text, CJK, " $0 ")
-        String s = text;
-        int firstCjk = -1;
-        for (int i = 0; i < text.length(); i++) {
-            if (isCjk(text.charAt(i))) {
-                firstCjk = i;
-                break;
-            }
-        }
-        if (firstCjk >= 0) {
-            StringBuilder b = new StringBuilder(text.length() + 64);
-            b.append(text, 0, firstCjk);
-            for (int i = firstCjk; i < text.length(); i++) {
-                char c = text.charAt(i);
-                if (isCjk(c)) {
-                    b.append(' ').append(c).append(' ');
-                } else {
-                    b.append(c);
-                }
-            }
-            s = b.toString();
-        }
-        // regexp_replace(s, PUNCT*\s+PUNCT*|^PUNCT+|PUNCT+$, " "), then the non-empty tokens
-        // between \s runs. A replaced span only separates tokens, so the tokens are the kept
-        // runs of non-space characters.
-        List<String> out = new ArrayList<>();
-        int n = s.length();
-        StringBuilder token = new StringBuilder();
-        int i = 0;
-        while (i < n) {
-            int j = i;
-            while (j < n && isPunct(s.charAt(j))) {
-                j++;
-            }
-            boolean replaced = false;
-            if (j < n && isSpace(s.charAt(j))) {
-                int k = j;
-                while (k < n && isSpace(s.charAt(k))) {
-                    k++;
-                }
-                while (k < n && isPunct(s.charAt(k))) {
-                    k++;
-                }
-                i = k;
-                replaced = true;
-            } else if (j > i && (i == 0 || endAnchor(s, j))) {
-                i = j;
-                replaced = true;
-            }
-            if (replaced) {
-                flush(token, out);
-                continue;
-            }
-            // No match here: copy one character (a punctuation run not at an edge is copied whole,
-            // as no match can start inside it either).
-            int end = j > i ? j : i + 1;
-            for (int x = i; x < end; x++) {
-                char c = s.charAt(x);
-                if (isSpace(c)) {
-                    flush(token, out);
-                } else {
-                    token.append(c);
-                }
-            }
-            i = end;
-        }
-        flush(token, out);
-        return out.toArray(NONE);
-    }
-
-    private static void flush(StringBuilder token, List<String> out) {
-        if (token.length() > 0) {
-            out.add(token.toString());
-            token.setLength(0);
-        }
     }
 
     /** Code points of all words: length(array_join(words, "")). */
     long wordCodePoints() {
         if (wordCodePoints < 0) {
-            long n = 0;
-            for (String w : words()) {
-                n += codePoints(w);
-            }
-            wordCodePoints = n;
+            wordCodePoints = words().codePoints();
         }
         return wordCodePoints;
     }
 
-    /** TextViews.cjkCharsOf. */
+    /** TextViews.cjkCharsOf: counted by the word scan, which spaces them out. */
     int cjkChars() {
-        if (cjkChars < 0) {
-            int n = 0;
-            for (int i = 0; i < text.length(); i++) {
-                if (isCjk(text.charAt(i))) {
-                    n++;
-                }
-            }
-            cjkChars = n;
-        }
-        return cjkChars;
+        return words().cjkChars();
     }
 
     /** TextViews.linesOf: split on LF, trimmed of spaces, empty ones dropped. */
@@ -311,6 +219,44 @@ final class ScannedText {
         return lower;
     }
 
+    /**
+     * {@code lower(text).contains(needle)} for a lower-case ASCII needle, without lower-casing the
+     * text: in the root locale the only characters beyond ASCII whose lower case has ASCII in it
+     * are U+0130 (to {@code i} and a combining dot) and the Kelvin sign (to {@code k})
+     * ({@code WordsTest} checks every code point with both case mappings), so elsewhere an ASCII
+     * match ignoring case is the same test. Texts with either, and the locales whose case mapping
+     * of {@code I} differs (Spark maps by the default locale), take the full {@code lower}.
+     */
+    boolean lowerContains(String needle) {
+        String language = java.util.Locale.getDefault().getLanguage();
+        if (text.indexOf('\u0130') >= 0 || text.indexOf('\u212A') >= 0
+                || language.equals("tr") || language.equals("az") || language.equals("lt")) {
+            return lower().contains(needle);
+        }
+        char first = needle.charAt(0);
+        char upper = first >= 'a' && first <= 'z' ? (char) (first - 32) : first;
+        return asciiMatchFrom(needle, first) || (upper != first && asciiMatchFrom(needle, upper));
+    }
+
+    /** Whether the needle, ignoring ASCII case, starts at an occurrence of {@code first} (found by the vectorized indexOf). */
+    private boolean asciiMatchFrom(String needle, char first) {
+        int m = needle.length();
+        for (int i = text.indexOf(first); i >= 0 && i + m <= text.length(); i = text.indexOf(first, i + 1)) {
+            int k = 1;
+            while (k < m && asciiLower(text.charAt(i + k)) == needle.charAt(k)) {
+                k++;
+            }
+            if (k == m) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static char asciiLower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
     /** Spark's {@code lower} of one string: ASCII directly, the rest as Spark maps it. */
     static String lower(String s, boolean icu) {
         boolean ascii = true;
@@ -357,9 +303,9 @@ final class ScannedText {
     private static final ThreadLocal<java.util.Map<String, String>> JDK_LOWER = ThreadLocal.withInitial(java.util.HashMap::new);
 
     /** The words with CJK runs segmented and hashed, shared by the two n-gram steps. */
-    NgramRepetition.Hashed ngramWords() {
+    NgramRepetition.Grams ngramWords() {
         if (ngramWords == null) {
-            ngramWords = NgramRepetition.Hashed.of(NgramRepetition.toArray(words()));
+            ngramWords = NgramRepetition.Grams.of(words());
         }
         return ngramWords;
     }

@@ -5,6 +5,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,14 +60,129 @@ record Stopwords(int min, List<String> words) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        java.util.Set<String> set = lowered();
+        Words words = t.words();
+        long[] hashes = words.hashes();
+        Memo memo = memos()[t.icuLower() ? 1 : 0];
         int n = 0;
-        for (String w : t.words()) {
-            if (set.contains(ScannedText.lower(w, t.icuLower()))) {
+        for (int i = 0; i < words.count(); i++) {
+            // Lower-casing never shortens a word (WordsTest checks every code point), so a longer
+            // word than every stopword is none.
+            if (words.length(i) <= memo.longest && memo.isStopword(words.chars, words.start(i), words.end(i), hashes[i])) {
                 n++;
             }
         }
         return new Object[]{n};
+    }
+
+    /** Per thread, per word list and case mapping: the memos. */
+    private static final ThreadLocal<java.util.Map<List<String>, Memo[]>> MEMOS =
+            ThreadLocal.withInitial(java.util.HashMap::new);
+    /** Per thread: the word list last looked up and its memos, so a list is hashed once per task, not per document. */
+    private static final ThreadLocal<Object[]> LAST = ThreadLocal.withInitial(() -> new Object[2]);
+
+    /** This list's memos (each task deserializes its own copy of the step, so the list is found by its words). */
+    private Memo[] memos() {
+        Object[] last = LAST.get();
+        if (last[0] != words) {
+            last[1] = MEMOS.get().computeIfAbsent(words,
+                    list -> new Memo[]{new Memo(lowered(), false), new Memo(lowered(), true)});
+            last[0] = words;
+        }
+        return (Memo[]) last[1];
+    }
+
+    /**
+     * Whether a word is a stopword once lower-cased, remembered by its characters: words repeat,
+     * and lower-casing each occurrence (a string, Spark's case mapping) was most of the step's
+     * time. Bounded: cleared when half full.
+     */
+    static final class Memo {
+        private static final int CAPACITY = 1 << 16;
+        private final java.util.Set<String> set;
+        private final boolean icu;
+        /** The stopwords {@link #packAscii} packs, sorted. */
+        private final long[] asciiStopwords;
+        /** The longest stopword, in UTF-16 chars. */
+        final int longest;
+        private final char[][] keys = new char[CAPACITY][];
+        private final long[] hashes = new long[CAPACITY];
+        private final boolean[] stop = new boolean[CAPACITY];
+        private int size;
+
+        Memo(java.util.Set<String> set, boolean icu) {
+            this.set = set;
+            this.icu = icu;
+            this.longest = set.stream().mapToInt(String::length).max().orElse(0);
+            this.asciiStopwords = set.stream().mapToLong(w -> packAscii(w.toCharArray(), 0, w.length()))
+                    .filter(k -> k >= 0).sorted().toArray();
+        }
+
+        /**
+         * An ASCII word of up to 8 chars, lower-cased as Spark does (ASCII alone, in any locale),
+         * packed into a long: 7 bits a char and the length; -1 for any other word. Exact, so
+         * such words, most of them, need no memo.
+         */
+        static long packAscii(char[] c, int from, int to) {
+            if (to - from > 8) {
+                return -1;
+            }
+            long key = to - from;
+            for (int i = from; i < to; i++) {
+                char x = c[i];
+                if (x >= 0x80) {
+                    return -1;
+                }
+                key = (key << 7) | (x >= 'A' && x <= 'Z' ? x + 32 : x);
+            }
+            return key;
+        }
+
+        boolean isStopword(char[] c, int from, int to, long hash) {
+            long packed = packAscii(c, from, to);
+            if (packed >= 0) {
+                return Arrays.binarySearch(asciiStopwords, packed) >= 0;
+            }
+            int slot = (int) hash & (CAPACITY - 1);
+            for (char[] k = keys[slot]; k != null; k = keys[slot]) {
+                if (hashes[slot] == hash && java.util.Arrays.equals(k, 0, k.length, c, from, to)) {
+                    return stop[slot];
+                }
+                slot = (slot + 1) & (CAPACITY - 1);
+            }
+            boolean out = set.contains(lowered(c, from, to));
+            if (size >= CAPACITY / 2) {
+                java.util.Arrays.fill(keys, null);
+                size = 0;
+                slot = (int) hash & (CAPACITY - 1);
+            }
+            keys[slot] = java.util.Arrays.copyOfRange(c, from, to);
+            hashes[slot] = hash;
+            stop[slot] = out;
+            size++;
+            return out;
+        }
+
+        /** Spark's lower of the word; ASCII (Spark maps it alone, in any locale) and CJK (caseless) directly. */
+        private String lowered(char[] c, int from, int to) {
+            boolean ascii = true;
+            boolean cjk = true;
+            for (int i = from; i < to; i++) {
+                ascii &= c[i] < 0x80;
+                cjk &= ScannedText.isCjk(c[i]);
+            }
+            if (cjk) {
+                return new String(c, from, to - from);
+            }
+            if (!ascii) {
+                return ScannedText.lower(new String(c, from, to - from), icu);
+            }
+            char[] out = new char[to - from];
+            for (int i = from; i < to; i++) {
+                char x = c[i];
+                out[i - from] = x >= 'A' && x <= 'Z' ? (char) (x + 32) : x;
+            }
+            return new String(out);
+        }
     }
 
     @Override

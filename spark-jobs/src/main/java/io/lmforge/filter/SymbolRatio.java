@@ -39,7 +39,7 @@ record SymbolRatio(double maxHash, double maxEllipsis) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        int words = t.words().length;
+        int words = t.words().count();
         return new Object[]{ScannedText.ratio(ScannedText.occurrences(t.text, "#"), words),
                 ScannedText.ratio(ScannedText.occurrences(t.text, "...") + ScannedText.occurrences(t.text, "\u2026"), words)};
     }

@@ -32,7 +32,7 @@ record WordCount(long min, long max) implements FilterStep {
 
     @Override
     public Object[] measure(ScannedText t) {
-        return new Object[]{t.words().length};
+        return new Object[]{t.words().count()};
     }
 
     @Override

@@ -49,6 +49,8 @@ class FilterEnginesTest {
         rows.add("edge-crlf", "one...\r\ntwo \u2026\r\n\r\n\r\nthree?\r", null, "web");
         rows.add("edge-cjk", "\u3000「日本語」のテキスト。\u3000中文，标点！\n\t- 列表\n", null, "web");
         rows.add("edge-supp", "\uD840\uDC00\uD840\uDC01 wide \uD83D\uDE00 emoji; JavaScript is off", null, "web");
+        rows.add("edge-case", "THE The the \u212Ae KE \u0130L Und UND \u00C8 \u00E8 N\u00C3O \u0418 \u042D\u0422\u041E "
+                + "LOREM \u0130PSUM Lorem Ipsum thethethe", null, "web");
         rows.add("edge-code-empty", "", "c", "code");
         return rows;
     }
