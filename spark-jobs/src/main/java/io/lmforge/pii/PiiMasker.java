@@ -138,7 +138,7 @@ public final class PiiMasker implements Serializable {
             }
             case EMAIL -> {
                 if (text.indexOf('@') >= 0) {
-                    regions(EMAIL, text, kind, out, PiiMasker::emailChar, '@', 1, 0, m -> publicDomain(m.group(1)));
+                    regions(EMAIL, text, kind, out, EMAIL_CHARS, '@', 1, 0, m -> publicDomain(m.group(1)));
                 }
             }
             case CN_ID -> {
@@ -146,11 +146,11 @@ public final class PiiMasker implements Serializable {
                     matches(CN_ID, text, 0, kind, out, m -> Checksums.chineseId(m.group()));
                 }
             }
-            case IPV4 -> regions(IPV4, text, kind, out, c -> (c >= '0' && c <= '9') || c == '.', '.', 3, 4,
+            case IPV4 -> regions(IPV4, text, kind, out, IPV4_CHARS, '.', 3, 4,
                     m -> publicAddress(m.group()) && !sectionNumber(text, m));
             case IPV6 -> {
                 if (text.indexOf(':') >= 0) {
-                    regions(IPV6, text, kind, out, c -> Character.digit(c, 16) >= 0 && c < 0x80 || c == ':' || c == '.',
+                    regions(IPV6, text, kind, out, IPV6_CHARS,
                             ':', 2, 0, m -> ipv6(m.group()));
                 }
             }
@@ -175,9 +175,30 @@ public final class PiiMasker implements Serializable {
         boolean ok(Matcher m);
     }
 
-    private interface CharClass {
-        boolean has(char c);
+    /**
+     * An ASCII character class as a table: {@link #regions} tests every character of every text,
+     * and a lambda per class there made its call site megamorphic (the JIT compiled it differently
+     * from one JVM to the next, up to five times slower).
+     */
+    private static final class CharClass {
+        private final boolean[] ascii = new boolean[128];
+
+        CharClass(java.util.function.IntPredicate member) {
+            for (int c = 0; c < 128; c++) {
+                ascii[c] = member.test(c);
+            }
+        }
+
+        boolean has(char c) {
+            return c < 128 && ascii[c];
+        }
     }
+
+    /** The characters of an e-mail address: local part, {@code @}, domain. */
+    private static final CharClass EMAIL_CHARS = new CharClass(c -> (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '@');
+    private static final CharClass IPV4_CHARS = new CharClass(c -> (c >= '0' && c <= '9') || c == '.');
+    private static final CharClass IPV6_CHARS = new CharClass(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
 
     /**
      * The finds of {@code p} in the maximal runs of {@code chars} that hold at least {@code minMarks}
@@ -216,12 +237,6 @@ public final class PiiMasker implements Serializable {
                 }
             }
         }
-    }
-
-    /** The characters of an e-mail address: local part, {@code @}, domain. */
-    private static boolean emailChar(char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
-                || c == '%' || c == '+' || c == '-' || c == '@';
     }
 
     /** Literals one of SECRET's alternatives must contain; AWS key ids are 20 upper-case letters and digits. */
