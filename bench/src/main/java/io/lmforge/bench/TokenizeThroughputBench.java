@@ -62,16 +62,22 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
     @Option(names = "--profile-stages", description = "also list every Spark stage's tasks, CPU time and shuffle bytes")
     boolean profileStages;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "takes every input document this many times, each copy with its own id, so that fixed costs vanish")
+    int repeat;
+
     @Option(names = "--master", defaultValue = "local[*]")
     String master;
 
     @Override
     public Integer call() throws Exception {
         Path dir = tokenizer != null ? tokenizer : BenchCorpus.testData().resolve("npm/tokenizer-deepseek_v3/models");
-        List<BenchCorpus.Doc> docs = BenchCorpus.load(inputs != null ? inputs : BenchCorpus.DEFAULT_INPUTS, BenchCorpus.testData());
+        List<BenchCorpus.Doc> docs = BenchCorpus.repeat(
+                BenchCorpus.load(inputs != null ? inputs : BenchCorpus.DEFAULT_INPUTS, BenchCorpus.testData()), repeat);
         String[] texts = docs.stream().map(BenchCorpus.Doc::text).toArray(String[]::new);
         long bytes = BenchCorpus.bytes(docs);
-        System.out.printf("corpus: %d documents, %.1f MB; tokenizer %s%n", docs.size(), bytes / 1e6, dir);
+        System.out.printf("corpus: %d documents, %.1f MB%s; tokenizer %s%n", docs.size(), bytes / 1e6,
+                repeat > 1 ? " (each input document " + repeat + " times)" : "", dir);
 
         SparkSession spark = SparkSessions.create(Optional.of(master), Map.of("spark.ui.enabled", "false"));
         Dataset<Row> documents = BenchCorpus.write(spark, docs, work.resolve("documents").toAbsolutePath());
