@@ -70,8 +70,8 @@ final class Packer {
     static final String BUCKET = "bucket";
     static final String START = "start";
     static final String SEQ = "seq";
-    static final String INPUT_IDS = "input_ids";
-    static final String DOC_STARTS = "doc_starts";
+    static final String INPUT_IDS = io.lmforge.shards.ShardColumns.INPUT_IDS;
+    static final String DOC_STARTS = io.lmforge.shards.ShardColumns.DOC_STARTS;
 
     /** A piece of a sequence with its ids (little-endian int32 bytes); is_start: it begins with its document's first token (its bos, if any). */
     static final StructType PIECES = new StructType(new StructField[]{

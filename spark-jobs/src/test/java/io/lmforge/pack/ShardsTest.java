@@ -387,6 +387,15 @@ class ShardsTest {
         run.documents().coalesce(1).write().option("parquet.block.size", 16 << 10)
                 .option("parquet.page.size.row.check.min", 1).option("parquet.page.size.row.check.max", 2)
                 .parquet(file.toString());
+        long rowGroups = 0;
+        for (Path part : Files.list(file).filter(p -> p.toString().endsWith(".parquet")).toList()) {
+            try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(org.apache.parquet.hadoop.util.HadoopInputFile
+                    .fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new org.apache.hadoop.conf.Configuration()))) {
+                rowGroups += r.getRowGroups().size();
+            }
+        }
+        int tasks = 4 * SparkTestSession.get().sparkContext().defaultParallelism();
+        assertTrue(rowGroups >= tasks, rowGroups + " row groups, fewer than the " + tasks + " tasks wanted");
         var documents = SparkTestSession.get().read().parquet(file.toString());
         Map<String, List<Seq>> again = rebuildSplits("seed = 7, scratch-storage = DISK_ONLY", "row-groups-out", documents);
         assertEquals("splits", lastReport.get("tokenize_input"));
