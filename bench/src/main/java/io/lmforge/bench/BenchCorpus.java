@@ -97,6 +97,23 @@ final class BenchCorpus {
         }
     }
 
+    /**
+     * Every document {@code times} times, copy k with the id {@code PATH#k} (the first keeps its
+     * path): a corpus {@code times} as large, of distinct documents, on which fixed costs vanish.
+     */
+    static List<Doc> repeat(List<Doc> docs, int times) {
+        if (times < 1) {
+            throw new IllegalArgumentException("--repeat must be at least 1, got " + times);
+        }
+        List<Doc> out = new ArrayList<>(docs.size() * times);
+        for (int k = 0; k < times; k++) {
+            for (Doc d : docs) {
+                out.add(k == 0 ? d : new Doc(d.domain(), d.path() + "#" + k, d.text()));
+            }
+        }
+        return out;
+    }
+
     static long bytes(List<Doc> docs) {
         long n = 0;
         for (Doc d : docs) {

@@ -32,7 +32,7 @@ import java.util.concurrent.Callable;
  * at least 90% of the tokenizer's. Before timing, both encoders' ids are compared on every text.
  */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Tokenization throughput of the shards stage against HF tokenizers alone on the same text.")
+        description = "Tokenization throughput of the shards stage against HF tokenizers alone and the JVM encoder alone on the same text.")
 public final class TokenizeThroughputBench implements Callable<Integer> {
 
     @Option(names = "--input", description = "DOMAIN=DIR of text files, repeatable (default: the fetched test data)")
@@ -62,16 +62,27 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
     @Option(names = "--profile-stages", description = "also list every Spark stage's tasks, CPU time and shuffle bytes")
     boolean profileStages;
 
+    @Option(names = "--repeat", defaultValue = "1",
+            description = "takes every input document this many times, each copy with its own id, so that fixed costs vanish")
+    int repeat;
+
+    @Option(names = "--hf-alone", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "time HF tokenizers alone too (--no-hf-alone: only the JVM encoder alone and the stage, "
+                    + "for a corpus on which HF alone would take most of the run)")
+    boolean hfAlone;
+
     @Option(names = "--master", defaultValue = "local[*]")
     String master;
 
     @Override
     public Integer call() throws Exception {
         Path dir = tokenizer != null ? tokenizer : BenchCorpus.testData().resolve("npm/tokenizer-deepseek_v3/models");
-        List<BenchCorpus.Doc> docs = BenchCorpus.load(inputs != null ? inputs : BenchCorpus.DEFAULT_INPUTS, BenchCorpus.testData());
+        List<BenchCorpus.Doc> docs = BenchCorpus.repeat(
+                BenchCorpus.load(inputs != null ? inputs : BenchCorpus.DEFAULT_INPUTS, BenchCorpus.testData()), repeat);
         String[] texts = docs.stream().map(BenchCorpus.Doc::text).toArray(String[]::new);
         long bytes = BenchCorpus.bytes(docs);
-        System.out.printf("corpus: %d documents, %.1f MB; tokenizer %s%n", docs.size(), bytes / 1e6, dir);
+        System.out.printf("corpus: %d documents, %.1f MB%s; tokenizer %s%n", docs.size(), bytes / 1e6,
+                repeat > 1 ? " (each input document " + repeat + " times)" : "", dir);
 
         SparkSession spark = SparkSessions.create(Optional.of(master), Map.of("spark.ui.enabled", "false"));
         Dataset<Row> documents = BenchCorpus.write(spark, docs, work.resolve("documents").toAbsolutePath());
@@ -80,9 +91,14 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         BpeEncoder.Loaded loaded = BpeEncoder.forDocuments(TokenizerJson.parse(json, "tokenizer.json"));
         BpeEncoder jvm = loaded.encoder();
         if (jvm == null) {
+            if (!hfAlone) {
+                throw new IllegalArgumentException("the JVM encoder declines this tokenizer (" + loaded.declined()
+                        + "): HF alone is the only measure to compare with, leave out --no-hf-alone");
+            }
             System.out.println("the JVM encoder declines this tokenizer: " + loaded.declined());
         } else {
-            System.out.println(sameIds(encoder, jvm, texts));
+            // The copies --repeat makes are the same texts: checking the first of each is enough.
+            System.out.println(sameIds(encoder, jvm, java.util.Arrays.copyOf(texts, texts.length / repeat)));
         }
         encode(encoder, texts, Math.min(texts.length, 200), aloneBatch);   // warm-up
         JobProfile profile = JobProfile.attach(spark, profileStages);
@@ -99,19 +115,27 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         long tokens = 0;
         int cores = Runtime.getRuntime().availableProcessors();
         for (int round = 0; round < rounds; round++) {
-            long t = System.nanoTime();
-            long cpu = cpuNanos();
-            tokens = encode(encoder, texts, texts.length, aloneBatch);
-            double batchWall = (System.nanoTime() - t) / 1e9;
-            double batchCpu = (cpuNanos() - cpu) / 1e9;
+            long t;
+            long cpu;
+            double batchWall = Double.NaN;
+            double batchCpu = Double.NaN;
+            double threadsWall = Double.NaN;
+            double threadsCpu = Double.NaN;
+            if (hfAlone) {
+                t = System.nanoTime();
+                cpu = cpuNanos();
+                tokens = encode(encoder, texts, texts.length, aloneBatch);
+                batchWall = (System.nanoTime() - t) / 1e9;
+                batchCpu = (cpuNanos() - cpu) / 1e9;
 
-            t = System.nanoTime();
-            cpu = cpuNanos();
-            long threadTokens = encodeOnThreads(text -> encoder.encodeEach(new String[]{text})[0], texts, cores);
-            double threadsWall = (System.nanoTime() - t) / 1e9;
-            double threadsCpu = (cpuNanos() - cpu) / 1e9;
-            if (threadTokens != tokens) {
-                throw new IllegalStateException("the two ways of calling HF gave " + tokens + " and " + threadTokens + " tokens");
+                t = System.nanoTime();
+                cpu = cpuNanos();
+                long threadTokens = encodeOnThreads(text -> encoder.encodeEach(new String[]{text})[0], texts, cores);
+                threadsWall = (System.nanoTime() - t) / 1e9;
+                threadsCpu = (cpuNanos() - cpu) / 1e9;
+                if (threadTokens != tokens) {
+                    throw new IllegalStateException("the two ways of calling HF gave " + tokens + " and " + threadTokens + " tokens");
+                }
             }
             double jvmWall = 0;
             double jvmCpu = 0;
@@ -121,16 +145,20 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
                 long jvmTokens = encodeOnThreads(text -> jvm.encode(text), texts, cores);
                 jvmWall = (System.nanoTime() - t) / 1e9;
                 jvmCpu = (cpuNanos() - cpu) / 1e9;
-                if (jvmTokens != tokens) {
+                if (!hfAlone) {
+                    tokens = jvmTokens;
+                } else if (jvmTokens != tokens) {
                     throw new IllegalStateException("HF and the JVM encoder gave " + tokens + " and " + jvmTokens + " tokens");
                 }
                 bestJvm = Math.min(bestJvm, jvmWall);
                 cpuJvm = Math.min(cpuJvm, jvmCpu);
             }
-            bestBatch = Math.min(bestBatch, batchWall);
-            bestThreads = Math.min(bestThreads, threadsWall);
-            bestAlone = Math.min(bestAlone, Math.min(batchWall, threadsWall));
-            cpuAlone = Math.min(cpuAlone, Math.min(batchCpu, threadsCpu));
+            if (hfAlone) {
+                bestBatch = Math.min(bestBatch, batchWall);
+                bestThreads = Math.min(bestThreads, threadsWall);
+                bestAlone = Math.min(bestAlone, Math.min(batchWall, threadsWall));
+                cpuAlone = Math.min(cpuAlone, Math.min(batchCpu, threadsCpu));
+            }
 
             OutputLayout layout = new OutputLayout(work.resolve("out-" + round).toAbsolutePath().toString());
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
@@ -156,18 +184,21 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
         spark.stop();
         double jvmSeconds = jvm != null ? bestJvm : Double.NaN;
         System.out.printf("%n%-52s %10s %10s %9s %9s%n", "", "MB/s", "Mtokens/s", "vs HF", "vs JVM");
-        row("HF tokenizers alone (the faster way each round)", bytes, tokens, bestAlone, bestAlone, jvmSeconds);
-        row("  batch API, texts in memory", bytes, tokens, bestBatch, bestAlone, jvmSeconds);
-        row("  one call per document, " + cores + " threads", bytes, tokens, bestThreads, bestAlone, jvmSeconds);
-        System.out.printf("   CPU seconds (all threads of the JVM, HF's native ones included): %.1f%n", cpuAlone);
+        double alone = hfAlone ? bestAlone : Double.NaN;
+        if (hfAlone) {
+            row("HF tokenizers alone (the faster way each round)", bytes, tokens, bestAlone, alone, jvmSeconds);
+            row("  batch API, texts in memory", bytes, tokens, bestBatch, alone, jvmSeconds);
+            row("  one call per document, " + cores + " threads", bytes, tokens, bestThreads, alone, jvmSeconds);
+            System.out.printf("   CPU seconds (all threads of the JVM, HF's native ones included): %.1f%n", cpuAlone);
+        }
         if (jvm != null) {
-            row("JVM encoder alone, " + cores + " threads", bytes, tokens, bestJvm, bestAlone, jvmSeconds);
+            row("JVM encoder alone, " + cores + " threads", bytes, tokens, bestJvm, alone, jvmSeconds);
             System.out.printf("   CPU seconds: %.1f%n", cpuJvm);
         }
-        row("shards stage: tokenize pass (read, encode, write)", bytes, tokens, bestPass, bestAlone, jvmSeconds);
-        row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, bestAlone, jvmSeconds);
-        System.out.printf("   CPU seconds: %.1f, %.0f%% of HF alone's%s (ratios the machine's load moves less)%n",
-                cpuStage, 100 * cpuAlone / cpuStage,
+        row("shards stage: tokenize pass (read, encode, cache)", bytes, tokens, bestPass, alone, jvmSeconds);
+        row("shards stage: whole (+ plan, pack, write shards)", bytes, tokens, bestStage, alone, jvmSeconds);
+        System.out.printf("   CPU seconds: %.1f%s%s (ratios the machine's load moves less)%n", cpuStage,
+                hfAlone ? String.format(", %.0f%% of HF alone's", 100 * cpuAlone / cpuStage) : "",
                 jvm != null ? String.format(", %.0f%% of the JVM encoder alone's", 100 * cpuJvm / cpuStage) : "");
         System.out.printf("(%d rounds, best of each; batches of %d documents alone; the stage's encoder %s, encode-batch %d; "
                 + "%d cores)%n", rounds, aloneBatch, encoderChoice, batch, cores);
@@ -211,8 +242,9 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
     }
 
     private static void row(String what, long bytes, long tokens, double seconds, double alone, double jvm) {
-        System.out.printf("%-52s %10.2f %10.3f %8.0f%% %8s%n", what, bytes / 1e6 / seconds, tokens / 1e6 / seconds,
-                100 * alone / seconds, Double.isNaN(jvm) ? "" : String.format("%.0f%%", 100 * jvm / seconds));
+        System.out.printf("%-52s %10.2f %10.3f %9s %8s%n", what, bytes / 1e6 / seconds, tokens / 1e6 / seconds,
+                Double.isNaN(alone) ? "" : String.format("%.0f%%", 100 * alone / seconds),
+                Double.isNaN(jvm) ? "" : String.format("%.0f%%", 100 * jvm / seconds));
     }
 
     /** Compares HF's ids and the JVM encoder's on every text. */

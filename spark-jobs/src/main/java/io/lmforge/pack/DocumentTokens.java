@@ -118,7 +118,7 @@ public final class DocumentTokens {
      * {@code indexLimit} documents sends only that it was over), and counts the documents Hugging
      * Face tokenizers encoded in {@code byHf}.
      */
-    static Dataset<Row> encode(Dataset<Row> documents, Delimiters delimiters, DocumentEncoder.Source encoder,
+    static Pass encode(Dataset<Row> documents, Delimiters delimiters, DocumentEncoder.Source encoder,
                                ShardSettings settings, DocumentIndex.Collector index, long indexLimit,
                                LongAccumulator byHf) {
         List<String> present = Arrays.asList(documents.columns());
@@ -139,21 +139,56 @@ public final class DocumentTokens {
                 col(Columns.TEXT));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(documents.sparkSession().sparkContext());
         // Encoding is the whole cost of the pass: with fewer tasks than a few per core, one late task
-        // leaves cores idle at the end, so a small input is spread out (moving the text is cheap beside
-        // encoding it). Input files stand for input partitions in that test: asking Spark for the
-        // partitions plans and compiles the query twice, which only a large input can afford.
-        int partitions = 4 * jsc.defaultParallelism();
-        if (documents.inputFiles().length < partitions) {
-            input = input.repartition(partitions, col(KEY));
-        } else {
-            partitions = input.rdd().getNumPartitions();   // each task's share of the index budget
+        // leaves cores idle at the end. The input is read in splits of about a task's share of its
+        // bytes (splitConf), a row group each at least; only an input of fewer row groups than that is
+        // spread out by a shuffle (moving the text of a small input is cheap beside encoding it).
+        int target = tasks(jsc);
+        String[] files = documents.inputFiles();
+        int partitions = Math.max(target, files.length);   // each task's share of the index budget
+        boolean shuffled = files.length < target && rowGroups(files, jsc.hadoopConfiguration()) < target;
+        if (shuffled) {
+            // Sorted so that a task that runs again (its cached block lost) numbers its documents alike.
+            input = input.repartition(target, col(KEY)).sortWithinPartitions(KEY, TEXT_HASH, Columns.DOMAIN);
         }
         Broadcast<DocumentEncoder.Source> shared = jsc.broadcast(encoder);
         int batch = settings.encodeBatch();
         long budget = DocumentIndex.budget(indexLimit, partitions);
-        return input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows,
+        return new Pass(input.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Encoded(rows,
                 DocumentEncoder.shared(shared.value()), delimiters, batch, new DocumentIndex.Gatherer(index, budget), byHf),
-                Encoders.row(SCHEMA));
+                Encoders.row(SCHEMA)), shuffled);
+    }
+
+    /** The encoded documents (rows of {@link #SCHEMA}, lazy), and whether their text is spread by a shuffle first. */
+    record Pass(Dataset<Row> tokens, boolean shuffled) {
+    }
+
+    /** Tasks the tokenize pass wants: four per core, so that no late task leaves cores idle for long. */
+    static int tasks(JavaSparkContext jsc) {
+        return 4 * jsc.defaultParallelism();
+    }
+
+    /**
+     * The session settings under which the documents are read for the tokenize pass: splits of
+     * about {@code 1 / tasks} of the input's bytes (Spark's default is one per core, and it packs
+     * small files together as if opening one cost 4 MB, which encoding them makes negligible).
+     */
+    static java.util.Map<String, String> splitConf(JavaSparkContext jsc) {
+        return java.util.Map.of("spark.sql.files.minPartitionNum", String.valueOf(tasks(jsc)),
+                "spark.sql.files.openCostInBytes", "0");
+    }
+
+    /** Row groups of the Parquet files among {@code files} (a file that is not Parquet counts as one). */
+    private static long rowGroups(String[] files, org.apache.hadoop.conf.Configuration hadoop) {
+        long n = 0;
+        for (String f : files) {
+            try (org.apache.parquet.hadoop.ParquetFileReader r = org.apache.parquet.hadoop.ParquetFileReader.open(
+                    org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(f), hadoop))) {
+                n += Math.max(1, r.getRowGroups().size());
+            } catch (java.io.IOException | RuntimeException e) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Encodes a partition batch by batch. */

@@ -70,6 +70,8 @@ final class Packer {
     static final String BUCKET = "bucket";
     static final String START = "start";
     static final String SEQ = "seq";
+    static final String INPUT_IDS = io.lmforge.shards.ShardColumns.INPUT_IDS;
+    static final String DOC_STARTS = io.lmforge.shards.ShardColumns.DOC_STARTS;
 
     /** A piece of a sequence with its ids (little-endian int32 bytes); is_start: it begins with its document's first token (its bos, if any). */
     static final StructType PIECES = new StructType(new StructField[]{
@@ -83,10 +85,20 @@ final class Packer {
 
     /** What the shards hold: the contract with the trainer. */
     static final StructType SHARD_SCHEMA = new StructType(new StructField[]{
-            DataTypes.createStructField("input_ids", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+            DataTypes.createStructField(INPUT_IDS, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
             DataTypes.createStructField(Columns.DOMAIN, DataTypes.StringType, false),
-            DataTypes.createStructField("doc_starts", DataTypes.createArrayType(DataTypes.IntegerType, false), false),
+            DataTypes.createStructField(DOC_STARTS, DataTypes.createArrayType(DataTypes.IntegerType, false), false),
     });
+
+    /** What each file-writing task reports: its file (global index) and the sequences it wrote. */
+    static final StructType WRITTEN = new StructType(new StructField[]{
+            DataTypes.createStructField("file", DataTypes.IntegerType, false),
+            DataTypes.createStructField("sequences", DataTypes.LongType, false),
+    });
+
+    /** One sequence of a shard: its window of ids, its domain, where its documents start. */
+    record Sequence(int[] inputIds, String domain, int[] docStarts) {
+    }
 
     /** Where the splits' sequences go: split s covers global positions [first[s], first[s] + size[s]). */
     record Layout(long[] first, long[] sequencesPerFile, int[] firstFile, int files) implements java.io.Serializable {
@@ -113,8 +125,9 @@ final class Packer {
     }
 
     /**
-     * The sequences of all splits as rows of {@link #SHARD_SCHEMA}; partition {@code i} holds
-     * shard file {@code i} of {@code layout}, in order.
+     * The pieces of the sequences of all splits ({@link #PIECES}), routed so that partition
+     * {@code i} holds those of shard file {@code i} of {@code layout}, sorted by position:
+     * {@link #rows} or {@link #write} joins them into sequences.
      *
      * @param tokens rows of {@link DocumentTokens}, every split
      * @param plans  one per split; the split column's value is the plan's split name
@@ -150,7 +163,7 @@ final class Packer {
                 .select(col(SPLIT_INDEX), col("position"), col("off"), col(Columns.DOMAIN),
                         expr("substring(" + DocumentTokens.IDS + ", `from` * 4 + 1, len * 4)").as("piece"),
                         col("from").equalTo(0).as("is_start"));
-        return assemble(withIds, window, layout);
+        return route(withIds, layout);
     }
 
     /**
@@ -163,20 +176,67 @@ final class Packer {
         Dataset<Row> withIds = tokens.select(DocumentTokens.DOC, Columns.DOMAIN, DocumentTokens.IDS)
                 .flatMap((FlatMapFunction<Row, Row>) r -> shared.value().cut(r.getLong(0), r.getString(1), (byte[]) r.get(2)),
                         Encoders.row(PIECES));
-        return assemble(withIds, plan.window(), layout);
+        return route(withIds, layout);
     }
 
-    /** Routes rows of {@link #PIECES} to the partition of their file, in order, and joins them into sequences. */
-    private static Dataset<Row> assemble(Dataset<Row> pieces, int window, Layout layout) {
+    /** Routes rows of {@link #PIECES} to the partition of their file, in order. */
+    private static Dataset<Row> route(Dataset<Row> pieces, Layout layout) {
         // Partition i must be shard file i. Spark hash-partitions by pmod(murmur3(key, 42), n); a
         // key per file that lands in that file's partition is found on the driver (Assembled checks it).
         int[] route = routes(layout.files());
         UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[layout.fileOf(split, pos)],
                 DataTypes.IntegerType);
         return pieces.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
-                .sortWithinPartitions(SPLIT_INDEX, "position", "off")
-                .mapPartitions((MapPartitionsFunction<Row, Row>) rows -> new Assembled(rows, window, layout),
-                        Encoders.row(SHARD_SCHEMA));
+                .sortWithinPartitions(SPLIT_INDEX, "position", "off");
+    }
+
+    /** The sequences of routed pieces as rows of {@link #SHARD_SCHEMA}: partition i is file i. */
+    static Dataset<Row> rows(Dataset<Row> routed, int window, Layout layout) {
+        return routed.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+            Assembled sequences = new Assembled(rows, window, layout);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return sequences.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    Sequence s = sequences.next();
+                    return RowFactory.create(s.inputIds(), s.domain(), s.docStarts());
+                }
+            };
+        }, Encoders.row(SHARD_SCHEMA));
+    }
+
+    /**
+     * Writes the sequences of routed pieces: the task of partition i writes file i to
+     * {@code files[i]} ({@link ShardFileWriter}), through a name of its own attempt renamed at the
+     * end, so a retried task replaces what an earlier attempt left. Rows of {@link #WRITTEN}.
+     */
+    static Dataset<Row> write(Dataset<Row> routed, int window, Layout layout, String[] files,
+                              io.lmforge.ingest.HadoopConf hadoop, long rowGroupBytes) {
+        return routed.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+            int file = TaskContext.getPartitionId();
+            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(files[file]);
+            org.apache.hadoop.fs.Path attempt = new org.apache.hadoop.fs.Path(target.getParent(),
+                    "." + target.getName() + ".attempt-" + TaskContext.get().taskAttemptId());
+            Assembled sequences = new Assembled(rows, window, layout);
+            long written;
+            try (ShardFileWriter out = new ShardFileWriter(hadoop.get(), attempt, rowGroupBytes)) {
+                while (sequences.hasNext()) {
+                    Sequence s = sequences.next();
+                    out.write(s.inputIds(), s.domain(), s.docStarts());
+                }
+                written = out.sequences();
+            }
+            org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(hadoop.get());
+            fs.delete(target, false);
+            if (!fs.rename(attempt, target)) {
+                throw new java.io.IOException("could not move " + attempt + " to " + target);
+            }
+            return List.of(RowFactory.create(file, written)).iterator();
+        }, Encoders.row(WRITTEN));
     }
 
     /** For each file f, an int whose Spark hash partition among {@code files} partitions is f. */
@@ -295,7 +355,7 @@ final class Packer {
     }
 
     /** Joins the sorted pieces of each position into one sequence. */
-    private static final class Assembled implements Iterator<Row> {
+    private static final class Assembled implements Iterator<Sequence> {
         private final Iterator<Row> rows;
         private final int window;
         private final Layout layout;
@@ -315,7 +375,7 @@ final class Packer {
         }
 
         @Override
-        public Row next() {
+        public Sequence next() {
             if (head == null) {
                 throw new java.util.NoSuchElementException();
             }
@@ -348,7 +408,7 @@ final class Packer {
             if (filled != window) {
                 throw new IllegalStateException("sequence " + position + " has " + filled + " tokens, not " + window);
             }
-            return RowFactory.create(ids, domain, starts.stream().mapToInt(Integer::intValue).toArray());
+            return new Sequence(ids, domain, starts.stream().mapToInt(Integer::intValue).toArray());
         }
     }
 }

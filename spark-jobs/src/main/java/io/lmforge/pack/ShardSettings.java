@@ -27,13 +27,15 @@ import java.util.Optional;
  *   bos-token = "&lt;|begin_of_text|&gt;"   # the token each document starts with, or none;
  *                               # default: tokenizer_config.json's bos_token (none if it names none)
  *   eos-token = "&lt;|endoftext|&gt;"       # the token each document ends with, or none; default: its eos_token
+ *   scratch-storage = MEMORY_AND_DISK   # where the encoded ids wait for the pack: a Spark storage
+ *                               # level; what exceeds the executors' storage memory goes to their disks
  *   mix { ... }                 # see MixSettings
  * }
  * </pre>
  */
 public record ShardSettings(int seqLen, long seed, double valFraction, long rowGroupBytes, long fileBytes,
                             DocumentEncoder.Choice encoder, int encodeBatch, Optional<String> tokenizer, MixSettings mix,
-                            Optional<String> bosToken, Optional<String> eosToken)
+                            Optional<String> bosToken, Optional<String> eosToken, String scratchStorage)
         implements Serializable {
 
     /** The value of bos-token or eos-token that delimits documents without a token on that side. */
@@ -71,9 +73,21 @@ public record ShardSettings(int seqLen, long seed, double valFraction, long rowG
                 throw new InvalidConfigException(s.name(key) + " must name a token of tokenizer.json, or be none");
             }
         }
+        String scratch = s.string("scratch-storage");
+        try {
+            org.apache.spark.storage.StorageLevel.fromString(scratch);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigException(s.name("scratch-storage") + " must be a Spark storage level "
+                    + "(MEMORY_AND_DISK, MEMORY_AND_DISK_SER, DISK_ONLY, ...), got '" + scratch + "'");
+        }
         MixSettings mix = MixSettings.from(s.section("mix"));
         s.requireNoUnknownKeys();
-        return new ShardSettings(seqLen, seed, val, rowGroup, file, encoder, batch, tokenizer, mix, bosToken, eosToken);
+        return new ShardSettings(seqLen, seed, val, rowGroup, file, encoder, batch, tokenizer, mix, bosToken, eosToken, scratch);
+    }
+
+    /** The storage level the encoded documents are kept at between the tokenize pass and the pack. */
+    public org.apache.spark.storage.StorageLevel scratchLevel() {
+        return org.apache.spark.storage.StorageLevel.fromString(scratchStorage);
     }
 
     /** Tokens per sequence: seq_len inputs, and the targets shifted by one. */

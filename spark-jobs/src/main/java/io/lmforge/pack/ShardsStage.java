@@ -17,10 +17,11 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
-import org.apache.spark.sql.DataFrameWriter;
+import io.lmforge.ingest.HadoopConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
@@ -54,7 +53,6 @@ public final class ShardsStage implements ArtifactStage {
      * encoding (4k to 128k vocabularies), 1.22 without (128k), so files come out at or under file-size.
      */
     private static final double BYTES_PER_TOKEN = 1.45;
-    private static final Pattern PART = Pattern.compile("^part-(\\d+)-");
 
     private final ShardSettings settings;
 
@@ -81,10 +79,6 @@ public final class ShardsStage implements ArtifactStage {
                 new Path(tokenizerDir, TokenizerArtifact.CONFIG_JSON).toString());
 
         long t = System.nanoTime();
-        String work = context.layout().work("tokens");
-        // Scratch data, read by the pack (and by the planning jobs of a large corpus), then deleted:
-        // fast to write beats small. (Not partitioned by split:
-        // a partitioned write sorts each task's rows, ids and all.)
         spark.sparkContext().setJobDescription("shards: tokenize");
         DocumentIndex.Collector collector = DocumentIndex.Collector.register(spark);
         // Built here first so that encoder = jvm fails at once with the reason, not in every task;
@@ -92,12 +86,30 @@ public final class ShardsStage implements ArtifactStage {
         DocumentEncoder.Source source = DocumentEncoder.Source.of(tokenizer, settings.encoder());
         String encoder = DocumentEncoder.shared(source).name();
         LongAccumulator byHf = spark.sparkContext().longAccumulator("shards: documents encoded by HF tokenizers");
-        DocumentTokens.encode(documents, delimiters, source, settings, collector, Packer.broadcastPieces(), byHf)
-                .write().mode("overwrite")
-                .option("compression", "lz4_raw").option("parquet.enable.dictionary", "false").parquet(work);
-        // The schema is known: inferring it would cost a Spark job that reads a footer.
-        Dataset<Row> tokens = spark.read().schema(DocumentTokens.SCHEMA).parquet(work);
-        double tokenizeSeconds = seconds(t);
+        // The encoded documents stay in the executors' block managers (spilling to their disks past
+        // their storage memory) until the pack has read them: no scratch files written and read back.
+        DocumentTokens.Pass pass = DocumentTokens.encode(documents, delimiters, source, settings, collector,
+                Packer.broadcastPieces(), byHf);
+        Dataset<Row> tokens = pass.tokens();
+        try {
+            withSessionConf(spark, DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())), () -> {
+                tokens.persist(settings.scratchLevel());   // plans the scan, under these settings
+                tokens.write().format("noop").mode("overwrite").save();
+            });
+            Map<String, Object> report = build(tokens, tokenizer, delimiters, encoder, collector, byHf, seconds(t), context);
+            report.put("tokenize_input", pass.shuffled() ? "shuffled" : "splits");
+            return report;
+        } finally {
+            tokens.unpersist(false);
+        }
+    }
+
+    private Map<String, Object> build(Dataset<Row> tokens, TokenizerArtifact tokenizer, DocumentTokens.Delimiters delimiters,
+                                      String encoder, DocumentIndex.Collector collector, LongAccumulator byHf,
+                                      double tokenizeSeconds, StageContext context) throws IOException {
+        SparkSession spark = context.spark();
+        Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+        long t;
 
         // Up to a few million documents, the tokenize pass brought every document's length and hashes
         // to the driver, which splits, plans and cuts the pieces; beyond, the same is done in Spark jobs.
@@ -149,10 +161,6 @@ public final class ShardsStage implements ArtifactStage {
         return report;
     }
 
-    /**
-     * Packs and writes all splits in one pass: Spark writes part file i for partition i, which
-     * is moved to {@code SPLIT/shard-NNNNN.parquet}. Checks the files hold exactly the planned sequences.
-     */
     /** A written split: its sequences, its files in order, and the sequences in each file. */
     private record Written(long sequences, List<String> files, List<Long> fileSequences) {
     }
@@ -194,6 +202,10 @@ public final class ShardsStage implements ArtifactStage {
                 specials, settings.valFraction(), splits, mixture);
     }
 
+    /**
+     * Packs and writes all splits in one pass: the task of partition i writes file i straight to
+     * {@code SPLIT/shard-NNNNN.parquet}. Checks the files hold exactly the planned sequences.
+     */
     private Map<String, Written> write(Function<Packer.Layout, Dataset<Row>> sequences, List<MixPlan> plans,
                                                    String dir, SparkSession spark) throws IOException {
         Configuration hadoop = spark.sparkContext().hadoopConfiguration();
@@ -202,42 +214,25 @@ public final class ShardsStage implements ArtifactStage {
             perFile[s] = Math.max(1, (long) (settings.fileBytes() / (plans.get(s).window() * BYTES_PER_TOKEN)));
         }
         Packer.Layout layout = Packer.Layout.of(plans, perFile);
-        Path parts = new Path(dir, "_parts");
-        FileSystem fs = parts.getFileSystem(hadoop);
+        FileSystem fs = new Path(dir).getFileSystem(hadoop);
+        String[] files = new String[layout.files()];
+        for (int s = 0; s < plans.size(); s++) {
+            Path splitDir = new Path(dir, plans.get(s).split());
+            fs.mkdirs(splitDir);
+            for (int f = layout.firstFile()[s]; f < layout.firstFile()[s + 1]; f++) {
+                files[f] = new Path(splitDir, String.format("shard-%05d.parquet", f - layout.firstFile()[s])).toString();
+            }
+            if (plans.get(s).sequences() == 0) {
+                // An empty split still gets one file with the schema, so readers need no special case.
+                new ShardFileWriter(hadoop, new Path(splitDir, "shard-00000.parquet"), settings.rowGroupBytes()).close();
+            }
+        }
         spark.sparkContext().setJobDescription("shards: pack and write");
         if (layout.files() > 0) {
-            writer(sequences.apply(layout)).parquet(parts.toString());
+            Packer.write(sequences.apply(layout), plans.get(0).window(), layout, files, new HadoopConf(hadoop),
+                    settings.rowGroupBytes()).collectAsList();
         }
         Map<String, Written> out = new LinkedHashMap<>();
-        for (int s = 0; s < plans.size(); s++) {
-            MixPlan plan = plans.get(s);
-            Path splitDir = new Path(dir, plan.split());
-            fs.mkdirs(splitDir);
-            if (plan.sequences() == 0) {
-                // An empty split still gets one file with the schema, so readers need no special case.
-                writer(spark.createDataFrame(List.of(), Packer.SHARD_SCHEMA).coalesce(1))
-                        .parquet(splitDir.toString());
-            }
-        }
-        if (fs.exists(parts)) {
-            for (FileStatus f : fs.listStatus(parts, p -> p.getName().endsWith(".parquet"))) {
-                Matcher m = PART.matcher(f.getPath().getName());
-                if (!m.find()) {
-                    throw new IOException("unexpected file " + f.getPath());
-                }
-                int file = Integer.parseInt(m.group(1));
-                int s = 0;
-                while (file >= layout.firstFile()[s + 1]) {
-                    s++;
-                }
-                Path target = new Path(new Path(dir, plans.get(s).split()),
-                        String.format("shard-%05d.parquet", file - layout.firstFile()[s]));
-                if (!fs.rename(f.getPath(), target)) {
-                    throw new IOException("could not move " + f.getPath() + " to " + target);
-                }
-            }
-            fs.delete(parts, true);
-        }
         for (MixPlan plan : plans) {
             Path splitDir = new Path(dir, plan.split());
             FileStatus[] listed = fs.listStatus(splitDir, p -> p.getName().endsWith(".parquet"));
@@ -272,15 +267,6 @@ public final class ShardsStage implements ArtifactStage {
         return supply;
     }
 
-    private DataFrameWriter<Row> writer(Dataset<Row> rows) {
-        return rows.write().mode("overwrite")
-                .option("compression", "zstd")
-                // zstd over plain int32 ids came out smaller than over dictionary ids (1.22 against 1.43
-                // bytes per token, DeepSeek-V3's 128k vocabulary) and spares a hash lookup per token.
-                .option("parquet.enable.dictionary", "false")
-                .option("parquet.block.size", settings.rowGroupBytes());
-    }
-
     /** The tokenizer: shards.tokenizer, else this run's tokenizer/, else the one the last run published. */
     private String tokenizerDir(StageContext context, Configuration hadoop) throws IOException {
         if (settings.tokenizer().isPresent()) {
@@ -295,6 +281,27 @@ public final class ShardsStage implements ArtifactStage {
         }
         throw new IOException("shards need a tokenizer: list 'tokenizer' before 'shards' in artifacts, "
                 + "or set shards.tokenizer to a tokenizer/ directory (none at " + context.layout().published(OutputLayout.TOKENIZER) + ")");
+    }
+
+    /** Runs {@code action} with the session settings {@code conf}, then puts back what they were. */
+    private static void withSessionConf(SparkSession spark, Map<String, String> conf, Runnable action) {
+        Map<String, Optional<String>> before = new HashMap<>();
+        for (Map.Entry<String, String> e : conf.entrySet()) {
+            before.put(e.getKey(), spark.conf().getOption(e.getKey()).isDefined()
+                    ? Optional.of(spark.conf().get(e.getKey())) : Optional.empty());
+            spark.conf().set(e.getKey(), e.getValue());
+        }
+        try {
+            action.run();
+        } finally {
+            before.forEach((key, value) -> {
+                if (value.isPresent()) {
+                    spark.conf().set(key, value.get());
+                } else {
+                    spark.conf().unset(key);
+                }
+            });
+        }
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

@@ -379,6 +379,38 @@ class ShardsTest {
     }
 
     @Test
+    void readByRowGroupsWithTheIdsOnDiskTheDocumentsGiveTheSameShards() throws IOException, SQLException {
+        // The first run read its documents (few files of one row group each) through a shuffle of
+        // their text, and kept the ids in memory; here one file of many row groups is read split by
+        // row group, with no shuffle, and the ids wait on disk. The shards must not change.
+        Path file = dir.resolve("row-groups");
+        run.documents().coalesce(1).write().option("parquet.block.size", 16 << 10)
+                .option("parquet.page.size.row.check.min", 1).option("parquet.page.size.row.check.max", 2)
+                .parquet(file.toString());
+        long rowGroups = 0;
+        for (Path part : Files.list(file).filter(p -> p.toString().endsWith(".parquet")).toList()) {
+            try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(org.apache.parquet.hadoop.util.HadoopInputFile
+                    .fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new org.apache.hadoop.conf.Configuration()))) {
+                rowGroups += r.getRowGroups().size();
+            }
+        }
+        int tasks = 4 * SparkTestSession.get().sparkContext().defaultParallelism();
+        assertTrue(rowGroups >= tasks, rowGroups + " row groups, fewer than the " + tasks + " tasks wanted");
+        var documents = SparkTestSession.get().read().parquet(file.toString());
+        Map<String, List<Seq>> again = rebuildSplits("seed = 7, scratch-storage = DISK_ONLY", "row-groups-out", documents);
+        assertEquals("splits", lastReport.get("tokenize_input"));
+        for (String split : List.of("train", "val")) {
+            assertEquals(splits.get(split).size(), again.get(split).size(), split);
+            for (int i = 0; i < again.get(split).size(); i++) {
+                assertArrayEquals(splits.get(split).get(i).ids, again.get(split).get(i).ids, split + " sequence " + i);
+                assertEquals(splits.get(split).get(i).domain, again.get(split).get(i).domain, split + " sequence " + i);
+                assertArrayEquals(splits.get(split).get(i).docStarts, again.get(split).get(i).docStarts, split + " sequence " + i);
+            }
+        }
+        assertEquals("shuffled", manifestOfTheRun().at("/stages/shards/tokenize_input").asText());
+    }
+
+    @Test
     void anEmptyCorpusGivesEmptyShardsNotAnError() throws IOException, SQLException {
         Path out = dir.resolve("empty");
         StageContext context = new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), "empty");
@@ -402,18 +434,27 @@ class ShardsTest {
     }
 
     static Map<String, List<Seq>> rebuildSplits(String settings, String name) throws IOException, SQLException {
+        return rebuildSplits(settings, name, run.documents());
+    }
+
+    static Map<String, List<Seq>> rebuildSplits(String settings, String name, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> documents)
+            throws IOException, SQLException {
         Path out = dir.resolve(name);
         String hocon = "seq-len = " + SEQ_LEN + ", val-fraction = 0.1, mix { weights { " + weightsHocon() + " }, batch-size = "
                 + BATCH + " }, " + (settings.contains("tokenizer") ? "" : "tokenizer = " + CorpusRun.quote(run.out.resolve("tokenizer")) + ", ")
                 + settings;
         lastReport = ShardsStage.from(Settings.of(ConfigFactory.parseString(hocon), "lmforge.corpus", "shards"))
-                .build(run.documents(), new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
+                .build(documents, new StageContext(SparkTestSession.get(), new OutputLayout(out.toString()), name));
         JsonNode m = new ObjectMapper().readTree(Files.readAllBytes(out.resolve("_staging/shards/manifest.json")));
         Map<String, List<Seq>> read = new HashMap<>();
         for (String split : List.of("train", "val")) {
             read.put(split, readWithDuckDb(out.resolve("_staging/shards"), m.at("/splits/" + split + "/files")));
         }
         return read;
+    }
+
+    static JsonNode manifestOfTheRun() throws IOException {
+        return new ObjectMapper().readTree(Files.readAllBytes(run.out.resolve("manifest.json")));
     }
 
     static String weightsHocon() {
