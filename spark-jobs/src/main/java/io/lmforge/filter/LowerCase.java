@@ -105,13 +105,16 @@ final class LowerCase {
 
     /** Spark's lower case of each code point it changes (Σ: σ); null where no table is exact. */
     static Map<Integer, String> changes(boolean icu) {
-        // Both ICU (UCharacter.toLowerCase(String)) and the JDK lower with the default locale:
-        // Turkish, Azeri and Lithuanian add rules that look at the neighbours (I before a combining
-        // dot, accents above i), which no table can follow.
-        if (Set.of("tr", "az", "lt").contains(Locale.getDefault().getLanguage())) {
-            return null;
-        }
-        return CHANGES.computeIfAbsent(icu, LowerCase::build);
+        return contextualLocale() ? null : CHANGES.computeIfAbsent(icu, LowerCase::build);
+    }
+
+    /**
+     * Whether Spark's lower case looks at neighbours here: both ICU (UCharacter.toLowerCase(String))
+     * and the JDK lower with the default locale, and Turkish, Azeri and Lithuanian add rules for
+     * I before a combining dot and accents above i, which no per-code-point mapping can follow.
+     */
+    static boolean contextualLocale() {
+        return Set.of("tr", "az", "lt").contains(Locale.getDefault().getLanguage());
     }
 
     private static String lowerOfOne(int codePoint, boolean icu) {

@@ -68,11 +68,6 @@ final class NgramRepetition {
     private static final ThreadLocal<BreakIterator> CJK_WORDS =
             ThreadLocal.withInitial(() -> BreakIterator.getWordInstance(ULocale.CHINESE));
 
-    private static boolean isCjk(char c) {
-        return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF)
-                || (c >= 0xF900 && c <= 0xFAFF);
-    }
-
     /**
      * The words n-grams are made of, each with an id (equal ids: equal characters) and a hash of
      * its characters, computed once for every n.
@@ -168,7 +163,7 @@ final class NgramRepetition {
     }
 
     private static boolean singleCjk(Words w, int i) {
-        return w.length(i) == 1 && isCjk(w.chars[w.start(i)]);
+        return w.length(i) == 1 && ScannedText.isCjk(w.chars[w.start(i)]);
     }
 
     /** An id per word, the same for words of the same characters: the first such word's index. */

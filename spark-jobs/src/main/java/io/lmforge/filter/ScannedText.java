@@ -228,9 +228,7 @@ final class ScannedText {
      * of {@code I} differs (Spark maps by the default locale), take the full {@code lower}.
      */
     boolean lowerContains(String needle) {
-        String language = java.util.Locale.getDefault().getLanguage();
-        if (text.indexOf('\u0130') >= 0 || text.indexOf('\u212A') >= 0
-                || language.equals("tr") || language.equals("az") || language.equals("lt")) {
+        if (text.indexOf('\u0130') >= 0 || text.indexOf('\u212A') >= 0 || LowerCase.contextualLocale()) {
             return lower().contains(needle);
         }
         char first = needle.charAt(0);

@@ -162,26 +162,15 @@ record Stopwords(int min, List<String> words) implements FilterStep {
             return out;
         }
 
-        /** Spark's lower of the word; ASCII (Spark maps it alone, in any locale) and CJK (caseless) directly. */
+        /** Spark's lower of the word; CJK (caseless) directly. */
         private String lowered(char[] c, int from, int to) {
-            boolean ascii = true;
-            boolean cjk = true;
+            String word = new String(c, from, to - from);
             for (int i = from; i < to; i++) {
-                ascii &= c[i] < 0x80;
-                cjk &= ScannedText.isCjk(c[i]);
+                if (!ScannedText.isCjk(c[i])) {
+                    return ScannedText.lower(word, icu);
+                }
             }
-            if (cjk) {
-                return new String(c, from, to - from);
-            }
-            if (!ascii) {
-                return ScannedText.lower(new String(c, from, to - from), icu);
-            }
-            char[] out = new char[to - from];
-            for (int i = from; i < to; i++) {
-                char x = c[i];
-                out[i - from] = x >= 'A' && x <= 'Z' ? (char) (x + 32) : x;
-            }
-            return new String(out);
+            return word;
         }
     }
 
