@@ -5,6 +5,7 @@ import io.lmforge.corpus.ArtifactStage;
 import io.lmforge.corpus.ArtifactStageFactory;
 import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
+import io.lmforge.corpus.SessionSettings;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.mix.MixPlan;
 import io.lmforge.shards.ShardManifest;
@@ -92,10 +93,11 @@ public final class ShardsStage implements ArtifactStage {
                 Packer.broadcastPieces(), byHf);
         Dataset<Row> tokens = pass.tokens();
         try {
-            withSessionConf(spark, DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())), () -> {
+            try (SessionSettings split = SessionSettings.set(spark,
+                    DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())))) {
                 tokens.persist(settings.scratchLevel());   // plans the scan, under these settings
                 tokens.write().format("noop").mode("overwrite").save();
-            });
+            }
             Map<String, Object> report = build(tokens, tokenizer, delimiters, encoder, collector, byHf, seconds(t), context);
             report.put("tokenize_input", pass.shuffled() ? "shuffled" : "splits");
             return report;
@@ -281,27 +283,6 @@ public final class ShardsStage implements ArtifactStage {
         }
         throw new IOException("shards need a tokenizer: list 'tokenizer' before 'shards' in artifacts, "
                 + "or set shards.tokenizer to a tokenizer/ directory (none at " + context.layout().published(OutputLayout.TOKENIZER) + ")");
-    }
-
-    /** Runs {@code action} with the session settings {@code conf}, then puts back what they were. */
-    private static void withSessionConf(SparkSession spark, Map<String, String> conf, Runnable action) {
-        Map<String, Optional<String>> before = new HashMap<>();
-        for (Map.Entry<String, String> e : conf.entrySet()) {
-            before.put(e.getKey(), spark.conf().getOption(e.getKey()).isDefined()
-                    ? Optional.of(spark.conf().get(e.getKey())) : Optional.empty());
-            spark.conf().set(e.getKey(), e.getValue());
-        }
-        try {
-            action.run();
-        } finally {
-            before.forEach((key, value) -> {
-                if (value.isPresent()) {
-                    spark.conf().set(key, value.get());
-                } else {
-                    spark.conf().unset(key);
-                }
-            });
-        }
     }
 
     private static List<String> concat(List<String> a, List<String> b) {

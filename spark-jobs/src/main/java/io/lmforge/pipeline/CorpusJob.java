@@ -5,6 +5,7 @@ import io.lmforge.corpus.ArtifactStage;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.corpus.Rejections;
 import io.lmforge.corpus.Schemas;
+import io.lmforge.corpus.SessionSettings;
 import io.lmforge.corpus.Stage;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.corpus.StageReport;
@@ -106,7 +107,7 @@ public final class CorpusJob {
     }
 
     public Result run() throws IOException {
-        try (ReadSizing sizing = ReadSizing.apply(spark)) {
+        try (SessionSettings sizing = ReadSizing.apply(spark)) {
             return runSized();
         }
     }

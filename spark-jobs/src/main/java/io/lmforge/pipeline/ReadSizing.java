@@ -1,7 +1,9 @@
 package io.lmforge.pipeline;
 
-import org.apache.spark.sql.RuntimeConfig;
+import io.lmforge.corpus.SessionSettings;
 import org.apache.spark.sql.SparkSession;
+
+import java.util.Map;
 
 /**
  * How finely a corpus run's reads of its own work files are cut into tasks. Spark cuts files into
@@ -12,7 +14,7 @@ import org.apache.spark.sql.SparkSession;
  * ({@code spark.sql.files.minPartitionNum}) unless the config sets that key itself, and restores the
  * session's setting when it ends.
  */
-final class ReadSizing implements AutoCloseable {
+final class ReadSizing {
     static final String KEY = "spark.sql.files.minPartitionNum";
     /**
      * Tasks per core. n equal tasks on c cores leave up to c - 1 cores idle for the last task's
@@ -22,27 +24,14 @@ final class ReadSizing implements AutoCloseable {
      */
     static final int TASKS_PER_CORE = 8;
 
-    private final RuntimeConfig conf;
-    private final boolean set;
-
-    private ReadSizing(RuntimeConfig conf, boolean set) {
-        this.conf = conf;
-        this.set = set;
+    private ReadSizing() {
     }
 
-    static ReadSizing apply(SparkSession spark) {
-        RuntimeConfig conf = spark.conf();
-        if (conf.contains(KEY)) {
-            return new ReadSizing(conf, false);
+    /** The run's read sizing, in the session until the returned settings are closed. */
+    static SessionSettings apply(SparkSession spark) {
+        if (spark.conf().contains(KEY)) {
+            return SessionSettings.set(spark, Map.of());
         }
-        conf.set(KEY, String.valueOf(TASKS_PER_CORE * spark.sparkContext().defaultParallelism()));
-        return new ReadSizing(conf, true);
-    }
-
-    @Override
-    public void close() {
-        if (set) {
-            conf.unset(KEY);
-        }
+        return SessionSettings.set(spark, Map.of(KEY, String.valueOf(TASKS_PER_CORE * spark.sparkContext().defaultParallelism())));
     }
 }

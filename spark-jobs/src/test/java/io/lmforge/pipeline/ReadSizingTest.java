@@ -1,5 +1,6 @@
 package io.lmforge.pipeline;
 
+import io.lmforge.corpus.SessionSettings;
 import io.lmforge.testing.SparkTestSession;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,7 @@ class ReadSizingTest {
     void aRunAsksForEightReadTasksPerCoreAndLeavesTheSessionAsItWas() {
         SparkSession spark = SparkTestSession.get();
         assertFalse(spark.conf().contains(ReadSizing.KEY));
-        try (ReadSizing sizing = ReadSizing.apply(spark)) {
+        try (SessionSettings sizing = ReadSizing.apply(spark)) {
             assertEquals(String.valueOf(8 * spark.sparkContext().defaultParallelism()), spark.conf().get(ReadSizing.KEY));
         }
         assertFalse(spark.conf().contains(ReadSizing.KEY));
@@ -24,7 +25,7 @@ class ReadSizingTest {
         SparkSession spark = SparkTestSession.get();
         spark.conf().set(ReadSizing.KEY, "3");
         try {
-            try (ReadSizing sizing = ReadSizing.apply(spark)) {
+            try (SessionSettings sizing = ReadSizing.apply(spark)) {
                 assertEquals("3", spark.conf().get(ReadSizing.KEY));
             }
             assertEquals("3", spark.conf().get(ReadSizing.KEY));
