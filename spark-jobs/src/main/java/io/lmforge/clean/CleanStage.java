@@ -175,9 +175,7 @@ public final class CleanStage implements Stage {
         String terminators = String.join("", FINAL_TERMINATORS);
         Column onlySpaceOrTerminators = not(t.rlike("[^" + SPACE + terminators + "]"));
         Column noTerminator = not(t.rlike("[" + terminators + "]"));
-        Column last = substring(t, -1, 1);
-        Column oneFinalTerminator = last.isin((Object[]) FINAL_TERMINATORS)
-                .and(not(t.substr(lit(1), length(t).minus(1)).rlike("[" + terminators + "]")));
+        Column oneFinalTerminator = endsInTerminator(t).and(not(allButLast(t).rlike("[" + terminators + "]")));
         return t.isNull().or(onlySpaceOrTerminators.and(noTerminator.or(oneFinalTerminator)));
     }
 
@@ -187,10 +185,18 @@ public final class CleanStage implements Stage {
      * white space before that last character.
      */
     static Column trimEnd(Column t) {
-        Column last = substring(t, -1, 1);
-        return when(last.isin((Object[]) FINAL_TERMINATORS),
-                concat(rtrim(t.substr(lit(1), length(t).minus(1)), SPACE), last))
+        return when(endsInTerminator(t), concat(rtrim(allButLast(t), SPACE), substring(t, -1, 1)))
                 .otherwise(rtrim(t, SPACE));
+    }
+
+    /** Whether the text's last character is NEL, LS or PS. */
+    private static Column endsInTerminator(Column t) {
+        return substring(t, -1, 1).isin((Object[]) FINAL_TERMINATORS);
+    }
+
+    /** The text without its last character. */
+    private static Column allButLast(Column t) {
+        return t.substr(lit(1), length(t).minus(1));
     }
 
     /** Entity decoding and NFKC, as configured: the two UDFs, each on the rows that need it, in this order. */
