@@ -38,21 +38,9 @@ public final class CausalSelfAttention extends ModelBlock {
      * @param mask additive (0 or −∞), broadcastable to (B, H, T, T); see {@link AttentionMask}
      */
     public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
-        return forward(ps, x, rope, mask, null, -1, training);
-    }
-
-    /**
-     * The same with a key/value cache (inference): this call's keys and values are written into
-     * {@code cache} at slots [{@code start}, start + T) and the queries attend to slots [0, start + T).
-     *
-     * @param cache null for the training forward (keys and values of x alone)
-     * @param mask  additive, broadcastable to (B, H, T, start + T)
-     */
-    public NDArray forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache,
-                           int start, boolean training) {
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        return out.forward(ps, attend(qkv.forward(ps, x, training), b, t, rope, mask, cache, start), training);
+        return out.forward(ps, attend(qkv.forward(ps, x, training), b, t, rope, mask, null, -1), training);
     }
 
     /**
@@ -74,7 +62,12 @@ public final class CausalSelfAttention extends ModelBlock {
         return out.forward(ps, ys.size() == 1 ? ys.singletonOrThrow() : NDArrays.concat(ys, 0), false);
     }
 
-    /** softmax(mask(rope(q) rope(k)ᵀ / √hd)) v from the fused projection's output (B, T, 3d): (B, T, d). */
+    /**
+     * softmax(mask(rope(q) rope(k)ᵀ / √hd)) v from the fused projection's output (B, T, 3d): (B, T, d).
+     * With a key/value cache (inference) this call's keys and values are written into {@code cache}
+     * at slots [{@code start}, start + T) and the queries attend to slots [0, start + T), the mask
+     * broadcastable to (B, H, T, start + T); without one (training), to the keys and values of x alone.
+     */
     private NDArray attend(NDArray projected, long b, long t, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache,
                            int start) {
         NDList qkvSplit = projected.split(3, 2);

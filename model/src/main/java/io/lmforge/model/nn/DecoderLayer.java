@@ -42,19 +42,13 @@ public final class DecoderLayer extends ModelBlock {
     }
 
     public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
-        return forward(ps, x, rope, mask, null, -1, training);
-    }
-
-    /** With a key/value cache: see {@link CausalSelfAttention#forward(ParameterStore, NDArray, RotaryEmbedding, NDArray, KvCache.Layer, int, boolean)}. */
-    public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, KvCache.Layer cache, int start,
-                          boolean training) {
-        // Incremental decoding (a cache) has no use for the balance loss.
-        return forward(ps, x, a -> attention.forward(ps, a, rope, mask, cache, start, training), cache == null, training);
+        return forward(ps, x, a -> attention.forward(ps, a, rope, mask, training), true, training);
     }
 
     /**
      * Inference over several parts' tokens at once, x (N, d) ({@link DeepSeekModel#forwardCached(ParameterStore, List)}):
      * attention per part on cache layer {@code layer}, everything else over all N tokens.
+     * Incremental decoding has no use for the balance loss.
      */
     NDArray forwardCached(ParameterStore ps, NDArray x, List<CachedPart> parts, int layer) {
         return forward(ps, x, a -> attention.forwardCached(ps, a, parts, layer), false, false).hidden();
