@@ -1,8 +1,6 @@
 package io.lmforge.model.generate;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -202,8 +200,7 @@ public final class Generator {
 
     /** One forward pass over the parts; every row's next-token logits on the host, the parts' rows in order. */
     static float[][] logits(DeepSeekModel model, ParameterStore parameters, List<CachedPart> parts) {
-        List<NDArray> perPart = model.forwardCached(parameters, parts);
-        NDArray all = perPart.size() == 1 ? perPart.get(0) : NDArrays.concat(new NDList(perPart), 0);
+        NDArray all = model.forwardCached(parameters, parts);
         int rows = (int) all.getShape().get(0);
         float[] flat = all.toType(DataType.FLOAT32, false).toFloatArray();
         int vocab = flat.length / rows;

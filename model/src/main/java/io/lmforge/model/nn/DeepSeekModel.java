@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -103,26 +102,17 @@ public final class DeepSeekModel extends ModelBlock {
     }
 
     /**
-     * Inference with a key/value cache: runs {@code tokens} (B, T), which occupy cache slots
-     * [cache.length(), cache.length() + T), stores their keys and values, advances the cache and
-     * returns the logits of the last slot only, (B, V). A prompt goes through in one call
-     * (prefill), then one token per call. The same parameters as {@link #forward}; no gradients.
-     *
-     * @param rope tables at each token's absolute position, (B, 1, T, hd/2) ({@link RotaryEmbedding#at})
-     * @param mask additive, (B, 1, T, cache.length() + T): causal, and no query sees a padding slot
-     */
-    public NDArray forwardCached(ParameterStore ps, NDArray tokens, RotaryEmbedding rope, NDArray mask, KvCache cache) {
-        return forwardCached(ps, List.of(new CachedPart(tokens, rope, mask, cache))).get(0);
-    }
-
-    /**
-     * The same for several groups of rows in one forward pass: every per-token computation
+     * Inference with a key/value cache, for one or several groups of rows ({@link CachedPart}s) in
+     * one forward pass: each part's tokens (B_i, T_i) occupy its cache slots [cache.length(),
+     * cache.length() + T_i); their keys and values are stored and the caches advanced. A prompt
+     * goes through in one call (prefill), then one token per call. Every per-token computation
      * (projections, norms, feed-forward and experts) runs once over all the parts' tokens, so the
-     * weights are read once; attention runs per part, on its own cache rows. How a continuous
-     * batch prefills joining prompts in the pass that decodes its running rows. Returns each
-     * part's last-slot logits, (B_i, V).
+     * weights are read once; attention runs per part, on its own cache rows: how a continuous batch
+     * prefills joining prompts in the pass that decodes its running rows. The same parameters as
+     * {@link #forward}; no gradients. Returns the last slot's logits of every row, the parts' rows
+     * in order, (ΣB_i, V).
      */
-    public List<NDArray> forwardCached(ParameterStore ps, List<CachedPart> parts) {
+    public NDArray forwardCached(ParameterStore ps, List<CachedPart> parts) {
         long d = config.hiddenSize();
         NDList embedded = new NDList();
         long[] last = new long[parts.stream().mapToInt(p -> (int) p.tokens().getShape().get(0)).sum()];
@@ -145,15 +135,7 @@ public final class DeepSeekModel extends ModelBlock {
             p.cache().advance((int) p.tokens().getShape().get(1));
         }
         h = norm.forward(ps, h.get(h.getManager().create(last)), false);
-        NDArray logits = head == null ? embedding.logits(ps, h, false) : head.forward(ps, h, false);
-        List<NDArray> out = new ArrayList<>();
-        int from = 0;
-        for (CachedPart p : parts) {
-            int b = (int) p.tokens().getShape().get(0);
-            out.add(parts.size() == 1 ? logits : logits.get(new NDIndex().addSliceDim(from, from + b)));
-            from += b;
-        }
-        return out;
+        return head == null ? embedding.logits(ps, h, false) : head.forward(ps, h, false);
     }
 
     @Override
