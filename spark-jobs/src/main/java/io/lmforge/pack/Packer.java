@@ -127,7 +127,7 @@ final class Packer {
     /**
      * The pieces of the sequences of all splits ({@link #PIECES}), routed so that partition
      * {@code i} holds those of shard file {@code i} of {@code layout}, sorted by position:
-     * {@link #rows} or {@link #write} joins them into sequences.
+     * {@link #write} joins them into sequences.
      *
      * @param tokens rows of {@link DocumentTokens}, every split
      * @param plans  one per split; the split column's value is the plan's split name
@@ -188,25 +188,6 @@ final class Packer {
                 DataTypes.IntegerType);
         return pieces.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
                 .sortWithinPartitions(SPLIT_INDEX, "position", "off");
-    }
-
-    /** The sequences of routed pieces as rows of {@link #SHARD_SCHEMA}: partition i is file i. */
-    static Dataset<Row> rows(Dataset<Row> routed, int window, Layout layout) {
-        return routed.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
-            Assembled sequences = new Assembled(rows, window, layout);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return sequences.hasNext();
-                }
-
-                @Override
-                public Row next() {
-                    Sequence s = sequences.next();
-                    return RowFactory.create(s.inputIds(), s.domain(), s.docStarts());
-                }
-            };
-        }, Encoders.row(SHARD_SCHEMA));
     }
 
     /**
