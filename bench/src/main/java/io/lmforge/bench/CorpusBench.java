@@ -15,7 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,13 +78,13 @@ public final class CorpusBench implements Callable<Integer> {
         try {
             int cores = spark.sparkContext().defaultParallelism();
             JobProfile profile = JobProfile.attach(spark, perStage);
-            String loadBefore = loadAverage();
-            long cpuStart = processCpuNanos();
+            String loadBefore = Machine.loadAverage();
+            long cpuStart = Machine.processCpuNanos();
             long start = System.nanoTime();
             CorpusJob.Result result = new CorpusJob(cfg, spark, new OutputLayout(dir.toString())).run();
             double seconds = (System.nanoTime() - start) / 1e9;
-            double cpuSeconds = (processCpuNanos() - cpuStart) / 1e9;
-            String loadAfter = loadAverage();
+            double cpuSeconds = (Machine.processCpuNanos() - cpuStart) / 1e9;
+            String loadAfter = Machine.loadAverage();
 
             long files = 0, bytes = 0, records = 0, kept = 0;
             for (SourceAccount a : result.accounts()) {
@@ -158,24 +157,5 @@ public final class CorpusBench implements Callable<Integer> {
         List<Segment> segments = new ArrayList<>();
         by.forEach((name, s) -> segments.add(new Segment(name, s, s / seconds)));
         return segments;
-    }
-
-    /**
-     * CPU time of this process, Spark's local executors included: on a shared machine the wall
-     * time says how much CPU the job got, this how much it needed (MB per CPU second is the MB/s
-     * per core it would reach with its cores to itself, all of them busy).
-     */
-    private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "n/a";
-        }
     }
 }

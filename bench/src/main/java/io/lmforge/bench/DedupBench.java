@@ -146,10 +146,10 @@ public final class DedupBench implements Callable<Integer> {
                 for (int run = 0; run < repeat; run++) {
                     stageLog.clear();
                     long t = System.nanoTime();
-                    long c = cpuNanos();
+                    long c = Machine.processCpuNanos();
                     last = Evaluation.run(stage, corpus, work + "/out-" + scale, "bench");
                     runs.add((System.nanoTime() - t) / 1e9);
-                    cpu.add((cpuNanos() - c) / 1e9);
+                    cpu.add((Machine.processCpuNanos() - c) / 1e9);
                 }
                 double s = fastest(runs);
                 cpuSeconds.put(scale, fastest(cpu));
@@ -175,10 +175,10 @@ public final class DedupBench implements Callable<Integer> {
                     List<Double> mcpu = new ArrayList<>();
                     for (int run = 0; run < repeat; run++) {
                         long t = System.nanoTime();
-                        long c = cpuNanos();
+                        long c = Machine.processCpuNanos();
                         pairs = minHashPairs(corpus);
                         mruns.add((System.nanoTime() - t) / 1e9);
-                        mcpu.add((cpuNanos() - c) / 1e9);
+                        mcpu.add((Machine.processCpuNanos() - c) / 1e9);
                     }
                     double m = fastest(mruns);
                     NearDupSet.Score mscore = set.score(clusters(pairs));
@@ -203,15 +203,6 @@ public final class DedupBench implements Callable<Integer> {
         } finally {
             spark.stop();
         }
-    }
-
-    /**
-     * CPU time of this process (all threads: Spark's local executors run in it). On a shared
-     * machine wall time depends on what else runs; CPU time much less so.
-     */
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     private static double fastest(List<Double> runs) {

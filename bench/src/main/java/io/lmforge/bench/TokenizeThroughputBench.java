@@ -123,16 +123,16 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             double threadsCpu = Double.NaN;
             if (hfAlone) {
                 t = System.nanoTime();
-                cpu = cpuNanos();
+                cpu = Machine.processCpuNanos();
                 tokens = encode(encoder, texts, texts.length, aloneBatch);
                 batchWall = (System.nanoTime() - t) / 1e9;
-                batchCpu = (cpuNanos() - cpu) / 1e9;
+                batchCpu = (Machine.processCpuNanos() - cpu) / 1e9;
 
                 t = System.nanoTime();
-                cpu = cpuNanos();
+                cpu = Machine.processCpuNanos();
                 long threadTokens = encodeOnThreads(text -> encoder.encodeEach(new String[]{text})[0], texts, cores);
                 threadsWall = (System.nanoTime() - t) / 1e9;
-                threadsCpu = (cpuNanos() - cpu) / 1e9;
+                threadsCpu = (Machine.processCpuNanos() - cpu) / 1e9;
                 if (threadTokens != tokens) {
                     throw new IllegalStateException("the two ways of calling HF gave " + tokens + " and " + threadTokens + " tokens");
                 }
@@ -141,10 +141,10 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             double jvmCpu = 0;
             if (jvm != null) {
                 t = System.nanoTime();
-                cpu = cpuNanos();
+                cpu = Machine.processCpuNanos();
                 long jvmTokens = encodeOnThreads(text -> jvm.encode(text), texts, cores);
                 jvmWall = (System.nanoTime() - t) / 1e9;
-                jvmCpu = (cpuNanos() - cpu) / 1e9;
+                jvmCpu = (Machine.processCpuNanos() - cpu) / 1e9;
                 if (!hfAlone) {
                     tokens = jvmTokens;
                 } else if (jvmTokens != tokens) {
@@ -165,10 +165,10 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
                     "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "lmforge.corpus", "shards"));
             profile.reset();
             t = System.nanoTime();
-            cpu = cpuNanos();
+            cpu = Machine.processCpuNanos();
             Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));
             double staged = (System.nanoTime() - t) / 1e9;
-            double stagedCpu = (cpuNanos() - cpu) / 1e9;
+            double stagedCpu = (Machine.processCpuNanos() - cpu) / 1e9;
             bestStage = Math.min(bestStage, staged);
             cpuStage = Math.min(cpuStage, stagedCpu);
             bestPass = Math.min(bestPass, ((Number) report.get("tokenize_seconds")).doubleValue());
@@ -229,12 +229,6 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             worker.join();
         }
         return tokens.get();
-    }
-
-    /** CPU time of the whole process, native threads included. */
-    private static long cpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
     }
 
     private static double loadAverage() {

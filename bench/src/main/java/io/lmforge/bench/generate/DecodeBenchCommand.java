@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
+import io.lmforge.bench.Machine;
 import io.lmforge.bench.train.TrainBenchCommand;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
@@ -64,7 +65,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         JniUtils.setGradMode(false);
         System.out.printf("machine: %d cores, libtorch %s with %d intra-op threads, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
-                TrainBenchCommand.loadAverage());
+                Machine.loadAverage());
         List<String> rows = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager()) {
             double matmulBefore = TrainBenchCommand.matmulRate(manager, matmulSize);
@@ -98,7 +99,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
                 System.out.printf("%s %.0f%% |%n", rows.get(i), 100 * forwardRates.get(i)[0] / matmul);
             }
             System.out.printf("matmul rate: %.1f GFLOP/s; load average after: %s%n", matmul / 1e9,
-                    TrainBenchCommand.loadAverage());
+                    Machine.loadAverage());
         }
         return 0;
     }

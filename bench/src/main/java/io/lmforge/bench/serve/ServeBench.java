@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.lmforge.bench.train.TrainBenchCommand;
+import io.lmforge.bench.Machine;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.checkpoint.RandomCheckpoint;
@@ -99,7 +99,7 @@ public final class ServeBench implements Callable<Integer> {
         int most = Collections.max(clients);
         System.out.printf("machine: %d cores, libtorch %s with %d intra-op threads, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
-                TrainBenchCommand.loadAverage());
+                Machine.loadAverage());
         try (CheckpointModel model = CheckpointModel.load(dir)) {
             if (stepCpu) {
                 int promptTokens = model.tokenizer().encode(promptText(0)).length + 1;   // and bos
@@ -151,7 +151,7 @@ public final class ServeBench implements Callable<Integer> {
             System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             rows.forEach(System.out::println);
             System.out.println(ratios);
-            System.out.printf("load average after: %s%n", TrainBenchCommand.loadAverage());
+            System.out.printf("load average after: %s%n", Machine.loadAverage());
         } finally {
             if (temp != null) {
                 try (var files = Files.walk(temp)) {

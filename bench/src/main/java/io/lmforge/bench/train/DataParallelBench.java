@@ -1,5 +1,6 @@
 package io.lmforge.bench.train;
 
+import io.lmforge.bench.Machine;
 import io.lmforge.trainer.dist.spark.BarrierLauncher;
 import io.lmforge.trainer.dist.spark.RankContext;
 import io.lmforge.trainer.dist.spark.RankMain;
@@ -22,7 +23,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.Serializable;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -135,7 +135,7 @@ public final class DataParallelBench implements Callable<Integer> {
         Map<Setup, List<Double>> communication = new LinkedHashMap<>();
         Map<Setup, double[]> cpuAndWall = new LinkedHashMap<>();
         System.out.printf("machine: %d cores, load average %s; %s, global batch %d × %d tokens, ranks are tasks of "
-                        + "one local[%d] JVM%n", Runtime.getRuntime().availableProcessors(), TrainBenchCommand.loadAverage(),
+                        + "one local[%d] JVM%n", Runtime.getRuntime().availableProcessors(), Machine.loadAverage(),
                 model.name(), globalBatch, context, most);
         try {
             for (int round = 0; round < rounds; round++) {
@@ -162,7 +162,7 @@ public final class DataParallelBench implements Callable<Integer> {
                     System.out.printf("round %d, %d rank(s) × %d thread(s), micro-batch %d: median step %.2f s, "
                                     + "cores used %.2f, loss %.3f, load average %s%n", round + 1, n, setup.threads(),
                             globalBatch / n, median(times.subList(times.size() - steps, times.size())),
-                            chief.cpuSeconds() / chief.wallSeconds(), chief.lastLoss(), TrainBenchCommand.loadAverage());
+                            chief.cpuSeconds() / chief.wallSeconds(), chief.lastLoss(), Machine.loadAverage());
                 }
             }
         } finally {
@@ -195,7 +195,7 @@ public final class DataParallelBench implements Callable<Integer> {
                 + "for the slower rank included)");
         System.out.println("cores used: the process's CPU time over the timed steps' wall time; a row could use "
                 + "ranks × threads cores, less means other processes had them");
-        System.out.printf("load average after: %s%n", TrainBenchCommand.loadAverage());
+        System.out.printf("load average after: %s%n", Machine.loadAverage());
         return 0;
     }
 
@@ -239,7 +239,7 @@ public final class DataParallelBench implements Callable<Integer> {
                 long wallStart = 0;
                 for (int i = -warmup; i < steps; i++) {
                     if (i == 0) {
-                        cpuStart = processCpuNanos();
+                        cpuStart = Machine.processCpuNanos();
                         wallStart = System.nanoTime();
                     }
                     ctx.throwIfKilled();
@@ -251,14 +251,9 @@ public final class DataParallelBench implements Callable<Integer> {
                         communication[i] = (sync.communicationNanos() - c) / 1e9;
                     }
                 }
-                return new Report(ctx.rank(), seconds, communication, loss, (processCpuNanos() - cpuStart) / 1e9,
+                return new Report(ctx.rank(), seconds, communication, loss, (Machine.processCpuNanos() - cpuStart) / 1e9,
                         (System.nanoTime() - wallStart) / 1e9);
             }
-        }
-
-        private static long processCpuNanos() {
-            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                    .getProcessCpuTime();
         }
 
         private Batch batch(SplittableRandom random) {

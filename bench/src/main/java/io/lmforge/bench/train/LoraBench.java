@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
+import io.lmforge.bench.Machine;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.lora.LoraAdapters;
@@ -80,7 +81,7 @@ public final class LoraBench implements Callable<Integer> {
         Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
         System.out.printf("machine: %d cores, %s, libtorch %s with %d intra-op threads, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), dev, Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
-                TrainBenchCommand.loadAverage());
+                Machine.loadAverage());
         try (NDManager manager = NDManager.newBaseManager(dev)) {
             MixedPrecision full = MixedPrecision.create(config, manager, false, 1);
             Map<String, Parameter> all = full.master().namedParameters();
@@ -124,7 +125,7 @@ public final class LoraBench implements Callable<Integer> {
             double loraMedian = median(loraSeconds);
             System.out.printf("step (micro-batch %d × %d tokens, median of %d): full %.3f s, LoRA %.3f s (%.2fx the full step)%n",
                     microBatch, context, steps, fullMedian, loraMedian, loraMedian / fullMedian);
-            System.out.printf("load average after: %s%n", TrainBenchCommand.loadAverage());
+            System.out.printf("load average after: %s%n", Machine.loadAverage());
         }
         return 0;
     }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import io.lmforge.bench.Machine;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;
@@ -18,9 +19,6 @@ import io.lmforge.trainer.data.TokenWindow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -77,7 +75,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         Device dev = "gpu".equals(device) ? Device.gpu() : Device.cpu();
         System.out.printf("machine: %d cores, libtorch %s with %d intra-op threads, load average %s%n",
                 Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
-                loadAverage());
+                Machine.loadAverage());
 
         try (NDManager manager = NDManager.newBaseManager(dev)) {
             double matmulBefore = matmulRate(manager, matmulSize);
@@ -119,7 +117,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
                     loss, tokensPerSecond, tokensPerStep * steps / seconds);
             System.out.printf("achieved model FLOP/s: %.1f GFLOP/s = %.0f%% of the matmul rate%n",
                     flops / 1e9, 100 * flops / matmul);
-            System.out.printf("load average after: %s%n", loadAverage());
+            System.out.printf("load average after: %s%n", Machine.loadAverage());
         }
         return 0;
     }
@@ -160,14 +158,5 @@ public final class TrainBenchCommand implements Callable<Integer> {
         a.close();
         b.close();
         return best;
-    }
-
-    public static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
-        }
     }
 }
