@@ -2,6 +2,7 @@ package io.lmforge.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.corpus.Columns;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.ingest.SourceConfig;

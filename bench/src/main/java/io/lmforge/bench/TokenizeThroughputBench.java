@@ -1,6 +1,7 @@
 package io.lmforge.bench;
 
 import com.typesafe.config.ConfigFactory;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.config.Settings;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.pipeline.SparkSessions;

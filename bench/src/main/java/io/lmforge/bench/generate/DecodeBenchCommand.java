@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
-import io.lmforge.bench.Machine;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.bench.train.TrainBenchCommand;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;

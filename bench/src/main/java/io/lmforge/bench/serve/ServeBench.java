@@ -4,7 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.lmforge.bench.Machine;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.checkpoint.RandomCheckpoint;

@@ -1,6 +1,6 @@
 package io.lmforge.bench.train;
 
-import io.lmforge.bench.Machine;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.trainer.dist.spark.BarrierLauncher;
 import io.lmforge.trainer.dist.spark.RankContext;
 import io.lmforge.trainer.dist.spark.RankMain;

@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.lmforge.bench.Machine;
+import io.lmforge.bench.machine.Machine;
 import io.lmforge.model.LanguageModelLoss;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.ModelSize;

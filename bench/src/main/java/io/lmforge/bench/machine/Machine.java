@@ -1,4 +1,4 @@
-package io.lmforge.bench;
+package io.lmforge.bench.machine;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
