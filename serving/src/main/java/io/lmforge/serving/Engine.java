@@ -8,6 +8,8 @@ import io.lmforge.model.generate.TextStream;
 import io.lmforge.model.generate.TextTokenizer;
 import io.lmforge.model.nn.DeepSeekModel;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +28,7 @@ import java.util.logging.Logger;
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /**
      * While sequences run, waiting jobs join at most every this many steps (or at once when
      * enough wait to fill the batch): the joiners are prefilled together as one part of a decode
@@ -49,6 +52,10 @@ public final class Engine implements AutoCloseable {
     private volatile boolean stopped;
     private volatile int running;
     private volatile String failing;
+    // Written by the scheduler thread only (so ++ is safe), read by anyone through work().
+    private volatile long steps;
+    private volatile long rowsStepped;
+    private volatile long tokens;
 
     /** What a job reports, on the scheduler thread. */
     public interface Sink {
@@ -154,6 +161,24 @@ public final class Engine implements AutoCloseable {
         return running;
     }
 
+    /**
+     * What the scheduler has done so far: decode passes, rows in them (joiners included), tokens
+     * generated, and the CPU time of its thread (the engine's work, without HTTP); a benchmark
+     * takes two and subtracts.
+     */
+    public Work work() {
+        long cpu = THREADS.isThreadCpuTimeSupported() ? THREADS.getThreadCpuTime(thread.getId()) : -1;
+        return new Work(steps, rowsStepped, tokens, cpu);
+    }
+
+    /** See {@link #work()}; cpuNanos is -1 where the JVM cannot tell a thread's CPU time. */
+    public record Work(long steps, long rows, long tokens, long cpuNanos) {
+        public Work minus(Work before) {
+            return new Work(steps - before.steps, rows - before.rows, tokens - before.tokens,
+                    cpuNanos < 0 || before.cpuNanos < 0 ? -1 : cpuNanos - before.cpuNanos);
+        }
+    }
+
     public int queued() {
         return queue.size();
     }
@@ -233,6 +258,8 @@ public final class Engine implements AutoCloseable {
                         // The joiners are prefilled in the running rows' decode pass.
                         batch.step(sequences);
                         metrics.decodeSteps.inc();
+                        steps++;
+                        rowsStepped += running;
                     }
                 } catch (RuntimeException e) {
                     // A failed forward pass fails the sequences in it, never the server.
@@ -282,6 +309,7 @@ public final class Engine implements AutoCloseable {
                 metrics.timeToFirstToken.observe((System.nanoTime() - job.arrived) / 1e9);
             }
             metrics.generatedTokens.inc();
+            Engine.this.tokens++;
             String piece = text.push(token);
             if (!piece.isEmpty() && !job.cancelled()) {
                 job.sink.onText(piece);

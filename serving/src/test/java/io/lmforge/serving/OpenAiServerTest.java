@@ -64,6 +64,7 @@ class OpenAiServerTest {
 
     @Test
     void aGreedyCompletionIsWhatTheLibraryGenerates() throws IOException {
+        Engine.Work before = server.engine().work();
         TestServer.Reply r = completions("{\"model\": \"lmforge-test\", \"prompt\": \"hello world\", \"max_tokens\": 12, "
                 + "\"temperature\": 0}");
         assertEquals(200, r.status(), r.body());
@@ -78,6 +79,12 @@ class OpenAiServerTest {
         assertEquals(12, usage.get("prompt_tokens").getAsInt());         // <bos> + 11 bytes
         assertEquals(expected.tokens().length, usage.get("completion_tokens").getAsInt());
         assertEquals(12 + expected.tokens().length, usage.get("total_tokens").getAsInt());
+        // The scheduler's own account (what bench serve reads): this request's tokens, one row a step.
+        Engine.Work work = server.engine().work().minus(before);
+        assertEquals(expected.tokens().length, work.tokens());
+        assertTrue(work.steps() >= 1, "steps: " + work.steps());
+        assertEquals(work.steps(), work.rows(), "one request alone is one row a step");
+        assertTrue(work.cpuNanos() > 0, "scheduler CPU: " + work.cpuNanos());
         assertEquals(expected.finish() == io.lmforge.model.generate.Generator.Finish.LENGTH ? "length" : "stop",
                 choice.get("finish_reason").getAsString());
     }

@@ -8,6 +8,7 @@ import io.lmforge.bench.machine.Machine;
 import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.checkpoint.RandomCheckpoint;
+import io.lmforge.serving.Engine.Work;
 import io.lmforge.serving.OpenAiServer;
 import io.lmforge.serving.ServeOptions;
 import picocli.CommandLine.Command;
@@ -111,6 +112,9 @@ public final class ServeBench implements Callable<Integer> {
                     model.config().name(), model.config().maxPositions(), maxTokens, promptBytes, requests, seconds);
             List<String> rows = new ArrayList<>();
             StringBuilder ratios = new StringBuilder("throughput, continuous / one at a time:");
+            // The scheduler thread's CPU per token: the engine's cost alone, much less sensitive to
+            // the machine's load than the wall-clock throughput (HTTP and the clients not counted).
+            StringBuilder cpuRatios = new StringBuilder("engine CPU per token, one at a time / continuous:");
             // Both servers run side by side and each level is measured on one right after the other,
             // so a change in the machine's load between levels hits both; each is warmed up first
             // (JIT, allocator) at the most concurrency the bench will use, up to 16.
@@ -125,19 +129,25 @@ public final class ServeBench implements Callable<Integer> {
                 }
                 for (int c : clients) {
                     double[] perSecond = new double[batches.length];
+                    double[] cpuPerToken = new double[batches.length];
                     for (int i = 0; i < batches.length; i++) {
                         int batch = batches[i];
+                        Work before = servers[i].engine().work();
                         Level l = load(servers[i].port(), c, Math.max(requests, 2 * c));
-                        String row = String.format("| %s | %d | %d | %d | %,.1f | %.0f | %.0f | %.0f | %.0f |",
+                        Work work = servers[i].engine().work().minus(before);
+                        cpuPerToken[i] = work.cpuNanos() / 1e6 / Math.max(1, work.tokens());
+                        String row = String.format("| %s | %d | %d | %d | %,.1f | %.0f | %.0f | %.0f | %.0f | %.1f | %.2f |",
                                 batch == 1 ? "one at a time" : "continuous (max batch " + batch + ")", c, l.done(),
                                 l.failed(), l.tokensPerSecond(), l.ttft()[0] * 1e3, l.ttft()[1] * 1e3,
-                                l.latency()[0] * 1e3, l.latency()[1] * 1e3);
+                                l.latency()[0] * 1e3, l.latency()[1] * 1e3,
+                                (double) work.rows() / Math.max(1, work.steps()), cpuPerToken[i]);
                         rows.add(row);
                         perSecond[i] = l.tokensPerSecond();
                         System.out.println(row);
                         System.out.flush();
                     }
                     ratios.append(String.format(" %d clients %.2f×;", c, perSecond[0] / perSecond[1]));
+                    cpuRatios.append(String.format(" %d clients %.2f×;", c, cpuPerToken[1] / cpuPerToken[0]));
                 }
             } finally {
                 for (OpenAiServer server : servers) {
@@ -147,10 +157,12 @@ public final class ServeBench implements Callable<Integer> {
                 }
             }
             System.out.println();
-            System.out.println("| server | clients | requests | failed | tokens/s | TTFT p50 ms | TTFT p99 ms | latency p50 ms | latency p99 ms |");
-            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+            System.out.println("| server | clients | requests | failed | tokens/s | TTFT p50 ms | TTFT p99 ms | latency p50 ms "
+                    + "| latency p99 ms | rows per step | engine CPU ms per token |");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
             rows.forEach(System.out::println);
             System.out.println(ratios);
+            System.out.println(cpuRatios);
             System.out.printf("load average after: %s%n", Machine.loadAverage());
         } finally {
             if (temp != null) {

@@ -42,7 +42,7 @@ public final class DecoderLayer extends ModelBlock {
     }
 
     public Output forward(ParameterStore ps, NDArray x, RotaryEmbedding rope, NDArray mask, boolean training) {
-        return forward(ps, x, a -> attention.forward(ps, a, rope, mask, training), true, training);
+        return forward(ps, x, a -> attention.forward(ps, a, rope, mask, training), false, training);
     }
 
     /**
@@ -51,17 +51,18 @@ public final class DecoderLayer extends ModelBlock {
      * Incremental decoding has no use for the balance loss.
      */
     NDArray forwardCached(ParameterStore ps, NDArray x, List<CachedPart> parts, int layer) {
-        return forward(ps, x, a -> attention.forwardCached(ps, a, parts, layer), false, false).hidden();
+        return forward(ps, x, a -> attention.forwardCached(ps, a, parts, layer), true, false).hidden();
     }
 
-    private Output forward(ParameterStore ps, NDArray x, UnaryOperator<NDArray> attend, boolean balanceLoss,
+    /** @param cached the cached inference pass (no balance loss), else the training-form forward */
+    private Output forward(ParameterStore ps, NDArray x, UnaryOperator<NDArray> attend, boolean cached,
                            boolean training) {
         NDArray h = x.add(attend.apply(attentionNorm.forward(ps, x, training)));
         NDArray normed = ffnNorm.forward(ps, h, training);
         if (moe == null) {
             return new Output(h.add(dense.forward(ps, normed, training)), null, null);
         }
-        DeepSeekMoe.Output m = moe.forward(ps, normed, training, balanceLoss);
+        DeepSeekMoe.Output m = cached ? moe.forwardCached(ps, normed) : moe.forward(ps, normed, training, true);
         return new Output(h.add(m.hidden()), m.balanceLoss(), m.expertCounts());
     }
 

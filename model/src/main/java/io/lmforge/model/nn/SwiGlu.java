@@ -22,10 +22,23 @@ public final class SwiGlu extends ModelBlock {
 
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray gateAndUp = gateUp.forward(ps, x, training);
-        NDList gu = gateAndUp.split(2, gateAndUp.getShape().dimension() - 1);
+        return down.forward(ps, activate(gateAndUp, gateAndUp.getShape().dimension() - 1), training);
+    }
+
+    /** The two projections, for {@link DeepSeekMoe}'s inference path that runs its experts' activations together. */
+    Projection gateUp() {
+        return gateUp;
+    }
+
+    Projection down() {
+        return down;
+    }
+
+    /** SiLU(gate) ⊙ up of the fused projection's output, split along {@code axis}: the same operations as {@link #forward}. */
+    static NDArray activate(NDArray gateAndUp, int axis) {
+        NDList gu = gateAndUp.split(2, axis);
         NDArray gate = gu.get(0);
-        NDArray silu = gate.mul(Activation.sigmoid(gate));
-        return down.forward(ps, silu.mul(gu.get(1)), training);
+        return gate.mul(Activation.sigmoid(gate)).mul(gu.get(1));
     }
 
     @Override
