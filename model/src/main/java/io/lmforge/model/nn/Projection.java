@@ -33,7 +33,8 @@ public final class Projection extends ModelBlock {
      * W·x for inference, tokens as columns: {@code columns} (in, M) gives (out, M), or null when
      * the weight is int8 or an adapter is attached (then use {@link #forward}). The same product as
      * {@code forward} transposed; for the few tokens an expert gets in a decode step (M of 2 to 8)
-     * the engine's multiply of the weight by a column block costs about 60 % of {@code linear}'s.
+     * the engine's multiply of the weight by the tokens' rows seen as columns (a transposed view)
+     * costs about 60 % of {@code linear}'s.
      */
     public NDArray timesColumns(ParameterStore ps, NDArray columns) {
         if (!takesColumns()) {
