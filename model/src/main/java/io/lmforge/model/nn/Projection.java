@@ -30,13 +30,13 @@ public final class Projection extends ModelBlock {
     }
 
     /**
-     * W·x for inference, tokens as columns: {@code columns} (in, M) gives (out, M), or null when
-     * the weight is int8 or an adapter is attached (then use {@link #forward}). The same product as
+     * W·x for inference, tokens as columns: {@code columns} (in, M) gives (out, M); only where
+     * {@link #takesColumns} (no int8 weight, no adapter: else use {@link #forward}). The same product as
      * {@code forward} transposed; for the few tokens an expert gets in a decode step (M of 2 to 8)
      * the engine's multiply of the weight by the tokens' rows seen as columns (a transposed view)
      * costs about 60 % of {@code linear}'s.
      */
-    public NDArray timesColumns(ParameterStore ps, NDArray columns) {
+    NDArray timesColumns(ParameterStore ps, NDArray columns) {
         if (!takesColumns()) {
             throw new IllegalStateException("an int8 or adapted projection has no column form");
         }
