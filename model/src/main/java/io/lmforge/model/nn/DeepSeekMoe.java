@@ -31,7 +31,10 @@ public final class DeepSeekMoe extends ModelBlock {
     private final Projection router;
     private final SwiGlu shared;
     private final List<SwiGlu> experts = new ArrayList<>();
-    /** Tokens an expert may get for {@link #routedAsColumns} (measured: CPU per multiply, 2 to 8 tokens). */
+    /**
+     * Tokens up to which {@link #routedAsColumns} multiplies an expert's W₁₃ by its tokens as
+     * columns; beyond (a prefill's blocks) {@code linear} is the faster (measured: CPU per multiply).
+     */
     static final int MOST_COLUMNS = 8;
 
     public DeepSeekMoe(int hidden, ModelConfig.Moe moe, double initStd) {
@@ -115,11 +118,12 @@ public final class DeepSeekMoe extends ModelBlock {
 
     /**
      * What {@link #routedPerExpert} computes, for inference, with fewer engine calls and cheaper
-     * multiplies when each expert gets a few tokens (a decode step of many rows). W₁₃ multiplies
-     * the expert's block of tokens as columns (W₁₃·blockᵀ: for 2 to 8 tokens about 60 % of the
-     * time of {@code linear}, {@link Projection#timesColumns}); the results, back as rows, are
-     * concatenated so that the SwiGLU activation runs once over all experts' tokens, not once per
-     * expert; W₂ takes each expert's rows with {@code linear} (on a column slice of a wider
+     * multiplies when the experts get a few tokens each (a decode step of many rows, with or
+     * without joiners). W₁₃ multiplies an expert's block of up to {@value #MOST_COLUMNS} tokens as
+     * columns (W₁₃·blockᵀ: for 2 to 8 tokens about 60 % of the time of {@code linear},
+     * {@link Projection#timesColumns}), a larger block with {@code linear}; the results, as rows,
+     * are concatenated so that the SwiGLU activation runs once over all experts' tokens, not once
+     * per expert; W₂ takes each expert's rows with {@code linear} (on a column slice of a wider
      * matrix the engine's multiply is over twice as slow). Same operations per element otherwise;
      * the multiplies sum in the engine's own order, so results agree to rounding.
      */
@@ -144,7 +148,10 @@ public final class DeepSeekMoe extends ModelBlock {
         NDList blocks = split(u.get(manager.create(dispatch.tokens())).transpose(), at, 1);
         NDList gateUp = new NDList();
         for (int i = 0; i < used.size(); i++) {
-            gateUp.add(experts.get(used.get(i)).gateUp().timesColumns(ps, blocks.get(i)).transpose());   // (count, 2I)
+            Projection w13 = experts.get(used.get(i)).gateUp();
+            NDArray block = blocks.get(i);
+            gateUp.add(block.getShape().get(1) <= MOST_COLUMNS ? w13.timesColumns(ps, block).transpose()     // (count, 2I)
+                    : w13.forward(ps, block.transpose(), false));
         }
         NDList hidden = split(SwiGlu.activate(concatRows(gateUp), 1), at, 0);                               // (count, I) each
         NDList down = new NDList();
@@ -156,18 +163,14 @@ public final class DeepSeekMoe extends ModelBlock {
     }
 
     /**
-     * Whether the experts get a few tokens each, where {@link #routedAsColumns} is the cheaper
-     * way: at least 2 on average (with about one each, as a single row's decode step, the engine's
-     * {@code linear} is as fast and the shared activation only adds calls) and at most
-     * {@value #MOST_COLUMNS} for any (beyond, a prefill, {@code linear} multiplies faster).
+     * Whether {@link #routedAsColumns} is the cheaper way: the experts get 2 tokens or more on
+     * average. With about one each (a single row's decode step) the per-expert path is as fast,
+     * and the shared activation would only add calls.
      */
     static boolean fewPerExpert(int[] counts) {
         int used = 0;
         int slots = 0;
         for (int c : counts) {
-            if (c > MOST_COLUMNS) {
-                return false;
-            }
             used += c > 0 ? 1 : 0;
             slots += c;
         }

@@ -26,7 +26,7 @@ class DeepSeekMoeColumnsTest {
             ParameterStore ps = new ParameterStore(manager, false);
             int columnsTaken = 0;
             // 1-3 tokens: about one per expert (per-expert path); 6-24: a few each (columns);
-            // 40: more than MOST_COLUMNS for some expert (per-expert path again).
+            // 40: more than MOST_COLUMNS for some experts (their W13 through linear).
             for (int n : new int[]{1, 2, 3, 6, 9, 16, 24, 40}) {
                 NDArray x = manager.randomNormal(new Shape(n, 32));
                 DeepSeekMoe.Output perExpert = moe.forward(ps, x, false, false);
@@ -40,10 +40,10 @@ class DeepSeekMoeColumnsTest {
     }
 
     @Test
-    void columnsOnlyWhereExpertsGetAFewTokensEach() {
+    void columnsWhereExpertsGetTwoTokensOrMoreOnAverage() {
         assertFalse(DeepSeekMoe.fewPerExpert(new int[]{1, 1, 0, 0}), "one token per expert: a single row's step");
+        assertFalse(DeepSeekMoe.fewPerExpert(new int[]{1, 2, 1, 0}));
         assertTrue(DeepSeekMoe.fewPerExpert(new int[]{2, 3, 0, 1}));
-        assertTrue(DeepSeekMoe.fewPerExpert(new int[]{DeepSeekMoe.MOST_COLUMNS, 2, 2, 0}));
-        assertFalse(DeepSeekMoe.fewPerExpert(new int[]{DeepSeekMoe.MOST_COLUMNS + 1, 2, 2, 2}), "a prefill's block");
+        assertTrue(DeepSeekMoe.fewPerExpert(new int[]{DeepSeekMoe.MOST_COLUMNS + 5, 2, 2, 0}), "a joiner's block");
     }
 }
