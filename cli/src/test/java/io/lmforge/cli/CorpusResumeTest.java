@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lmforge.corpus.OutputLayout;
 import io.lmforge.testing.CorpusRun;
 import io.lmforge.testing.SparkTestSession;
-import io.lmforge.testing.TestData;
 import io.lmforge.trainer.dist.ChildJvm;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -29,33 +29,29 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Crash and resume: a real {@code lmforge corpus} process (a child JVM) over the bundled sample
- * corpus is killed with SIGKILL after ingest, inside dedup and inside the shards stage, each time
- * resumed with {@code --resume}; the finished outputs equal those of an uninterrupted run.
+ * corpus ({@link SampleCorpusRun}'s config) is killed with SIGKILL after ingest, inside dedup and
+ * inside the shards stage, each time resumed with {@code --resume}; the finished outputs equal
+ * those of an uninterrupted run.
  */
 class CorpusResumeTest {
 
-    private static String config(Path samples, int vocab) {
-        return "run-id = resume-test\n"
-                + "sources = [\n"
-                + "  { name = web,   format = warc,      path = " + CorpusRun.quote(samples.resolve("web")) + ", domain = web }\n"
-                + "  { name = books, format = text,      path = " + CorpusRun.quote(samples.resolve("books")) + " }\n"
-                + "  { name = zh,    format = text,      path = " + CorpusRun.quote(samples.resolve("chinese")) + ", domain = chinese }\n"
-                + "  { name = code,  format = code,      path = " + CorpusRun.quote(samples.resolve("code")) + " }\n"
-                + "  { name = wiki,  format = mediawiki, path = " + CorpusRun.quote(samples.resolve("wiki")) + " }\n"
-                + "  { name = faq,   format = jsonl,     path = " + CorpusRun.quote(samples.resolve("dialog")) + ", domain = dialog }\n"
-                + "]\n"
-                + "langid { allow = [en, zh, de, ru, ja, ko] }\n"
-                + "filter { skip-domains = [python-faq] }\n"
-                + "spark { conf { spark.sql.shuffle.partitions = 4, spark.ui.enabled = false } }\n"
-                + "tokenizer { vocab-size = " + vocab + " }\n"
-                + "shards { seq-len = 64, val-fraction = 0.1, seed = 7 }\n";
+    /**
+     * {@link SampleCorpusRun}'s config, so that its run (shared with the other tests of this JVM)
+     * is the uninterrupted reference. The child's Spark gets the shared session's shuffle
+     * partitions, which set how the shards are cut into files; in this JVM the config's Spark
+     * settings do not apply.
+     */
+    private static String config() throws IOException {
+        return SampleCorpusRun.config()
+                + "spark { conf { spark.sql.shuffle.partitions = 4, spark.ui.enabled = false } }\n";
     }
 
     @Test
     void aRunKilledAtThreePointsAndResumedEqualsAnUninterruptedRun(@TempDir Path dir) throws Exception {
-        Path samples = TestData.repoRoot().resolve("samples");
+        // The uninterrupted run, in this JVM, while the child JVMs start and run (or already made).
+        CompletableFuture<CorpusRun> uninterrupted = CompletableFuture.supplyAsync(SampleCorpusRun::get);
         Path conf = dir.resolve("corpus.conf");
-        Files.writeString(conf, config(samples, 512));
+        Files.writeString(conf, config());
         Path out = dir.resolve("killed");
 
         killAt("after:ingest", dir, conf, out, false);
@@ -82,9 +78,7 @@ class CorpusResumeTest {
         assertTrue(Files.readString(out.resolve(OutputLayout.REPORT)).contains("<td>resumed, reusing</td>"
                 + "<td>ingest, documents, artifact-tokenizer</td>"), "the resumed run's report.html says what it reused");
 
-        // The same config, uninterrupted, in this JVM.
-        Path reference = dir.resolve("reference");
-        CorpusRun.run(config(samples, 512), reference);
+        Path reference = uninterrupted.join().out;
         for (String output : List.of(OutputLayout.DOCUMENTS, OutputLayout.REJECTED, OutputLayout.QUARANTINE)) {
             assertEquals(sortedRows(reference.resolve(output)), sortedRows(out.resolve(output)), output);
         }

@@ -27,16 +27,20 @@ public final class SampleCorpusRun {
             try {
                 Path dir = Files.createTempDirectory("sample-corpus-run");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir)));
-                Path samples = TestData.repoRoot().resolve("samples");
-                String config = TestData.config("sample.conf", "samples/", samples)
-                        + "\nsources += { name = faq-mirror, format = jsonl, path = "
-                        + CorpusRun.quote(samples.resolve("dialog")) + ", domain = dialog }\n";
-                run = CorpusRun.run(config, dir.resolve("out"));
+                run = CorpusRun.run(config(), dir.resolve("out"));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return run;
+    }
+
+    /** The run's config (HOCON), with absolute paths to the committed samples. */
+    public static String config() throws IOException {
+        Path samples = TestData.repoRoot().resolve("samples");
+        return TestData.config("sample.conf", "samples/", samples)
+                + "\nsources += { name = faq-mirror, format = jsonl, path = "
+                + CorpusRun.quote(samples.resolve("dialog")) + ", domain = dialog }\n";
     }
 
     private static void delete(Path dir) {

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Versioned refreshes: the input ledger, dedup against earlier runs through their fingerprints,
  * the latest pointer, retention, the lease, and the two choices of what shards are built from.
+ * One chain of runs shows them all, since each run costs seconds of Spark jobs.
  */
 class RefreshTest {
     @TempDir
@@ -88,7 +89,7 @@ class RefreshTest {
     }
 
     @Test
-    void refreshesReadOnlyNewFilesDedupAgainstEarlierRunsAndKeepTheLastRuns() throws IOException {
+    void refreshesReadOnlyNewFilesDedupAgainstEarlierRunsHoldALeaseAndKeepTheLastRuns() throws IOException {
         Path in = Files.createDirectories(dir.resolve("in"));
         Path root = dir.resolve("root");
         write(in.resolve("a.jsonl"), 0, 20);
@@ -132,9 +133,21 @@ class RefreshTest {
         assertEquals("r2", latest(root));
         assertFalse(Files.exists(root.resolve("runs/r3/" + OutputLayout.MANIFEST)));
 
-        // A changed file is read again; with keep-runs = 2, r1 keeps only its manifest and report.
+        // A live lease of another refresh: refused at once, naming the holder.
         write(in.resolve("a.jsonl"), 40, 42);
-        refresh(in, root, "r4", "refresh.keep-runs = 2");
+        Files.writeString(root.resolve(Lease.FILE), "{\"owner\":\"alice@build-7 pid 42\",\"started\":\"" + Instant.now()
+                + "\",\"expires\":\"" + Instant.now().plusSeconds(3600) + "\"}");
+        LeaseHeldException held = assertThrows(LeaseHeldException.class,
+                () -> refresh(in, root, "r4", "refresh.keep-runs = 2"));
+        assertTrue(held.getMessage().contains("alice@build-7 pid 42"), held.getMessage());
+        assertEquals("r2", latest(root));
+
+        // A stale lease is taken over. The changed a.jsonl is read again; with keep-runs = 2, r1 keeps
+        // only its manifest and report; shards-from = all builds the shards from every kept run.
+        Files.writeString(root.resolve(Lease.FILE), "{\"owner\":\"alice@build-7 pid 42\",\"started\":\"2020-01-01T00:00:00Z\","
+                + "\"expires\":\"2020-01-01T12:00:00Z\"}");
+        refresh(in, root, "r4", "refresh.keep-runs = 2\nrefresh.shards-from = all");
+        assertFalse(Files.exists(root.resolve(Lease.FILE)), "released");
         JsonNode r4 = json(root.resolve("runs/r4/" + OutputLayout.MANIFEST)).path("refresh").path("inputs");
         assertEquals(1, r4.path("changed").size());
         assertEquals(1, r4.path("new").size());
@@ -145,33 +158,10 @@ class RefreshTest {
                     .filter(n -> !n.startsWith(".")).sorted().toList());
         }
         assertTrue(Files.exists(root.resolve("runs/r2/documents")));
-        // The newest fingerprints hold every kept document: r1's 20, r2's 5, r4's 3 + 2.
+        // r4's own documents are its 3 + 2 new ones; its shards and the newest fingerprints hold every
+        // kept document: r1's 20, r2's 5, r4's 3 + 2.
+        assertEquals(5, SparkTestSession.get().read().parquet(root.resolve("runs/r4/documents").toString()).count());
+        assertEquals(30, shardDocuments(root.resolve("runs/r4")), "shards-from = all: r1's, r2's and r4's documents");
         assertEquals(30, SparkTestSession.get().read().parquet(root.resolve("runs/r4/fingerprints").toString()).count());
-    }
-
-    @Test
-    void shardsFromAllRunsAndTheLease() throws IOException {
-        Path in = Files.createDirectories(dir.resolve("in"));
-        Path root = dir.resolve("root");
-        write(in.resolve("a.jsonl"), 0, 10);
-        refresh(in, root, "r1", "refresh.shards-from = all");
-        write(in.resolve("b.jsonl"), 10, 14);
-
-        // A live lease of another refresh: refused at once, naming the holder.
-        Files.writeString(root.resolve(Lease.FILE), "{\"owner\":\"alice@build-7 pid 42\",\"started\":\"" + Instant.now()
-                + "\",\"expires\":\"" + Instant.now().plusSeconds(3600) + "\"}");
-        LeaseHeldException held = assertThrows(LeaseHeldException.class,
-                () -> refresh(in, root, "r2", "refresh.shards-from = all"));
-        assertTrue(held.getMessage().contains("alice@build-7 pid 42"), held.getMessage());
-        assertEquals("r1", latest(root));
-
-        // A stale lease is taken over.
-        Files.writeString(root.resolve(Lease.FILE), "{\"owner\":\"alice@build-7 pid 42\",\"started\":\"2020-01-01T00:00:00Z\","
-                + "\"expires\":\"2020-01-01T12:00:00Z\"}");
-        refresh(in, root, "r2", "refresh.shards-from = all");
-        assertEquals("r2", latest(root));
-        assertFalse(Files.exists(root.resolve(Lease.FILE)), "released");
-        assertEquals(14, shardDocuments(root.resolve("runs/r2")), "shards-from = all: r1's 10 and r2's 4");
-        assertEquals(4, SparkTestSession.get().read().parquet(root.resolve("runs/r2/documents").toString()).count());
     }
 }

@@ -5,11 +5,11 @@ import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import io.lmforge.config.InvalidConfigException;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.model.export.HuggingFaceImport;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.trainer.data.TokenizerMatch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,12 +29,12 @@ final class InitialWeights {
         if (isLmforgeCheckpoint(path)) {
             Path dir = CheckpointFiles.resolve(path);
             CheckpointFiles.Config config = CheckpointFiles.readConfig(dir);
-            requireTokenizer(path, config.tokenizerSha256(), dir.resolve(CheckpointFiles.CONFIG), shards);
+            requireTokenizer(path, TokenizerMatch.Hash.ofCheckpoint(dir, config), shards);
             return CheckpointModel.readWeights(dir, CheckpointFiles.listedHashes(dir), manager);
         }
         Path tokenizer = path.resolve(CheckpointFiles.TOKENIZER);
         if (Files.exists(tokenizer)) {
-            requireTokenizer(path, CheckpointFiles.sha256(tokenizer), tokenizer, shards);
+            requireTokenizer(path, TokenizerMatch.Hash.ofFile(CheckpointFiles.sha256(tokenizer), tokenizer), shards);
         }
         return HuggingFaceImport.read(path, manager);
     }
@@ -56,13 +56,9 @@ final class InitialWeights {
         }
     }
 
-    private static void requireTokenizer(Path initFrom, String sha, Path where, ShardManifest shards) {
-        String expected = shards.tokenizerSha256();
-        if (!sha.isEmpty() && !expected.isEmpty() && !sha.equals(expected)) {
-            throw new InvalidConfigException("--init-from " + initFrom + " was trained with the tokenizer of SHA-256 " + sha
-                    + " (" + where + "), but the shards were made with the tokenizer of SHA-256 " + expected + " ("
-                    + shards.root() + "/" + ShardManifest.FILE + "); tokenize the data with the model's own tokenizer "
-                    + "(for fine-tuning data: lmforge sft-shards --checkpoint " + initFrom + ")");
-        }
+    private static void requireTokenizer(Path initFrom, TokenizerMatch.Hash hash, ShardManifest shards) {
+        TokenizerMatch.require("--init-from " + initFrom, hash, shards, TokenizerMatch.Unrecorded.EITHER_SKIPS,
+                "tokenize the data with the model's own tokenizer (for fine-tuning data: lmforge sft-shards --checkpoint "
+                        + initFrom + ")");
     }
 }

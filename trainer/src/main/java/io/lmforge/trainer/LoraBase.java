@@ -12,6 +12,7 @@ import io.lmforge.model.lora.LoraAdapters;
 import io.lmforge.model.lora.LoraConfig;
 import io.lmforge.model.nn.DeepSeekModel;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.trainer.data.TokenizerMatch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,11 +54,8 @@ final class LoraBase {
         try {
             Path dir = AdapterFiles.resolveBase(Path.of(initFrom));
             CheckpointFiles.Config config = CheckpointFiles.readConfig(dir);
-            if (!config.tokenizerSha256().isEmpty() && !config.tokenizerSha256().equals(shards.tokenizerSha256())) {
-                throw new InvalidConfigException("the LoRA base " + dir + " was trained with the tokenizer of SHA-256 "
-                        + config.tokenizerSha256() + ", the shards " + shards.root() + " were made with "
-                        + shards.tokenizerSha256() + "; fine-tuning needs the base's tokenizer");
-            }
+            TokenizerMatch.require("the LoRA base " + dir, TokenizerMatch.Hash.ofCheckpoint(dir, config), shards,
+                    TokenizerMatch.Unrecorded.MODEL_SKIPS, "fine-tuning needs the base's tokenizer");
             if (config.model().vocabSize() < shards.vocabSize()) {
                 throw new InvalidConfigException("the LoRA base " + dir + " has a vocabulary of " + config.model().vocabSize()
                         + ", smaller than the shards' " + shards.vocabSize());

@@ -3,6 +3,7 @@ package io.lmforge.trainer;
 import com.google.gson.JsonObject;
 import io.lmforge.config.InvalidConfigException;
 import io.lmforge.model.ModelConfig;
+import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.RandomCheckpoint;
 import io.lmforge.shards.ShardManifest;
 import io.lmforge.trainer.dist.GradientSync;
@@ -101,9 +102,11 @@ class DistillationTrainingTest {
         Path otherShards = TestShards.write(dir.resolve("other/shards"), 16, RandomCheckpoint.TOKENIZER_VOCAB, 1, 4, 2, 3);
         InvalidConfigException tokenizer = assertThrows(InvalidConfigException.class,
                 () -> trainer(distill(twin, 0.5), manifest(otherShards), dir.resolve("refused")).run());
-        assertTrue(tokenizer.getMessage().contains(twin.resolve("tokenizer.json").toString())
-                && tokenizer.getMessage().contains("manifest.json") && tokenizer.getMessage().contains("same tokenizer"),
-                tokenizer.getMessage());
+        assertTrue(tokenizer.getMessage().contains("tokenizer_sha256 in " + twin.resolve("config.json"))
+                && tokenizer.getMessage().contains(CheckpointFiles.readConfig(twin).tokenizerSha256())
+                && tokenizer.getMessage().contains("SHA-256 test (tokenizer_sha256 in ")
+                && tokenizer.getMessage().contains("/manifest.json)")
+                && tokenizer.getMessage().contains("same tokenizer"), tokenizer.getMessage());
 
         Path wide = RandomCheckpoint.write(dir.resolve("wide"), student.withVocabSize(300), 7);
         InvalidConfigException vocabulary = assertThrows(InvalidConfigException.class,

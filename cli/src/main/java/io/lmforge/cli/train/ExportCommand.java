@@ -9,10 +9,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code lmforge export --checkpoint C --format hf --out DIR}: a checkpoint as a Hugging Face model
@@ -28,8 +26,8 @@ public final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", description = "hf: Hugging Face transformers layout (default: hf)")
     String format = "hf";
 
-    @Option(names = "--out", required = true, description = "the directory to write; must be empty or absent")
-    Path out;
+    @CommandLine.Mixin
+    NewModelDirectory out;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -41,30 +39,18 @@ public final class ExportCommand implements Callable<Integer> {
             err.println("lmforge: --format " + format + " is not known (known: hf)");
             return 2;
         }
-        String unusable = unusableOutput(out);
-        if (unusable != null) {
-            err.println("lmforge: input error: " + unusable);
+        if (out.refused(err)) {
             return 2;
         }
         try (CheckpointModel model = CheckpointArgs.load(checkpoint)) {
             try {
-                HuggingFaceExport.export(model, out);
+                HuggingFaceExport.export(model, out.path);
             } catch (IllegalArgumentException e) {                     // a quantized checkpoint
                 throw new CheckpointArgs.InputException(e.getMessage(), e);
             }
             err.println("exported " + model.directory() + " (" + (model.config().moe().enabled()
-                    ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out);
+                    ? "DeepseekForCausalLM" : "LlamaForCausalLM") + ") to " + out.path);
         }
         return 0;
-    }
-
-    /** Why {@code out} cannot take a new model directory (not empty, or a file), or null when it can. */
-    static String unusableOutput(Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            try (Stream<Path> s = Files.list(out)) {
-                return s.findAny().isPresent() ? out + " is not empty; write into a new directory" : null;
-            }
-        }
-        return Files.exists(out) ? out + " is a file" : null;
     }
 }

@@ -30,8 +30,8 @@ public final class MergeAdapterCommand implements Callable<Integer> {
     @Option(names = "--base", description = "the base checkpoint or run; default: the path the adapter recorded")
     Path base;
 
-    @Option(names = "--out", required = true, description = "the directory to write; must be empty or absent")
-    Path out;
+    @CommandLine.Mixin
+    NewModelDirectory out;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,9 +39,7 @@ public final class MergeAdapterCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
-        String unusable = ExportCommand.unusableOutput(out);
-        if (unusable != null) {
-            err.println("lmforge: input error: " + unusable);
+        if (out.refused(err)) {
             return 2;
         }
         Path adapter;
@@ -62,8 +60,8 @@ public final class MergeAdapterCommand implements Callable<Integer> {
             throw new CheckpointArgs.InputException(e.getMessage(), e);
         }
         try (model) {
-            MergedCheckpoint.write(model, out);
-            err.println("merged " + adapter + " into its base; wrote " + out);
+            MergedCheckpoint.write(model, out.path);
+            err.println("merged " + adapter + " into its base; wrote " + out.path);
         }
         return 0;
     }

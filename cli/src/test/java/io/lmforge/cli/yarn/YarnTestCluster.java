@@ -83,6 +83,9 @@ final class YarnTestCluster implements AutoCloseable {
         // The AM may take the whole queue (the default 10% would leave the driver waiting).
         yarnConf.setFloat("yarn.scheduler.capacity.maximum-am-resource-percent", 1.0f);
         yarnConf.set("yarn.resourcemanager.hostname", "localhost");
+        // Containers are placed when the NodeManager heartbeats: every 200 ms instead of every second,
+        // since every submission waits for several placements (the driver's, then each executor's).
+        yarnConf.setLong("yarn.resourcemanager.nodemanagers.heartbeat-interval-ms", 200);
         yarnConf.setInt("yarn.nodemanager.resource.memory-mb", nodeMemoryMb);
         // MiniYARNCluster sizes its NodeManagers from this key instead (4096 by default).
         yarnConf.setInt(YarnConfiguration.YARN_MINICLUSTER_NM_PMEM_MB, nodeMemoryMb);

@@ -9,6 +9,7 @@ import io.lmforge.model.ModelConfig;
 import io.lmforge.model.checkpoint.CheckpointFiles;
 import io.lmforge.model.checkpoint.CheckpointModel;
 import io.lmforge.shards.ShardManifest;
+import io.lmforge.trainer.data.TokenizerMatch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,13 +49,9 @@ public final class Teacher implements AutoCloseable {
             Path dir = CheckpointFiles.resolve(path);
             CheckpointFiles.Config config = CheckpointFiles.readConfig(dir);
             String manifest = shards.root() + "/" + ShardManifest.FILE;
-            if (!config.tokenizerSha256().equals(shards.tokenizerSha256())) {
-                throw new InvalidConfigException("the teacher " + dir.resolve(CheckpointFiles.TOKENIZER)
-                        + " (tokenizer_sha256 " + display(config.tokenizerSha256()) + " in " + dir.resolve(CheckpointFiles.CONFIG)
-                        + ") is not the tokenizer of the shards " + manifest + " (tokenizer_sha256 "
-                        + display(shards.tokenizerSha256()) + "): distillation compares the two models token id by "
-                        + "token id, so both must use the same tokenizer");
-            }
+            TokenizerMatch.require("the teacher " + dir, TokenizerMatch.Hash.ofCheckpoint(dir, config), shards,
+                    TokenizerMatch.Unrecorded.NONE_SKIPS, "distillation compares the two models token id by token id, "
+                            + "so both must use the same tokenizer");
             if (config.model().vocabSize() != student.vocabSize()) {
                 throw new InvalidConfigException("the teacher " + dir.resolve(CheckpointFiles.CONFIG) + " has a vocabulary of "
                         + config.model().vocabSize() + " and the student " + student.vocabSize() + " (the shards "
@@ -64,10 +61,6 @@ public final class Teacher implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("loading the teacher " + path + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String display(String sha) {
-        return sha.isEmpty() ? "not recorded" : sha;
     }
 
     /** The teacher's logits (B, T, V) for {@code tokens} (B, T), fp32, outside autograd. */
