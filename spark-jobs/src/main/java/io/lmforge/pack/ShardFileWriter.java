@@ -162,6 +162,36 @@ final class ShardFileWriter implements Closeable {
     }
 
     /**
+     * Writes {@code parts} (files of this writer) one after the other into {@code target}: their
+     * row groups are copied as they are, with their column and offset indexes.
+     */
+    static void concatenate(Configuration hadoop, java.util.List<Path> parts, Path target, long rowGroupBytes) throws IOException {
+        ParquetFileWriter out = new ParquetFileWriter(HadoopOutputFile.fromPath(target, hadoop), SCHEMA,
+                ParquetFileWriter.Mode.OVERWRITE, rowGroupBytes, ParquetWriter.MAX_PADDING_SIZE_DEFAULT);
+        out.start();
+        java.util.List<ColumnDescriptor> columns = SCHEMA.getColumns();
+        for (Path part : parts) {
+            org.apache.parquet.io.InputFile in = org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(part, hadoop);
+            try (org.apache.parquet.hadoop.ParquetFileReader reader = org.apache.parquet.hadoop.ParquetFileReader.open(in);
+                 org.apache.parquet.io.SeekableInputStream from = in.newStream()) {
+                if (!reader.getFileMetaData().getSchema().equals(SCHEMA)) {
+                    throw new IOException(part + " is not a shard part: its schema is " + reader.getFileMetaData().getSchema());
+                }
+                for (org.apache.parquet.hadoop.metadata.BlockMetaData block : reader.getRowGroups()) {
+                    out.startBlock(block.getRowCount());
+                    for (int c = 0; c < columns.size(); c++) {
+                        org.apache.parquet.hadoop.metadata.ColumnChunkMetaData chunk = block.getColumns().get(c);
+                        out.appendColumnChunk(columns.get(c), from, chunk, null, reader.readColumnIndex(chunk),
+                                reader.readOffsetIndex(chunk));
+                    }
+                    out.endBlock();
+                }
+            }
+        }
+        out.end(Map.of(SPARK_SCHEMA_KEY, Packer.SHARD_SCHEMA.json()));
+    }
+
+    /**
      * The {@code input_ids} column chunk of a row group, a data page (v1) at a time: repetition
      * levels 0 then 1 for each sequence, definition level 1 for every id (both run-length encoded,
      * one run each), the ids as plain little-endian int32, and their min and max.

@@ -55,6 +55,11 @@ public final class ShardsStage implements ArtifactStage {
      */
     private static final double BYTES_PER_TOKEN = 1.45;
 
+    /** Parts a split's files are cut into, per core, for their writing tasks. */
+    private static final int WRITE_TASKS_PER_CORE = 2;
+    /** The smallest part worth a task of its own (about 8 MB of Parquet). */
+    private static final long MIN_PART_BYTES = 8L << 20;
+
     private final ShardSettings settings;
 
     public ShardsStage(ShardSettings settings) {
@@ -215,7 +220,12 @@ public final class ShardsStage implements ArtifactStage {
         for (int s = 0; s < plans.size(); s++) {
             perFile[s] = Math.max(1, (long) (settings.fileBytes() / (plans.get(s).window() * BYTES_PER_TOKEN)));
         }
-        Packer.Layout layout = Packer.Layout.of(plans, perFile);
+        long[] perPart = new long[plans.size()];
+        int cores = spark.sparkContext().defaultParallelism();
+        for (int s = 0; s < plans.size(); s++) {
+            perPart[s] = partSequences(plans.get(s), perFile[s], cores);
+        }
+        Packer.Layout layout = Packer.Layout.of(plans, perFile, perPart);
         FileSystem fs = new Path(dir).getFileSystem(hadoop);
         String[] files = new String[layout.files()];
         for (int s = 0; s < plans.size(); s++) {
@@ -231,8 +241,10 @@ public final class ShardsStage implements ArtifactStage {
         }
         spark.sparkContext().setJobDescription("shards: pack and write");
         if (layout.files() > 0) {
-            Packer.write(sequences.apply(layout), plans.get(0).window(), layout, files, new HadoopConf(hadoop),
-                    settings.rowGroupBytes()).collectAsList();
+            HadoopConf conf = new HadoopConf(hadoop);
+            Packer.write(sequences.apply(layout), plans.get(0).window(), layout, files, conf, settings.rowGroupBytes()).collectAsList();
+            spark.sparkContext().setJobDescription("shards: join parts");
+            Packer.concatenate(JavaSparkContext.fromSparkContext(spark.sparkContext()), layout, files, conf, settings.rowGroupBytes());
         }
         Map<String, Written> out = new LinkedHashMap<>();
         for (MixPlan plan : plans) {
@@ -256,6 +268,24 @@ public final class ShardsStage implements ArtifactStage {
             out.put(plan.split(), new Written(total, names, rows));
         }
         return out;
+    }
+
+    /**
+     * Sequences per part of a file: about a {@link #WRITE_TASKS_PER_CORE}-per-core share of the
+     * split, so that its files are written by all cores, but no more than a row group holds (a part
+     * is a row group of the file or more) and no less than {@link #MIN_PART_BYTES} (small row groups
+     * read slower). The system property {@code lmforge.shards.part-sequences} overrides it (tests).
+     */
+    private long partSequences(MixPlan plan, long perFile, int cores) {
+        Long forced = Long.getLong("lmforge.shards.part-sequences");
+        if (forced != null) {
+            return Math.max(1, Math.min(perFile, forced));
+        }
+        double bytesPerSequence = plan.window() * BYTES_PER_TOKEN;
+        long share = (plan.sequences() + WRITE_TASKS_PER_CORE * cores - 1) / ((long) WRITE_TASKS_PER_CORE * cores);
+        long most = Math.max(1, (long) (settings.rowGroupBytes() / bytesPerSequence));
+        long least = Math.max(1, (long) (MIN_PART_BYTES / bytesPerSequence));
+        return Math.max(1, Math.min(perFile, Math.min(most, Math.max(least, share))));
     }
 
     /** Tokens and documents per split and domain, in Spark. */
