@@ -60,6 +60,9 @@ public final class DocumentTokens {
     /** Spark's minimum of read tasks for a file scan. */
     static final String MIN_PARTITION_NUM = "spark.sql.files.minPartitionNum";
 
+    /** Rows per batch of the Parquet reader in the tokenize pass (see {@link #splitConf}). */
+    static final int READ_BATCH_ROWS = 64;
+
     /** Documents encoded one by one are still taken in groups of this many. */
     private static final int PER_DOCUMENT_GROUP = 128;
     /** A batch is also cut at this much text, so one call never holds too much native memory. */
@@ -186,6 +189,10 @@ public final class DocumentTokens {
         java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
         conf.put(MIN_PARTITION_NUM, String.valueOf(tasks));
         conf.put("spark.sql.files.openCostInBytes", "0");
+        // Parquet's vectorized reader holds a batch's text in one growing array: at its default of
+        // 4096 rows that is a task's whole text (tens of MB, regrown by doubling: 6 times the text
+        // in garbage, in G1's humongous regions); a few documents at a time are as fast to read.
+        conf.put("spark.sql.parquet.columnarReaderBatchSize", String.valueOf(READ_BATCH_ROWS));
         conf.keySet().removeIf(user::contains);
         return conf;
     }

@@ -19,7 +19,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import io.lmforge.ingest.HadoopConf;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -96,18 +98,26 @@ public final class ShardsStage implements ArtifactStage {
         // their storage memory) until the pack has read them: no scratch files written and read back.
         DocumentTokens.Pass pass = DocumentTokens.encode(documents, delimiters, source, settings, collector,
                 Packer.broadcastPieces(), byHf);
-        Dataset<Row> tokens = pass.tokens();
+        // Kept as Spark's binary rows (one array each, the ids inside), not in Spark's columnar cache,
+        // whose builder copies a binary value five times (twice only to learn its size, then as its
+        // buffers grow and are finished): with ids as large as the text, that garbage cost more CPU
+        // in GC than the pack. Scans of the rows read only the fields they select.
+        RDD<InternalRow> cached;
+        try (SessionSettings split = SessionSettings.set(spark,
+                DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())))) {
+            // toRdd plans the scan, under these settings; a row the plan hands on is reused, hence the copy.
+            cached = pass.tokens().queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).rdd();
+            cached.persist(settings.scratchLevel());
+            cached.count();
+        }
         try {
-            try (SessionSettings split = SessionSettings.set(spark,
-                    DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())))) {
-                tokens.persist(settings.scratchLevel());   // plans the scan, under these settings
-                tokens.write().format("noop").mode("overwrite").save();
-            }
+            Dataset<Row> tokens = ((org.apache.spark.sql.classic.SparkSession) spark)
+                    .internalCreateDataFrame(cached, DocumentTokens.SCHEMA, false);
             Map<String, Object> report = build(tokens, tokenizer, delimiters, encoder, collector, byHf, seconds(t), context);
             report.put("tokenize_input", pass.shuffled() ? "shuffled" : "splits");
             return report;
         } finally {
-            tokens.unpersist(false);
+            cached.unpersist(false);
         }
     }
 

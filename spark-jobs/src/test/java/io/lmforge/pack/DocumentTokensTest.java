@@ -15,6 +15,7 @@ class DocumentTokensTest {
         Map<String, String> conf = DocumentTokens.splitConf(new SparkConf(false), 8);
         assertEquals("8", conf.get(DocumentTokens.MIN_PARTITION_NUM));
         assertEquals("0", conf.get("spark.sql.files.openCostInBytes"));
+        assertEquals("64", conf.get("spark.sql.parquet.columnarReaderBatchSize"));
     }
 
     @Test
