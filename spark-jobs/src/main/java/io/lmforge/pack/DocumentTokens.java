@@ -57,6 +57,12 @@ public final class DocumentTokens {
             DataTypes.createStructField(IDS, DataTypes.BinaryType, false),
     });
 
+    /** Spark's minimum of read tasks for a file scan. */
+    static final String MIN_PARTITION_NUM = "spark.sql.files.minPartitionNum";
+
+    /** Rows per batch of the Parquet reader in the tokenize pass (see {@link #splitConf}). */
+    static final int READ_BATCH_ROWS = 64;
+
     /** Documents encoded one by one are still taken in groups of this many. */
     private static final int PER_DOCUMENT_GROUP = 128;
     /** A batch is also cut at this much text, so one call never holds too much native memory. */
@@ -171,10 +177,24 @@ public final class DocumentTokens {
      * The session settings under which the documents are read for the tokenize pass: splits of
      * about {@code 1 / tasks} of the input's bytes (Spark's default is one per core, and it packs
      * small files together as if opening one cost 4 MB, which encoding them makes negligible).
+     * A key the user's Spark settings give (the config's {@code spark.conf}, spark-submit's
+     * {@code --conf}) is left as they set it.
      */
     static java.util.Map<String, String> splitConf(JavaSparkContext jsc) {
-        return java.util.Map.of("spark.sql.files.minPartitionNum", String.valueOf(tasks(jsc)),
-                "spark.sql.files.openCostInBytes", "0");
+        return splitConf(jsc.getConf(), tasks(jsc));
+    }
+
+    /** {@link #splitConf(JavaSparkContext)} given the context's settings and the pass's tasks. */
+    static java.util.Map<String, String> splitConf(org.apache.spark.SparkConf user, int tasks) {
+        java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+        conf.put(MIN_PARTITION_NUM, String.valueOf(tasks));
+        conf.put("spark.sql.files.openCostInBytes", "0");
+        // Parquet's vectorized reader holds a batch's text in one growing array: at its default of
+        // 4096 rows that is a task's whole text (tens of MB, regrown by doubling: 6 times the text
+        // in garbage, in G1's humongous regions); a few documents at a time are as fast to read.
+        conf.put("spark.sql.parquet.columnarReaderBatchSize", String.valueOf(READ_BATCH_ROWS));
+        conf.keySet().removeIf(user::contains);
+        return conf;
     }
 
     /** Row groups of the Parquet files among {@code files} (a file that is not Parquet counts as one). */
@@ -241,17 +261,17 @@ public final class DocumentTokens {
                     if (n == 0) {
                         continue;   // an empty text with neither delimiter: nothing to pack
                     }
-                    ByteBuffer packed = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
+                    byte[] bytes = new byte[4 * n];
+                    // One bulk copy (an int per token through putInt cost a tenth of the encoding).
+                    java.nio.IntBuffer packed = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer();
                     if (delimiters.bos() >= 0) {
-                        packed.putInt(delimiters.bos());
+                        packed.put(delimiters.bos());
                     }
-                    for (int id : ids) {
-                        packed.putInt(id);
-                    }
+                    packed.put(ids);
                     if (delimiters.eos() >= 0) {
-                        packed.putInt(delimiters.eos());
+                        packed.put(delimiters.eos());
                     }
-                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), n, packed.array()));
+                    done.add(RowFactory.create(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), n, bytes));
                     index.add(r.getLong(0), r.getString(1), r.getLong(2), r.getLong(3), n);
                 }
                 out = done.iterator();

@@ -100,24 +100,65 @@ final class Packer {
     record Sequence(int[] inputIds, String domain, int[] docStarts) {
     }
 
-    /** Where the splits' sequences go: split s covers global positions [first[s], first[s] + size[s]). */
-    record Layout(long[] first, long[] sequencesPerFile, int[] firstFile, int files) implements java.io.Serializable {
+    /**
+     * Where the splits' sequences go: split s covers global positions [first[s], first[s] + size[s]),
+     * cut into files of sequencesPerFile[s], each cut into parts of at most sequencesPerPart[s]
+     * (one Spark partition and one writing task each, so a file is written by several cores).
+     * Parts are numbered densely: partFile[p] is the file of part p, partInFile[p] its place there.
+     */
+    record Layout(long[] first, long[] sequencesPerFile, long[] sequencesPerPart, int[] firstFile, int[] firstPart,
+                  int[] partFile, int[] partInFile, int[] partsOfFile, int files) implements java.io.Serializable {
         static Layout of(List<MixPlan> plans, long[] perFile) {
+            return of(plans, perFile, perFile);
+        }
+
+        static Layout of(List<MixPlan> plans, long[] perFile, long[] perPart) {
             int n = plans.size();
             long[] first = new long[n];
+            long[] part = new long[n];
             int[] firstFile = new int[n + 1];
+            int[] firstPart = new int[n + 1];
+            List<Integer> fileOfPart = new ArrayList<>();
+            List<Integer> inFile = new ArrayList<>();
+            List<Integer> partsOfFile = new ArrayList<>();
             long global = 0;
             for (int s = 0; s < n; s++) {
                 first[s] = global;
-                global += plans.get(s).sequences();
-                long files = (plans.get(s).sequences() + perFile[s] - 1) / perFile[s];
+                long sequences = plans.get(s).sequences();
+                global += sequences;
+                // Parts of a file as even as whole sequences allow.
+                long perFilePart = (perFile[s] + perPart[s] - 1) / perPart[s];
+                part[s] = (perFile[s] + perFilePart - 1) / perFilePart;
+                long files = (sequences + perFile[s] - 1) / perFile[s];
                 firstFile[s + 1] = firstFile[s] + (int) files;
+                for (long f = 0; f < files; f++) {
+                    long inThisFile = Math.min(perFile[s], sequences - f * perFile[s]);
+                    int parts = (int) ((inThisFile + part[s] - 1) / part[s]);
+                    partsOfFile.add(parts);
+                    for (int k = 0; k < parts; k++) {
+                        fileOfPart.add(firstFile[s] + (int) f);
+                        inFile.add(k);
+                    }
+                }
+                firstPart[s + 1] = fileOfPart.size();
             }
-            return new Layout(first, perFile.clone(), firstFile, firstFile[n]);
+            return new Layout(first, perFile.clone(), part, firstFile, firstPart,
+                    fileOfPart.stream().mapToInt(Integer::intValue).toArray(), inFile.stream().mapToInt(Integer::intValue).toArray(),
+                    partsOfFile.stream().mapToInt(Integer::intValue).toArray(), firstFile[n]);
         }
 
         int fileOf(int split, long position) {
             return firstFile[split] + (int) (position / sequencesPerFile[split]);
+        }
+
+        int partOf(int split, long position) {
+            int firstOfFile = firstPart[split] + (int) ((position / sequencesPerFile[split])
+                    * ((sequencesPerFile[split] + sequencesPerPart[split] - 1) / sequencesPerPart[split]));
+            return firstOfFile + (int) ((position % sequencesPerFile[split]) / sequencesPerPart[split]);
+        }
+
+        int parts() {
+            return partFile.length;
         }
     }
 
@@ -181,29 +222,31 @@ final class Packer {
 
     /** Routes rows of {@link #PIECES} to the partition of their file, in order. */
     private static Dataset<Row> route(Dataset<Row> pieces, Layout layout) {
-        // Partition i must be shard file i. Spark hash-partitions by pmod(murmur3(key, 42), n); a
-        // key per file that lands in that file's partition is found on the driver (Assembled checks it).
-        int[] route = routes(layout.files());
-        UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[layout.fileOf(split, pos)],
+        // Partition i must be part i. Spark hash-partitions by pmod(murmur3(key, 42), n); a key per
+        // part that lands in that part's partition is found on the driver (Assembled checks it).
+        int[] route = routes(layout.parts());
+        UserDefinedFunction routeOf = udf((UDF2<Integer, Long, Integer>) (split, pos) -> route[layout.partOf(split, pos)],
                 DataTypes.IntegerType);
-        return pieces.repartition(Math.max(1, layout.files()), routeOf.apply(col(SPLIT_INDEX), col("position")))
+        return pieces.repartition(Math.max(1, layout.parts()), routeOf.apply(col(SPLIT_INDEX), col("position")))
                 .sortWithinPartitions(SPLIT_INDEX, "position", "off");
     }
 
     /**
-     * Writes the sequences of routed pieces: the task of partition i writes file i to
-     * {@code files[i]} ({@link ShardFileWriter}), through a name of its own attempt renamed at the
+     * Writes the sequences of routed pieces: the task of partition p writes part p ({@link
+     * ShardFileWriter}): {@code files[i]} itself for a file of one part, else {@link #partPath}
+     * for {@link #concatenate} to join. It writes through a name of its own attempt renamed at the
      * end, so a retried task replaces what an earlier attempt left. Rows of {@link #WRITTEN}.
      */
     static Dataset<Row> write(Dataset<Row> routed, int window, Layout layout, String[] files,
                               io.lmforge.ingest.HadoopConf hadoop, long rowGroupBytes) {
         return routed.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
-            int file = TaskContext.getPartitionId();
-            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(files[file]);
-            org.apache.hadoop.fs.Path attempt = new org.apache.hadoop.fs.Path(target.getParent(),
-                    "." + target.getName() + ".attempt-" + TaskContext.get().taskAttemptId());
+            int part = TaskContext.getPartitionId();
+            int file = layout.partFile()[part];
+            org.apache.hadoop.fs.Path target = layout.partsOfFile()[file] == 1 ? new org.apache.hadoop.fs.Path(files[file])
+                    : partPath(files[file], layout.partInFile()[part]);
             Assembled sequences = new Assembled(rows, window, layout);
             long written;
+            org.apache.hadoop.fs.Path attempt = attemptPath(target);
             try (ShardFileWriter out = new ShardFileWriter(hadoop.get(), attempt, rowGroupBytes)) {
                 while (sequences.hasNext()) {
                     Sequence s = sequences.next();
@@ -211,13 +254,59 @@ final class Packer {
                 }
                 written = out.sequences();
             }
-            org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(hadoop.get());
-            fs.delete(target, false);
-            if (!fs.rename(attempt, target)) {
-                throw new java.io.IOException("could not move " + attempt + " to " + target);
-            }
+            replace(hadoop.get(), attempt, target);
             return List.of(RowFactory.create(file, written)).iterator();
         }, Encoders.row(WRITTEN));
+    }
+
+    /**
+     * Joins the parts of every file of several parts into the file, in order, copying their row
+     * groups as they are (no decoding), one task per file; removes the parts.
+     */
+    static void concatenate(JavaSparkContext jsc, Layout layout, String[] files, io.lmforge.ingest.HadoopConf hadoop,
+                            long rowGroupBytes) {
+        List<Integer> joined = new ArrayList<>();
+        for (int f = 0; f < layout.files(); f++) {
+            if (layout.partsOfFile()[f] > 1) {
+                joined.add(f);
+            }
+        }
+        if (joined.isEmpty()) {
+            return;
+        }
+        jsc.parallelize(joined, joined.size()).foreach(file -> {
+            List<org.apache.hadoop.fs.Path> parts = new ArrayList<>();
+            for (int k = 0; k < layout.partsOfFile()[file]; k++) {
+                parts.add(partPath(files[file], k));
+            }
+            org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(files[file]);
+            org.apache.hadoop.fs.Path attempt = attemptPath(target);
+            ShardFileWriter.concatenate(hadoop.get(), parts, attempt, rowGroupBytes);
+            replace(hadoop.get(), attempt, target);
+            org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(hadoop.get());
+            for (org.apache.hadoop.fs.Path p : parts) {
+                fs.delete(p, false);
+            }
+        });
+    }
+
+    /** Where part k of a file waits to be joined: a hidden name that does not end in .parquet. */
+    static org.apache.hadoop.fs.Path partPath(String file, int k) {
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(file);
+        return new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + String.format(".part-%05d", k));
+    }
+
+    private static org.apache.hadoop.fs.Path attemptPath(org.apache.hadoop.fs.Path target) {
+        return new org.apache.hadoop.fs.Path(target.getParent(), "." + target.getName() + ".attempt-" + TaskContext.get().taskAttemptId());
+    }
+
+    private static void replace(org.apache.hadoop.conf.Configuration hadoop, org.apache.hadoop.fs.Path attempt,
+                                org.apache.hadoop.fs.Path target) throws java.io.IOException {
+        org.apache.hadoop.fs.FileSystem fs = target.getFileSystem(hadoop);
+        fs.delete(target, false);
+        if (!fs.rename(attempt, target)) {
+            throw new java.io.IOException("could not move " + attempt + " to " + target);
+        }
     }
 
     /** For each file f, an int whose Spark hash partition among {@code files} partitions is f. */
@@ -362,9 +451,9 @@ final class Packer {
             }
             int split = head.getInt(0);
             long position = head.getLong(1);
-            if (layout.fileOf(split, position) != partition) {
-                throw new IllegalStateException("sequence " + position + " of split " + split + " belongs to file "
-                        + layout.fileOf(split, position) + " but reached partition " + partition
+            if (layout.partOf(split, position) != partition) {
+                throw new IllegalStateException("sequence " + position + " of split " + split + " belongs to part "
+                        + layout.partOf(split, position) + " but reached partition " + partition
                         + ": Spark's hash partitioning is not the one the packer expects");
             }
             int[] ids = new int[window];

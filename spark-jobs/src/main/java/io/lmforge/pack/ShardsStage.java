@@ -19,7 +19,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import io.lmforge.ingest.HadoopConf;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -54,6 +56,11 @@ public final class ShardsStage implements ArtifactStage {
      * encoding (4k to 128k vocabularies), 1.22 without (128k), so files come out at or under file-size.
      */
     private static final double BYTES_PER_TOKEN = 1.45;
+
+    /** Parts a split's files are cut into, per core, for their writing tasks. */
+    private static final int WRITE_TASKS_PER_CORE = 2;
+    /** The smallest part worth a task of its own (about 8 MB of Parquet). */
+    private static final long MIN_PART_BYTES = 8L << 20;
 
     private final ShardSettings settings;
 
@@ -91,18 +98,26 @@ public final class ShardsStage implements ArtifactStage {
         // their storage memory) until the pack has read them: no scratch files written and read back.
         DocumentTokens.Pass pass = DocumentTokens.encode(documents, delimiters, source, settings, collector,
                 Packer.broadcastPieces(), byHf);
-        Dataset<Row> tokens = pass.tokens();
+        // Kept as Spark's binary rows (one array each, the ids inside), not in Spark's columnar cache,
+        // whose builder copies a binary value five times (twice only to learn its size, then as its
+        // buffers grow and are finished): with ids as large as the text, that garbage cost more CPU
+        // in GC than the pack. Scans of the rows read only the fields they select.
+        RDD<InternalRow> cached;
+        try (SessionSettings split = SessionSettings.set(spark,
+                DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())))) {
+            // toRdd plans the scan, under these settings; a row the plan hands on is reused, hence the copy.
+            cached = pass.tokens().queryExecution().toRdd().toJavaRDD().map(InternalRow::copy).rdd();
+            cached.persist(settings.scratchLevel());
+            cached.count();
+        }
         try {
-            try (SessionSettings split = SessionSettings.set(spark,
-                    DocumentTokens.splitConf(JavaSparkContext.fromSparkContext(spark.sparkContext())))) {
-                tokens.persist(settings.scratchLevel());   // plans the scan, under these settings
-                tokens.write().format("noop").mode("overwrite").save();
-            }
+            Dataset<Row> tokens = ((org.apache.spark.sql.classic.SparkSession) spark)
+                    .internalCreateDataFrame(cached, DocumentTokens.SCHEMA, false);
             Map<String, Object> report = build(tokens, tokenizer, delimiters, encoder, collector, byHf, seconds(t), context);
             report.put("tokenize_input", pass.shuffled() ? "shuffled" : "splits");
             return report;
         } finally {
-            tokens.unpersist(false);
+            cached.unpersist(false);
         }
     }
 
@@ -215,7 +230,12 @@ public final class ShardsStage implements ArtifactStage {
         for (int s = 0; s < plans.size(); s++) {
             perFile[s] = Math.max(1, (long) (settings.fileBytes() / (plans.get(s).window() * BYTES_PER_TOKEN)));
         }
-        Packer.Layout layout = Packer.Layout.of(plans, perFile);
+        long[] perPart = new long[plans.size()];
+        int cores = spark.sparkContext().defaultParallelism();
+        for (int s = 0; s < plans.size(); s++) {
+            perPart[s] = partSequences(plans.get(s), perFile[s], cores);
+        }
+        Packer.Layout layout = Packer.Layout.of(plans, perFile, perPart);
         FileSystem fs = new Path(dir).getFileSystem(hadoop);
         String[] files = new String[layout.files()];
         for (int s = 0; s < plans.size(); s++) {
@@ -231,8 +251,10 @@ public final class ShardsStage implements ArtifactStage {
         }
         spark.sparkContext().setJobDescription("shards: pack and write");
         if (layout.files() > 0) {
-            Packer.write(sequences.apply(layout), plans.get(0).window(), layout, files, new HadoopConf(hadoop),
-                    settings.rowGroupBytes()).collectAsList();
+            HadoopConf conf = new HadoopConf(hadoop);
+            Packer.write(sequences.apply(layout), plans.get(0).window(), layout, files, conf, settings.rowGroupBytes()).collectAsList();
+            spark.sparkContext().setJobDescription("shards: join parts");
+            Packer.concatenate(JavaSparkContext.fromSparkContext(spark.sparkContext()), layout, files, conf, settings.rowGroupBytes());
         }
         Map<String, Written> out = new LinkedHashMap<>();
         for (MixPlan plan : plans) {
@@ -256,6 +278,24 @@ public final class ShardsStage implements ArtifactStage {
             out.put(plan.split(), new Written(total, names, rows));
         }
         return out;
+    }
+
+    /**
+     * Sequences per part of a file: about a {@link #WRITE_TASKS_PER_CORE}-per-core share of the
+     * split, so that its files are written by all cores, but no more than a row group holds (a part
+     * is a row group of the file or more) and no less than {@link #MIN_PART_BYTES} (small row groups
+     * read slower). The system property {@code lmforge.shards.part-sequences} overrides it (tests).
+     */
+    private long partSequences(MixPlan plan, long perFile, int cores) {
+        Long forced = Long.getLong("lmforge.shards.part-sequences");
+        if (forced != null) {
+            return Math.max(1, Math.min(perFile, forced));
+        }
+        double bytesPerSequence = plan.window() * BYTES_PER_TOKEN;
+        long share = (plan.sequences() + WRITE_TASKS_PER_CORE * cores - 1) / ((long) WRITE_TASKS_PER_CORE * cores);
+        long most = Math.max(1, (long) (settings.rowGroupBytes() / bytesPerSequence));
+        long least = Math.max(1, (long) (MIN_PART_BYTES / bytesPerSequence));
+        return Math.max(1, Math.min(perFile, Math.min(most, Math.max(least, share))));
     }
 
     /** Tokens and documents per split and domain, in Spark. */

@@ -382,7 +382,8 @@ class ShardsTest {
     void readByRowGroupsWithTheIdsOnDiskTheDocumentsGiveTheSameShards() throws IOException, SQLException {
         // The first run read its documents (few files of one row group each) through a shuffle of
         // their text, and kept the ids in memory; here one file of many row groups is read split by
-        // row group, with no shuffle, and the ids wait on disk. The shards must not change.
+        // row group, with no shuffle, and the ids wait on disk; and each file is written in parts of
+        // 7 sequences by several tasks, joined after. The shards must not change.
         Path file = dir.resolve("row-groups");
         run.documents().coalesce(1).write().option("parquet.block.size", 16 << 10)
                 .option("parquet.page.size.row.check.min", 1).option("parquet.page.size.row.check.max", 2)
@@ -397,8 +398,23 @@ class ShardsTest {
         int tasks = 4 * SparkTestSession.get().sparkContext().defaultParallelism();
         assertTrue(rowGroups >= tasks, rowGroups + " row groups, fewer than the " + tasks + " tasks wanted");
         var documents = SparkTestSession.get().read().parquet(file.toString());
-        Map<String, List<Seq>> again = rebuildSplits("seed = 7, scratch-storage = DISK_ONLY", "row-groups-out", documents);
+        Map<String, List<Seq>> again;
+        System.setProperty("lmforge.shards.part-sequences", "7");
+        try {
+            again = rebuildSplits("seed = 7, scratch-storage = DISK_ONLY", "row-groups-out", documents);
+        } finally {
+            System.clearProperty("lmforge.shards.part-sequences");
+        }
         assertEquals("splits", lastReport.get("tokenize_input"));
+        Path train = dir.resolve("row-groups-out/_staging/shards/train");
+        try (var r = org.apache.parquet.hadoop.ParquetFileReader.open(org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(train.resolve("shard-00000.parquet").toUri()), new org.apache.hadoop.conf.Configuration()))) {
+            assertEquals((r.getRecordCount() + 6) / 7, r.getRowGroups().size(), "a row group per part");
+        }
+        try (var listed = Files.list(train)) {
+            assertEquals(List.of("shard-00000.parquet"), listed.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.endsWith(".crc")).sorted().toList(), "the parts are gone");
+        }
         for (String split : List.of("train", "val")) {
             assertEquals(splits.get(split).size(), again.get(split).size(), split);
             for (int i = 0; i < again.get(split).size(); i++) {
