@@ -83,12 +83,17 @@ final class EncodeThreads {
         if (env == null) {
             return available;
         }
-        if ("driver".equals(env.executorId())) {   // SparkContext.DRIVER_IDENTIFIER
-            Matcher m = LOCAL.matcher(env.conf().get("spark.master", "local[*]"));
-            if (m.matches()) {
-                return m.group(1) == null ? 1 : m.group(1).equals("*") ? available : Math.max(1, Integer.parseInt(m.group(1)));
-            }
+        boolean local = "driver".equals(env.executorId());   // SparkContext.DRIVER_IDENTIFIER
+        return cores(local ? env.conf().get("spark.master", "local[*]") : null,
+                env.conf().getInt("spark.executor.cores", available), available);
+    }
+
+    /** {@link #executorCores}: {@code localMaster} is the master where tasks run in this JVM, else null. */
+    static int cores(String localMaster, int executorCores, int available) {
+        Matcher m = localMaster == null ? null : LOCAL.matcher(localMaster);
+        if (m != null && m.matches()) {
+            return m.group(1) == null ? 1 : m.group(1).equals("*") ? available : Math.max(1, Integer.parseInt(m.group(1)));
         }
-        return Math.max(1, env.conf().getInt("spark.executor.cores", available));
+        return Math.max(1, executorCores);
     }
 }
