@@ -66,7 +66,7 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--prompt-bytes", description = "prompt length in bytes (default: 48)")
     int promptBytes = 48;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core)")
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: lmforge serve's, one per core but one)")
     Integer threads;
 
     @Option(names = "--step-cpu", description = "instead of serving: CPU time per continuous-batch step on one thread, "
@@ -87,9 +87,8 @@ public final class ServeBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Engine.getInstance();
-        if (threads != null) {
-            JniUtils.setNumThreads(threads);
-        }
+        JniUtils.setNumThreads(threads != null ? threads
+                : ServeOptions.defaultTorchThreads(Runtime.getRuntime().availableProcessors()));
         Path dir = checkpoint;
         Path temp = null;
         if (dir == null) {

@@ -70,7 +70,7 @@ public final class ServeCommand implements Callable<Integer> {
             arity = "0..1")
     String apiKey;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: libtorch's, one per core)")
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: one per core but one, left to the HTTP threads)")
     Integer threads;
 
     @CommandLine.Mixin
@@ -87,9 +87,8 @@ public final class ServeCommand implements Callable<Integer> {
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, maxQueue, maxBodyBytes,
                 Duration.ofSeconds(requestTimeout), maxConnections, defaultMaxTokens, Duration.ofSeconds(drainTimeout), key);
         Engine.getInstance();
-        if (threads != null) {
-            JniUtils.setNumThreads(threads);
-        }
+        JniUtils.setNumThreads(threads != null ? threads
+                : ServeOptions.defaultTorchThreads(Runtime.getRuntime().availableProcessors()));
         OpenAiServer server = new OpenAiServer(options);
         var err = spec.commandLine().getErr();
         err.printf("lmforge serve: listening on http://%s:%d (health at /health; loading %s)%n", host, server.port(), checkpoint);
