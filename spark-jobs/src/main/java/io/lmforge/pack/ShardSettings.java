@@ -20,9 +20,9 @@ import java.util.Optional;
  *   encoder = auto              # auto: the JVM encoder (same ids as HF tokenizers, several times faster)
  *                               # when it reproduces the tokenizer, else HF; jvm: the JVM encoder or an
  *                               # error saying why not; hf: Hugging Face tokenizers for every document
- *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each with its own
- *                               # call on the executor's encode threads (one per core, shared by its
- *                               # tasks); more uses HF's batch API and its thread pool
+ *   encode-batch = 1            # documents per call into HF tokenizers: 1 encodes each on the task's
+ *                               # own thread (Spark's tasks already fill the cores); more uses HF's
+ *                               # batch API and its thread pool
  *   tokenizer = "/path/to/tokenizer"   # a tokenizer/ directory; default: this run's, else OUT/tokenizer
  *   bos-token = "&lt;|begin_of_text|&gt;"   # the token each document starts with, or none;
  *                               # default: tokenizer_config.json's bos_token (none if it names none)

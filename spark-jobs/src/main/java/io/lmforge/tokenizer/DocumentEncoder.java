@@ -112,8 +112,7 @@ public final class DocumentEncoder {
 
     /**
      * The ids of each text (no special tokens added). {@code hfBatch} > 1 sends HF's texts through
-     * its batch API; 1 encodes them one call each on this JVM's {@link EncodeThreads}, one per core
-     * and shared by the tasks, so that the last tasks of a pass still use every core.
+     * its batch API; 1 encodes them one by one on this thread.
      */
     public Batch encode(String[] texts, int hfBatch) {
         int[][] out = new int[texts.length][];
@@ -131,8 +130,7 @@ public final class DocumentEncoder {
         for (int i = 0; i < left.length; i++) {
             left[i] = texts[rest.get(i)];
         }
-        HfEncoder h = hf();
-        int[][] ids = hfBatch > 1 ? h.encode(left) : EncodeThreads.each(left, h::encodeOne);
+        int[][] ids = hfBatch > 1 ? hf().encode(left) : hf().encodeEach(left);
         for (int i = 0; i < left.length; i++) {
             out[rest.get(i)] = ids[i];
         }

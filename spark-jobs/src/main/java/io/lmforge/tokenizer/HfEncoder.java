@@ -89,24 +89,19 @@ public final class HfEncoder implements AutoCloseable {
     public int[][] encodeEach(String[] texts) {
         int[][] out = new int[texts.length][];
         for (int i = 0; i < texts.length; i++) {
-            out[i] = encodeOne(texts[i]);
+            long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), texts[i], false);
+            try {
+                long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
+                int[] v = new int[ids.length];
+                for (int j = 0; j < ids.length; j++) {
+                    v[j] = (int) ids[j];
+                }
+                out[i] = v;
+            } finally {
+                TokenizersLibrary.LIB.deleteEncoding(encoding);
+            }
         }
         return out;
-    }
-
-    /** The ids of one text, encoded on the calling thread (see {@link #encodeEach}). */
-    public int[] encodeOne(String text) {
-        long encoding = TokenizersLibrary.LIB.encode(tokenizer.getHandle(), text, false);
-        try {
-            long[] ids = TokenizersLibrary.LIB.getTokenIds(encoding);
-            int[] v = new int[ids.length];
-            for (int j = 0; j < ids.length; j++) {
-                v[j] = (int) ids[j];
-            }
-            return v;
-        } finally {
-            TokenizersLibrary.LIB.deleteEncoding(encoding);
-        }
     }
 
     /** The text of {@code ids}; special tokens are skipped when asked. */
