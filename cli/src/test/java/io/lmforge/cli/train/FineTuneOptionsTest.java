@@ -62,8 +62,8 @@ class FineTuneOptionsTest {
         EvalCommandTest.Outcome otherTokenizer = EvalCommandTest.lmforge("train", "--config", config.toString(), "--data",
                 otherShards.toString(), "--out", dir.resolve("refused").toString(), "--teacher", teacher.toString());
         assertEquals(2, otherTokenizer.code(), otherTokenizer.err());
-        assertTrue(otherTokenizer.err().contains(teacher.resolve("tokenizer.json").toString())
-                && otherTokenizer.err().contains("manifest.json"), otherTokenizer.err());
+        assertTrue(otherTokenizer.err().contains(teacher.resolve("config.json").toString())
+                && otherTokenizer.err().contains(otherShards.resolve("manifest.json").toString()), otherTokenizer.err());
     }
 
     private static JsonObject event(List<JsonObject> log, String name) {
