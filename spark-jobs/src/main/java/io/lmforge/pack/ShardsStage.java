@@ -111,6 +111,9 @@ public final class ShardsStage implements ArtifactStage {
             cached.count();
         }
         try {
+            // internalCreateDataFrame (Spark-internal, public in the bytecode) wraps the rows as they
+            // are; createDataFrame would convert each to a Row and back. It needs a classic session,
+            // which the corpus job always runs (spark-submit or local), never Spark Connect.
             Dataset<Row> tokens = ((org.apache.spark.sql.classic.SparkSession) spark)
                     .internalCreateDataFrame(cached, DocumentTokens.SCHEMA, false);
             Map<String, Object> report = build(tokens, tokenizer, delimiters, encoder, collector, byHf, seconds(t), context);
