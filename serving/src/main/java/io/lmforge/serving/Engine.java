@@ -52,10 +52,8 @@ public final class Engine implements AutoCloseable {
     private volatile boolean stopped;
     private volatile int running;
     private volatile String failing;
-    // Written by the scheduler thread only (so ++ is safe), read by anyone through work().
-    private volatile long steps;
+    // Written by the scheduler thread only (so += is safe), read by anyone through work().
     private volatile long rowsStepped;
-    private volatile long tokens;
 
     /** What a job reports, on the scheduler thread. */
     public interface Sink {
@@ -168,7 +166,7 @@ public final class Engine implements AutoCloseable {
      */
     public Work work() {
         long cpu = THREADS.isThreadCpuTimeSupported() ? THREADS.getThreadCpuTime(thread.getId()) : -1;
-        return new Work(steps, rowsStepped, tokens, cpu);
+        return new Work(metrics.decodeSteps.getLongValue(), rowsStepped, metrics.generatedTokens.getLongValue(), cpu);
     }
 
     /** See {@link #work()}; cpuNanos is -1 where the JVM cannot tell a thread's CPU time. */
@@ -258,7 +256,6 @@ public final class Engine implements AutoCloseable {
                         // The joiners are prefilled in the running rows' decode pass.
                         batch.step(sequences);
                         metrics.decodeSteps.inc();
-                        steps++;
                         rowsStepped += running;
                     }
                 } catch (RuntimeException e) {
@@ -309,7 +306,6 @@ public final class Engine implements AutoCloseable {
                 metrics.timeToFirstToken.observe((System.nanoTime() - job.arrived) / 1e9);
             }
             metrics.generatedTokens.inc();
-            Engine.this.tokens++;
             String piece = text.push(token);
             if (!piece.isEmpty() && !job.cancelled()) {
                 job.sink.onText(piece);

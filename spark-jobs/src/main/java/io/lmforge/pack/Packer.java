@@ -108,10 +108,6 @@ final class Packer {
      */
     record Layout(long[] first, long[] sequencesPerFile, long[] sequencesPerPart, int[] firstFile, int[] firstPart,
                   int[] partFile, int[] partInFile, int[] partsOfFile, int files) implements java.io.Serializable {
-        static Layout of(List<MixPlan> plans, long[] perFile) {
-            return of(plans, perFile, perFile);
-        }
-
         static Layout of(List<MixPlan> plans, long[] perFile, long[] perPart) {
             int n = plans.size();
             long[] first = new long[n];
