@@ -20,11 +20,17 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The scheduler: one thread owns the model and a {@link ContinuousBatch}. Between two decode
- * steps it moves waiting jobs (a bounded queue) into the batch, up to {@code maxBatch}
- * sequences; a finished or cancelled sequence leaves at the step it ends. Jobs report through a
- * {@link Sink}, called on the scheduler thread (it must not block: the HTTP handler hands the
- * events to its own thread).
+ * The scheduler: each of its lanes is a thread that owns a {@link ContinuousBatch} over the shared
+ * model weights. Between two decode steps a lane moves waiting jobs (one bounded queue for all
+ * lanes) into its batch, up to its share of {@code maxBatch} sequences; a finished or cancelled
+ * sequence leaves at the step it ends. Jobs report through a {@link Sink}, called on the lane's
+ * thread (it must not block: the HTTP handler hands the events to its own thread).
+ *
+ * <p>Why lanes: a decode step's cost is mostly per engine call, not per row (a step of 8 rows
+ * costs about as much as one of 16 on the tiny preset), and one libtorch thread per step leaves
+ * the other cores idle, while more intra-op threads on small matrices wait at their barriers.
+ * Lanes step independently (no barrier between them), as vLLM's data-parallel replicas do, but
+ * share one copy of the weights.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Engine.class.getName());
@@ -43,17 +49,12 @@ public final class Engine implements AutoCloseable {
     private final int bos;
     private final int eos;
     private final int pad;
-    private final int maxBatch;
     private final int context;
     private final BlockingQueue<Job> queue;
     private final ServingMetrics metrics;
-    private final Thread thread;
+    private final List<Lane> lanes = new ArrayList<>();
     private volatile boolean accepting = true;
     private volatile boolean stopped;
-    private volatile int running;
-    private volatile String failing;
-    // Written by the scheduler thread only (so += is safe), read by anyone through work().
-    private volatile long rowsStepped;
 
     /** What a job reports, on the scheduler thread. */
     public interface Sink {
@@ -112,21 +113,38 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** One lane. */
     public Engine(DeepSeekModel model, NDManager manager, TextTokenizer tokenizer, int bos, int eos, int pad,
                   int maxBatch, int maxQueue, ServingMetrics metrics) {
+        this(model, manager, tokenizer, bos, eos, pad, maxBatch, maxQueue, 1, metrics);
+    }
+
+    /**
+     * @param maxBatch sequences decoding at once in all lanes together
+     * @param lanes    scheduler threads, each with a batch of its share of {@code maxBatch} (at most
+     *                 maxBatch lanes: each has at least one row)
+     */
+    public Engine(DeepSeekModel model, NDManager manager, TextTokenizer tokenizer, int bos, int eos, int pad,
+                  int maxBatch, int maxQueue, int lanes, ServingMetrics metrics) {
+        if (lanes < 1 || maxBatch < 1) {
+            throw new IllegalArgumentException("lanes and max batch must be >= 1, got " + lanes + " and " + maxBatch);
+        }
         this.model = model;
         this.manager = manager;
         this.tokenizer = tokenizer;
         this.eos = eos;
         this.pad = pad;
-        this.maxBatch = maxBatch;
         this.context = model.config().maxPositions();
         this.queue = new ArrayBlockingQueue<>(Math.max(1, maxQueue));
         this.metrics = metrics;
         this.bos = bos;
-        this.thread = new Thread(this::loop, "lmforge-scheduler");
-        thread.setDaemon(true);
-        thread.start();
+        int count = Math.min(lanes, maxBatch);
+        for (int i = 0; i < count; i++) {
+            // Rows split as evenly as they go: 16 in 3 lanes are 6, 5, 5.
+            int rows = maxBatch / count + (i < maxBatch % count ? 1 : 0);
+            this.lanes.add(new Lane(rows, count == 1 ? "lmforge-scheduler" : "lmforge-scheduler-" + i));
+        }
+        this.lanes.forEach(l -> l.thread.start());
     }
 
     /** The model's context: prompt tokens + max new tokens must fit it. */
@@ -156,17 +174,43 @@ public final class Engine implements AutoCloseable {
 
     /** Sequences decoding now. */
     public int running() {
-        return running;
+        int sum = 0;
+        for (Lane l : lanes) {
+            sum += l.running;
+        }
+        return sum;
+    }
+
+    /** The scheduler threads. */
+    public int lanes() {
+        return lanes.size();
+    }
+
+    /** Rows each lane has decoded so far (joiners included), in lane order. */
+    public long[] rowsPerLane() {
+        return lanes.stream().mapToLong(l -> l.rowsStepped).toArray();
+    }
+
+    /** After a lane's batch changed size: the gauge shows all lanes' sequences. */
+    private void publishRunning() {
+        metrics.runningBatch.set(running());
     }
 
     /**
      * What the scheduler has done so far: decode passes, rows in them (joiners included), tokens
-     * generated, and the CPU time of its thread (the engine's work, without HTTP); a benchmark
-     * takes two and subtracts.
+     * generated, and the CPU time of its threads (the engine's work, without HTTP), all lanes
+     * together; a benchmark takes two and subtracts.
      */
     public Work work() {
-        long cpu = THREADS.isThreadCpuTimeSupported() ? THREADS.getThreadCpuTime(thread.getId()) : -1;
-        return new Work(metrics.decodeSteps.getLongValue(), rowsStepped, metrics.generatedTokens.getLongValue(), cpu);
+        long cpu = THREADS.isThreadCpuTimeSupported() ? 0 : -1;
+        long rows = 0;
+        for (Lane l : lanes) {
+            rows += l.rowsStepped;
+            if (cpu >= 0) {
+                cpu += THREADS.getThreadCpuTime(l.thread.getId());
+            }
+        }
+        return new Work(metrics.decodeSteps.getLongValue(), rows, metrics.generatedTokens.getLongValue(), cpu);
     }
 
     /** See {@link #work()}; cpuNanos is -1 where the JVM cannot tell a thread's CPU time. */
@@ -192,7 +236,7 @@ public final class Engine implements AutoCloseable {
     public void shutdown(Duration grace) {
         accepting = false;
         long deadline = System.nanoTime() + grace.toNanos();
-        while ((running > 0 || !queue.isEmpty()) && System.nanoTime() < deadline) {
+        while ((running() > 0 || !queue.isEmpty()) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -202,7 +246,9 @@ public final class Engine implements AutoCloseable {
         }
         stopped = true;
         try {
-            thread.join(10_000);
+            for (Lane l : lanes) {
+                l.thread.join(10_000);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -213,90 +259,119 @@ public final class Engine implements AutoCloseable {
         shutdown(Duration.ZERO);
     }
 
-    private void loop() {
-        ContinuousBatch batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
-        List<Job> joiners = new ArrayList<>();
-        int sinceAdmit = 0;
-        try {
-            while (!stopped) {
-                joiners.clear();
-                if (batch.size() == 0) {
-                    Job first = queue.poll(50, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        continue;
+    /** A scheduler thread and its batch of at most {@code maxRows} sequences. */
+    private final class Lane {
+        private final int maxRows;
+        private final Thread thread;
+        private volatile int running;
+        private volatile String failing;
+        // Written by this lane's thread only (so += is safe), read by anyone through work().
+        private volatile long rowsStepped;
+
+        Lane(int maxRows, String name) {
+            this.maxRows = maxRows;
+            this.thread = new Thread(this::loop, name);
+            thread.setDaemon(true);
+        }
+
+        /**
+         * How many more waiting jobs this lane may take, holding {@code mine}: up to an even share of
+         * all sequences (running in every lane, and waiting), so that a lane that looks first does
+         * not take the whole queue while another lane idles.
+         */
+        private int fairShare(int mine) {
+            int others = running() - running;
+            int all = others + mine + queue.size();
+            return Math.max(0, (all + lanes.size() - 1) / lanes.size() - mine);
+        }
+
+        private void loop() {
+            ContinuousBatch batch = new ContinuousBatch(model, manager, context, maxRows, eos, pad);
+            List<Job> joiners = new ArrayList<>();
+            int sinceAdmit = 0;
+            try {
+                while (!stopped) {
+                    joiners.clear();
+                    if (batch.size() == 0) {
+                        Job first = queue.poll(50, TimeUnit.MILLISECONDS);
+                        if (first == null) {
+                            continue;
+                        }
+                        joiners.add(first);
                     }
-                    joiners.add(first);
+                    int free = maxRows - batch.size() - joiners.size();
+                    if (batch.size() == 0 || sinceAdmit >= ADMIT_EVERY || queue.size() >= free) {
+                        queue.drainTo(joiners, Math.min(free, fairShare(batch.size() + joiners.size())));
+                    }
+                    sinceAdmit = joiners.isEmpty() ? sinceAdmit + 1 : 0;
+                    metrics.queueDepth.set(queue.size());
+                    List<ContinuousBatch.Sequence> sequences = new ArrayList<>();
+                    List<Listener> listeners = new ArrayList<>();
+                    for (Job j : joiners) {
+                        if (!j.cancelled()) {
+                            Listener l = new Listener(j, this);
+                            listeners.add(l);
+                            ContinuousBatch.Sequence s = new ContinuousBatch.Sequence(j.prompt, j.maxTokens, j.sampling,
+                                    j.seed, l);
+                            j.sequence = s;
+                            if (j.cancelled()) {
+                                s.cancel();
+                            }
+                            sequences.add(s);
+                            metrics.promptTokens.inc(j.prompt.length);
+                        }
+                    }
+                    try {
+                        running = batch.size() + sequences.size();
+                        publishRunning();
+                        if (running > 0) {
+                            // The joiners are prefilled in the running rows' decode pass.
+                            batch.step(sequences);
+                            metrics.decodeSteps.inc();
+                            rowsStepped += running;
+                        }
+                    } catch (RuntimeException e) {
+                        // A failed forward pass fails the sequences in it, never the server.
+                        LOG.log(Level.SEVERE, "generation step failed; ending the running requests", e);
+                        failing = e.getMessage() == null ? e.toString() : e.getMessage();
+                        batch.close();
+                        for (Listener l : listeners) {
+                            if (!l.reported) {
+                                l.onFinish(new Generator.Output(new int[0], Generator.Finish.STOP));
+                            }
+                        }
+                        failing = null;
+                        batch = new ContinuousBatch(model, manager, context, maxRows, eos, pad);
+                    }
+                    running = batch.size();
+                    publishRunning();
                 }
-                int free = maxBatch - batch.size() - joiners.size();
-                if (batch.size() == 0 || sinceAdmit >= ADMIT_EVERY || queue.size() >= free) {
-                    queue.drainTo(joiners, free);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                batch.close();
+                Job j;
+                while ((j = queue.poll()) != null) {
+                    j.sink.onError("the server is shutting down");
                 }
-                sinceAdmit = joiners.isEmpty() ? sinceAdmit + 1 : 0;
+                running = 0;
+                publishRunning();
                 metrics.queueDepth.set(queue.size());
-                List<ContinuousBatch.Sequence> sequences = new ArrayList<>();
-                List<Listener> listeners = new ArrayList<>();
-                for (Job j : joiners) {
-                    if (!j.cancelled()) {
-                        Listener l = new Listener(j);
-                        listeners.add(l);
-                        ContinuousBatch.Sequence s = new ContinuousBatch.Sequence(j.prompt, j.maxTokens, j.sampling,
-                                j.seed, l);
-                        j.sequence = s;
-                        if (j.cancelled()) {
-                            s.cancel();
-                        }
-                        sequences.add(s);
-                        metrics.promptTokens.inc(j.prompt.length);
-                    }
-                }
-                try {
-                    running = batch.size() + sequences.size();
-                    metrics.runningBatch.set(running);
-                    if (running > 0) {
-                        // The joiners are prefilled in the running rows' decode pass.
-                        batch.step(sequences);
-                        metrics.decodeSteps.inc();
-                        rowsStepped += running;
-                    }
-                } catch (RuntimeException e) {
-                    // A failed forward pass fails the sequences in it, never the server.
-                    LOG.log(Level.SEVERE, "generation step failed; ending the running requests", e);
-                    failing = e.getMessage() == null ? e.toString() : e.getMessage();
-                    batch.close();
-                    for (Listener l : listeners) {
-                        if (!l.reported) {
-                            l.onFinish(new Generator.Output(new int[0], Generator.Finish.STOP));
-                        }
-                    }
-                    failing = null;
-                    batch = new ContinuousBatch(model, manager, context, maxBatch, eos, pad);
-                }
-                running = batch.size();
-                metrics.runningBatch.set(running);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            batch.close();
-            Job j;
-            while ((j = queue.poll()) != null) {
-                j.sink.onError("the server is shutting down");
-            }
-            running = 0;
-            metrics.runningBatch.set(0);
-            metrics.queueDepth.set(0);
         }
     }
 
     /** Streams one job's tokens as text, ending at a stop string; reports the end. */
     private final class Listener implements ContinuousBatch.Listener {
         private final Job job;
+        private final Lane lane;
         private final TextStream text;
         private int tokens;
         private boolean reported;
 
-        Listener(Job job) {
+        Listener(Job job, Lane lane) {
             this.job = job;
+            this.lane = lane;
             this.text = new TextStream(tokenizer, job.stops);
         }
 
@@ -319,8 +394,8 @@ public final class Engine implements AutoCloseable {
             if (job.cancelled()) {
                 return;
             }
-            if (failing != null) {
-                job.sink.onError("generation failed: " + failing);
+            if (lane.failing != null) {
+                job.sink.onError("generation failed: " + lane.failing);
                 return;
             }
             if (stopped && output.finish() == Generator.Finish.STOP && !text.stopped()) {

@@ -84,7 +84,7 @@ public final class OpenAiServer implements AutoCloseable {
         Map<String, Integer> special = model.specialTokens();
         engine = new Engine(model.model(), model.manager(), model.tokenizer(), special.getOrDefault("bos", 0),
                 special.getOrDefault("eos", 1), special.getOrDefault("pad", 2), options.maxBatch(), options.maxQueue(),
-                metrics);
+                options.lanes(), metrics);
     }
 
     public int port() {

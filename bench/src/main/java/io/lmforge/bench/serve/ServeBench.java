@@ -66,8 +66,11 @@ public final class ServeBench implements Callable<Integer> {
     @Option(names = "--prompt-bytes", description = "prompt length in bytes (default: 48)")
     int promptBytes = 48;
 
-    @Option(names = "--threads", description = "libtorch intra-op threads (default: lmforge serve's, one per core but one)")
+    @Option(names = "--threads", description = "libtorch intra-op threads (default: lmforge serve's, the cores but one shared among the lanes)")
     Integer threads;
+
+    @Option(names = "--lanes", description = "the continuous server's scheduler threads (default: lmforge serve's)")
+    Integer lanes;
 
     @Option(names = "--step-cpu", description = "instead of serving: CPU time per continuous-batch step on one thread, "
             + "1 row and the most clients' rows, joins in their own pass and in the decode pass (use with --threads 1)")
@@ -87,8 +90,9 @@ public final class ServeBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Engine.getInstance();
-        JniUtils.setNumThreads(threads != null ? threads
-                : ServeOptions.defaultTorchThreads(Runtime.getRuntime().availableProcessors()));
+        int cores = Runtime.getRuntime().availableProcessors();
+        int laneCount = lanes != null ? lanes : ServeOptions.defaultLanes(cores);
+        JniUtils.setNumThreads(threads != null ? threads : ServeOptions.defaultTorchThreads(cores, laneCount));
         Path dir = checkpoint;
         Path temp = null;
         if (dir == null) {
@@ -97,9 +101,8 @@ public final class ServeBench implements Callable<Integer> {
                     .withVocabSize(RandomCheckpoint.TOKENIZER_VOCAB), 1);
         }
         int most = Collections.max(clients);
-        System.out.printf("machine: %d cores, libtorch %s with %d intra-op threads, load average %s%n",
-                Runtime.getRuntime().availableProcessors(), Engine.getInstance().getVersion(), JniUtils.getNumThreads(),
-                Machine.loadAverage());
+        System.out.printf("machine: %d cores, libtorch %s with %d intra-op threads, %d scheduler lanes, load average %s%n",
+                cores, Engine.getInstance().getVersion(), JniUtils.getNumThreads(), laneCount, Machine.loadAverage());
         try (CheckpointModel model = CheckpointModel.load(dir)) {
             if (stepCpu) {
                 int promptTokens = model.tokenizer().encode(promptText(0)).length + 1;   // and bos
@@ -122,7 +125,8 @@ public final class ServeBench implements Callable<Integer> {
             try {
                 for (int i = 0; i < batches.length; i++) {
                     servers[i] = OpenAiServer.start(model, ServeOptions.defaults("bench").withPort(0)
-                            .withBatch(batches[i], 4 * most).withLimits(1 << 20, Duration.ofSeconds(600), 4 * most));
+                            .withBatch(batches[i], 4 * most).withLimits(1 << 20, Duration.ofSeconds(600), 4 * most)
+                            .withLanes(laneCount));
                     int warm = Math.min(most, 16);
                     load(servers[i].port(), warm, 2 * warm);
                 }

@@ -73,6 +73,10 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "libtorch intra-op threads (default: one per core but one, left to the HTTP threads)")
     Integer threads;
 
+    @Option(names = "--lanes", description = "scheduler threads, each decoding its share of --max-batch "
+            + "(default: 2 where there are 2 cores or more; 1 for a large, memory-bound model)")
+    Integer lanes;
+
     @CommandLine.Mixin
     QuantizeOption quantize;
 
@@ -84,11 +88,12 @@ public final class ServeCommand implements Callable<Integer> {
         String key = apiKey != null ? apiKey : System.getenv("LMFORGE_API_KEY");
         String name = modelName != null ? modelName
                 : "lmforge-" + CheckpointFiles.readConfig(CheckpointFiles.resolve(checkpoint)).model().name();
+        int cores = Runtime.getRuntime().availableProcessors();
+        int laneCount = lanes != null ? lanes : ServeOptions.defaultLanes(cores);
         ServeOptions options = new ServeOptions(host, port, name, maxBatch, maxQueue, maxBodyBytes,
-                Duration.ofSeconds(requestTimeout), maxConnections, defaultMaxTokens, Duration.ofSeconds(drainTimeout), key);
+                Duration.ofSeconds(requestTimeout), maxConnections, defaultMaxTokens, Duration.ofSeconds(drainTimeout), key, laneCount);
         Engine.getInstance();
-        JniUtils.setNumThreads(threads != null ? threads
-                : ServeOptions.defaultTorchThreads(Runtime.getRuntime().availableProcessors()));
+        JniUtils.setNumThreads(threads != null ? threads : ServeOptions.defaultTorchThreads(cores, laneCount));
         OpenAiServer server = new OpenAiServer(options);
         var err = spec.commandLine().getErr();
         err.printf("lmforge serve: listening on http://%s:%d (health at /health; loading %s)%n", host, server.port(), checkpoint);
