@@ -8,6 +8,7 @@ import io.lmforge.pipeline.SparkSessions;
 import io.lmforge.corpus.StageContext;
 import io.lmforge.pack.ShardsStage;
 import io.lmforge.tokenizer.BpeEncoder;
+import io.lmforge.tokenizer.DocumentEncoder;
 import io.lmforge.tokenizer.HfEncoder;
 import io.lmforge.tokenizer.TokenizerJson;
 import org.apache.spark.sql.Dataset;
@@ -165,6 +166,9 @@ public final class TokenizeThroughputBench implements Callable<Integer> {
             ShardsStage stage = ShardsStage.from(Settings.of(ConfigFactory.parseMap(Map.of(
                     "tokenizer", dir.toAbsolutePath().toString(), "encoder", encoderChoice, "encode-batch", batch)), "lmforge.corpus", "shards"));
             profile.reset();
+            // Each round's stage starts with the empty encoder caches a new run's executors have,
+            // as the encoders alone do (new threads each round).
+            DocumentEncoder.forgetShared();
             t = System.nanoTime();
             cpu = Machine.processCpuNanos();
             Map<String, Object> report = stage.build(documents, new StageContext(spark, layout, "bench"));

@@ -79,6 +79,15 @@ public final class DocumentEncoder {
         return built != null ? built : SHARED.computeIfAbsent(key, k -> build(new Source(json.get(), sha256, choice)));
     }
 
+    /**
+     * Drops this JVM's shared encoders, so that the next {@link #shared} builds anew with empty
+     * caches, as an executor of a new run does: a benchmark that runs the stage several times in
+     * one JVM calls it before each run, so that no run encodes with what an earlier one cached.
+     */
+    public static void forgetShared() {
+        SHARED.clear();
+    }
+
     private static DocumentEncoder build(Source source) {
         if (source.choice() == Choice.HF) {
             DocumentEncoder e = new DocumentEncoder(null, source);

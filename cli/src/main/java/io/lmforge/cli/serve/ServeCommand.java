@@ -110,8 +110,10 @@ public final class ServeCommand implements Callable<Integer> {
         if (grpc != null) {
             err.printf("lmforge serve: gRPC on %s:%d%n", host, grpc.port());
         }
-        err.printf("lmforge serve: ready, model %s from %s (context %d, batch %d, queue %d, API key %s)%n",
-                options.modelName(), model.directory(), model.config().maxPositions(), maxBatch, maxQueue,
+        err.printf("lmforge serve: ready, model %s from %s (context %d, batch %d in %d lanes of %d libtorch threads, "
+                        + "queue %d, API key %s)%n",
+                options.modelName(), model.directory(), model.config().maxPositions(), maxBatch,
+                server.engine().lanes(), JniUtils.getNumThreads(), maxQueue,
                 options.authenticated() ? "required" : "not required");
         err.flush();
         CountDownLatch stopped = new CountDownLatch(1);
