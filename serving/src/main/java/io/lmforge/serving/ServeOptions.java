@@ -76,7 +76,7 @@ public record ServeOptions(String host, int port, String modelName, int maxBatch
      * Scheduler lanes when none are asked for: two where there are two cores or more. A decode
      * step costs mostly per engine call, not per row (tiny preset on 2 cores: a step of 8 rows
      * costs about what one of 16 costs), so two lanes of half the batch each, stepping on their
-     * own, serve about 1.2x the tokens/s of one lane at 16 clients and 1.4x at 64. Each lane reads
+     * own, serve 1.2 to 1.3x the tokens/s of one lane at 16 and at 64 clients. Each lane reads
      * all the weights every step: for a large model whose decode is bound by memory bandwidth,
      * one lane with more libtorch threads ({@code --lanes 1 --threads N}) is the better choice.
      */
