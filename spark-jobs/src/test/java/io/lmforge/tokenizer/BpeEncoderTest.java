@@ -282,6 +282,33 @@ class BpeEncoderTest {
     }
 
     @Test
+    void idsStayRightWhenTheCacheFillsAndStartsOver() throws Exception {
+        // More distinct pre-tokens than the cache holds (131,072 before it starts over), on a fresh
+        // thread so that its cache is empty: each text after the first starts with words it cached.
+        StringBuilder words = new StringBuilder();
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 150_000; i++) {
+            // Letters only, so that each word is one pre-token: " w" and i in base 26, some with an é.
+            words.append(" w");
+            for (int n = i; n > 0; n /= 26) {
+                words.append((char) ('a' + n % 26));
+            }
+            words.append(i % 7 == 0 ? "\u00e9" : "");
+            if (i % 10_000 == 9_999) {
+                texts.add(words.toString());
+                words.setLength(0);
+            }
+        }
+        texts.add(texts.get(0));
+        ExecutorService one = Executors.newSingleThreadExecutor();
+        try {
+            one.submit(() -> assertSameIds(deepseekJvm, deepseekHf, texts)).get();
+        } finally {
+            one.shutdown();
+        }
+    }
+
+    @Test
     void oneInstanceIsSafeAcrossThreads() throws Exception {
         List<String> texts = heldOut.subList(0, 120);
         int[][] expected = deepseekHf.encodeEach(texts.toArray(new String[0]));
