@@ -113,12 +113,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** One lane. */
-    public Engine(DeepSeekModel model, NDManager manager, TextTokenizer tokenizer, int bos, int eos, int pad,
-                  int maxBatch, int maxQueue, ServingMetrics metrics) {
-        this(model, manager, tokenizer, bos, eos, pad, maxBatch, maxQueue, 1, metrics);
-    }
-
     /**
      * @param maxBatch sequences decoding at once in all lanes together
      * @param lanes    scheduler threads, each with a batch of its share of {@code maxBatch} (at most
