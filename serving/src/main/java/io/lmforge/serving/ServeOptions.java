@@ -93,6 +93,6 @@ public record ServeOptions(String host, int port, String modelName, int maxBatch
         return "ServeOptions[host=" + host + ", port=" + port + ", model=" + modelName + ", maxBatch=" + maxBatch
                 + ", maxQueue=" + maxQueue + ", maxBodyBytes=" + maxBodyBytes + ", requestTimeout=" + requestTimeout
                 + ", maxConnections=" + maxConnections + ", defaultMaxTokens=" + defaultMaxTokens + ", drainTimeout="
-                 + drainTimeout + ", lanes=" + lanes + ", apiKey=" + (authenticated() ? "(set)" : "(none)") + "]";
+                + drainTimeout + ", lanes=" + lanes + ", apiKey=" + (authenticated() ? "(set)" : "(none)") + "]";
     }
 }

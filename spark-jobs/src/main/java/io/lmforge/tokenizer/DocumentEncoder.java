@@ -83,9 +83,15 @@ public final class DocumentEncoder {
      * Drops this JVM's shared encoders, so that the next {@link #shared} builds anew with empty
      * caches, as an executor of a new run does: a benchmark that runs the stage several times in
      * one JVM calls it before each run, so that no run encodes with what an earlier one cached.
+     * Call it while no stage encodes: the dropped encoders' HF tokenizers (native memory) are closed.
      */
     public static void forgetShared() {
-        SHARED.clear();
+        for (String key : List.copyOf(SHARED.keySet())) {
+            DocumentEncoder dropped = SHARED.remove(key);
+            if (dropped != null && dropped.hf != null) {
+                dropped.hf.close();
+            }
+        }
     }
 
     private static DocumentEncoder build(Source source) {

@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -150,6 +152,23 @@ class BpeEncoderFamilyTest {
                     name + ": only texts with a lone surrogate or unassigned code points go to HF");
             assertTrue(left <= 2, left + " texts left to HF");
         }
+    }
+
+    @Test
+    void forgettingTheSharedEncodersBuildsNewOnesThatGiveTheSameIds() {
+        byte[] json = TestData.read("npm/tokenizer-qwen3/models/tokenizer.json").getBytes(StandardCharsets.UTF_8);
+        String[] texts = family().toArray(new String[0]);
+        for (DocumentEncoder.Choice choice : List.of(DocumentEncoder.Choice.AUTO, DocumentEncoder.Choice.HF)) {
+            DocumentEncoder.Source source = new DocumentEncoder.Source(json, "forget-test", choice);
+            DocumentEncoder first = DocumentEncoder.shared(source);
+            assertSame(first, DocumentEncoder.shared(source), choice.key());
+            int[][] before = first.encode(texts, 1).ids();
+            DocumentEncoder.forgetShared();
+            DocumentEncoder again = DocumentEncoder.shared(source);
+            assertNotSame(first, again, choice.key());
+            assertArrayEquals(before, again.encode(texts, 1).ids(), choice.key());
+        }
+        DocumentEncoder.forgetShared();
     }
 
     @Test
