@@ -1,5 +1,6 @@
 package io.lmforge.bench;
 
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -114,6 +115,16 @@ final class BenchCorpus {
         return out;
     }
 
+    /**
+     * The documents in a random order fixed by {@code seed}: the order in which a stage downstream of
+     * deduplication (which hash-partitions the corpus) reads them, documents of every language mixed.
+     */
+    static List<Doc> shuffled(List<Doc> docs, long seed) {
+        List<Doc> out = new ArrayList<>(docs);
+        java.util.Collections.shuffle(out, new java.util.Random(seed));
+        return out;
+    }
+
     static long bytes(List<Doc> docs) {
         long n = 0;
         for (Doc d : docs) {
@@ -122,7 +133,10 @@ final class BenchCorpus {
         return n;
     }
 
-    /** Writes the documents as a {@code documents/}-like Parquet dataset and reads it back. */
+    /**
+     * Writes the documents as a {@code documents/}-like Parquet dataset, in their order (file k holds
+     * the k-th slice of the list), and reads it back.
+     */
     static Dataset<Row> write(SparkSession spark, List<Doc> docs, Path dir) {
         StructType schema = new StructType(new StructField[]{
                 DataTypes.createStructField("id", DataTypes.StringType, false),
@@ -135,7 +149,9 @@ final class BenchCorpus {
             rows.add(RowFactory.create(d.path(), d.domain(), d.domain(), d.text()));
         }
         int partitions = Math.max(2, (int) (bytes(docs) >> 23));
-        spark.createDataFrame(rows, schema).repartition(partitions).write().mode("overwrite")
+        // parallelize cuts a list into contiguous slices, in order, where repartition would deal the rows out at random.
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        spark.createDataFrame(jsc.parallelize(rows, partitions), schema).write().mode("overwrite")
                 .option("compression", "zstd").parquet(dir.toString());
         return spark.read().parquet(dir.toString());
     }
