@@ -4,6 +4,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.StageInfo;
 import org.apache.spark.sql.SparkSession;
 
@@ -29,12 +30,16 @@ final class JobProfile extends SparkListener {
     private final Map<Integer, Long> ends = new LinkedHashMap<>();
     private final Map<Integer, long[]> stageMetrics = new LinkedHashMap<>();
     private final Map<Integer, String> stageNames = new LinkedHashMap<>();
+    /** Per stage: first task launch, last task finish, sum of task durations (ms). */
+    private final Map<Integer, long[]> taskSpans = new LinkedHashMap<>();
     private boolean perStage;
+    private int cores;
 
     /** With {@code perStage}, the summary also lists each stage's tasks, CPU time and shuffle bytes. */
     static JobProfile attach(SparkSession spark, boolean perStage) {
         JobProfile p = new JobProfile();
         p.perStage = perStage;
+        p.cores = spark.sparkContext().defaultParallelism();
         spark.sparkContext().addSparkListener(p);
         return p;
     }
@@ -56,6 +61,14 @@ final class JobProfile extends SparkListener {
     }
 
     @Override
+    public synchronized void onTaskEnd(SparkListenerTaskEnd e) {
+        long[] span = taskSpans.computeIfAbsent(e.stageId(), k -> new long[]{Long.MAX_VALUE, 0, 0});
+        span[0] = Math.min(span[0], e.taskInfo().launchTime());
+        span[1] = Math.max(span[1], e.taskInfo().finishTime());
+        span[2] += e.taskInfo().finishTime() - e.taskInfo().launchTime();
+    }
+
+    @Override
     public synchronized void onStageCompleted(SparkListenerStageCompleted e) {
         StageInfo s = e.stageInfo();
         stageNames.put(s.stageId(), s.numTasks() + " tasks, " + s.name());
@@ -69,6 +82,7 @@ final class JobProfile extends SparkListener {
         ends.clear();
         stageMetrics.clear();
         stageNames.clear();
+        taskSpans.clear();
     }
 
     /** One line per job description, in order of first appearance, and a total. */
@@ -95,8 +109,11 @@ final class JobProfile extends SparkListener {
         if (perStage) {
             for (Map.Entry<Integer, long[]> e : stageMetrics.entrySet()) {
                 long[] m = e.getValue();
-                out.append(String.format("      stage %-4d %6.2fs in tasks (%5.2f CPU s) %8.1f KB shuffled  %s%n", e.getKey(),
-                        m[0] / 1e3, m[2] / 1e9, m[1] / 1024.0, stageNames.get(e.getKey())));
+                // Core time no task held between the stage's first launch and last finish: its tail, mostly.
+                long[] span = taskSpans.get(e.getKey());
+                double idle = span == null ? 0 : Math.max(0, (cores * (span[1] - span[0]) - span[2]) / 1e3);
+                out.append(String.format("      stage %-4d %6.2fs in tasks (%5.2f CPU s) %8.1f KB shuffled %6.2f core-s idle  %s%n",
+                        e.getKey(), m[0] / 1e3, m[2] / 1e9, m[1] / 1024.0, idle, stageNames.get(e.getKey())));
             }
         }
         for (Map.Entry<String, long[]> e : by.entrySet()) {

@@ -117,33 +117,72 @@ public final class BatchSchedule implements Serializable {
 
     /** The position in the split of the {@code j}-th sequence (0-based) of domain {@code k}. */
     public long position(int k, long j) {
-        if (j < 0 || j >= counts[k]) {
-            throw new IndexOutOfBoundsException("domain " + k + " has " + counts[k] + " sequences, not " + (j + 1));
+        return cursor(k).position(j);
+    }
+
+    /** Positions of domain {@code k}'s sequences, cheapest when asked in increasing order (see {@link Cursor}). */
+    public Cursor cursor(int k) {
+        return new Cursor(k);
+    }
+
+    /**
+     * Walks one domain's sequences: asked for {@code j} at or after the last one asked, it replays
+     * only the blocks in between (a caller that asks for every sequence in order pays one block
+     * each); asked for an earlier one, it starts over from the nearest checkpoint.
+     */
+    public final class Cursor {
+        private final int k;
+        /** The block the cursor stands on (-1: none yet), with its flex owners and what was given through it. */
+        private long block = -1;
+        private long[] given;
+        private int[] owners;
+        /** Domain k's sequences before the block, and through it. */
+        private long before;
+        private long after;
+
+        private Cursor(int k) {
+            this.k = k;
         }
-        // The last checkpoint at or before the block that holds j, by binary search.
-        int lowC = 0;
-        int highC = givenAt.length - 1;
-        while (lowC < highC) {
-            int mid = (lowC + highC + 1) >>> 1;
-            long b = (long) mid * CHECKPOINT_EVERY;
-            if (b < blocks && b * lo[k] + givenAt[mid][k] <= j) {
-                lowC = mid;
-            } else {
-                highC = mid - 1;
+
+        public long position(long j) {
+            if (j < 0 || j >= counts[k]) {
+                throw new IndexOutOfBoundsException("domain " + k + " has " + counts[k] + " sequences, not " + (j + 1));
             }
+            if (block < 0 || j < before) {
+                seek(j);
+            }
+            while (j >= after) {
+                step();
+            }
+            return block * blockSize + slotOf(k, (int) (j - before), owners);
         }
-        long b = (long) lowC * CHECKPOINT_EVERY;
-        long[] given = givenAt[lowC].clone();
-        int[] owners = ownersAt[lowC];
-        while (true) {
-            long before = b * lo[k] + given[k];
-            owners = next(b, given, owners);
-            long after = (b + 1) * lo[k] + given[k];
-            if (j < after) {
-                int rank = (int) (j - before);
-                return b * blockSize + slotOf(k, rank, owners);
+
+        /** Stands just before the block of the last checkpoint at or before the block that holds j (binary search). */
+        private void seek(long j) {
+            int lowC = 0;
+            int highC = givenAt.length - 1;
+            while (lowC < highC) {
+                int mid = (lowC + highC + 1) >>> 1;
+                long b = (long) mid * CHECKPOINT_EVERY;
+                if (b < blocks && b * lo[k] + givenAt[mid][k] <= j) {
+                    lowC = mid;
+                } else {
+                    highC = mid - 1;
+                }
             }
-            b++;
+            block = (long) lowC * CHECKPOINT_EVERY - 1;
+            given = givenAt[lowC].clone();
+            owners = ownersAt[lowC];
+            after = (block + 1) * lo[k] + given[k];
+            before = after;
+        }
+
+        /** Moves to the next block: chooses its flex owners from the current block's. */
+        private void step() {
+            block++;
+            before = block * lo[k] + given[k];
+            owners = next(block, given, owners);
+            after = (block + 1) * lo[k] + given[k];
         }
     }
 

@@ -73,6 +73,8 @@ final class PiecePlan implements Serializable {
                 }
                 long limit = d.sequences() * window;
                 long start = 0;
+                // The stream's sequences come in order, across passes too: a cursor replays each block once.
+                BatchSchedule.Cursor positions = schedule.cursor(k);
                 for (int e = 0; e < d.epochs() && start < limit; e++) {
                     long[] ord = new long[docs.docs().length];
                     for (int j : members) {
@@ -88,7 +90,7 @@ final class PiecePlan implements Serializable {
                         for (long seq = start / window; seq < limit / window && seq * window < start + n; seq++) {
                             long lo = Math.max(start, seq * window);
                             long hi = Math.min(start + n, (seq + 1) * window);
-                            p.add(docs.docs()[j], s, schedule.position(k, seq), (int) (lo - seq * window),
+                            p.add(docs.docs()[j], s, positions.position(seq), (int) (lo - seq * window),
                                     (int) (lo - start), (int) (hi - lo));
                         }
                         start += n;

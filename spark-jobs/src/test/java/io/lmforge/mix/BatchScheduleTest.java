@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every run of batch-size consecutive sequences carries the mixture, for random mixtures. */
@@ -50,6 +51,26 @@ class BatchScheduleTest {
         long[] counts = {7 * 500 + 3, 5 * 500 - 3};
         BatchSchedule s = new BatchSchedule(12, 500, counts);
         check(s, counts, 500, "two domains, 500 blocks");
+    }
+
+    @Test
+    void aCursorAskedInOrderOrNotGivesThePositionsOfSingleLookups() {
+        long[] counts = {7 * 300 + 5, 3 * 300 - 5, 2 * 300};
+        BatchSchedule s = new BatchSchedule(12, 300, counts);
+        for (int d = 0; d < counts.length; d++) {
+            BatchSchedule.Cursor inOrder = s.cursor(d);
+            for (long j = 0; j < counts[d]; j++) {
+                assertEquals(s.position(d, j), inOrder.position(j), "domain " + d + " seq " + j + " in order");
+            }
+            // Back to earlier sequences (a new seek), the same one twice, and on again.
+            Random random = new Random(d);
+            for (int q = 0; q < 300; q++) {
+                long j = random.nextLong(counts[d]);
+                assertEquals(s.position(d, j), inOrder.position(j), "domain " + d + " seq " + j + " at random");
+                assertEquals(s.position(d, j), inOrder.position(j), "domain " + d + " seq " + j + " again");
+            }
+        }
+        assertThrows(IndexOutOfBoundsException.class, () -> s.cursor(0).position(counts[0]));
     }
 
     static void check(BatchSchedule s, long[] counts, long blocks, String what) {
