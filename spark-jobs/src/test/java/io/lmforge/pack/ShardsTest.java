@@ -395,7 +395,7 @@ class ShardsTest {
                 rowGroups += r.getRowGroups().size();
             }
         }
-        int tasks = 4 * SparkTestSession.get().sparkContext().defaultParallelism();
+        int tasks = DocumentTokens.tasks(org.apache.spark.api.java.JavaSparkContext.fromSparkContext(SparkTestSession.get().sparkContext()));
         assertTrue(rowGroups >= tasks, rowGroups + " row groups, fewer than the " + tasks + " tasks wanted");
         var documents = SparkTestSession.get().read().parquet(file.toString());
         Map<String, List<Seq>> again;
