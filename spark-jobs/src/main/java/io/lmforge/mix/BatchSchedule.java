@@ -128,7 +128,8 @@ public final class BatchSchedule implements Serializable {
     /**
      * Walks one domain's sequences: asked for {@code j} at or after the last one asked, it replays
      * only the blocks in between (a caller that asks for every sequence in order pays one block
-     * each); asked for an earlier one, it starts over from the nearest checkpoint.
+     * each); asked for an earlier one, or one past the next checkpoint, it starts from the last
+     * checkpoint before {@code j}, so no call replays more than a checkpoint's blocks.
      */
     public final class Cursor {
         private final int k;
@@ -148,13 +149,19 @@ public final class BatchSchedule implements Serializable {
             if (j < 0 || j >= counts[k]) {
                 throw new IndexOutOfBoundsException("domain " + k + " has " + counts[k] + " sequences, not " + (j + 1));
             }
-            if (block < 0 || j < before) {
+            if (block < 0 || j < before || pastNextCheckpoint(j)) {
                 seek(j);
             }
             while (j >= after) {
                 step();
             }
             return block * blockSize + slotOf(k, (int) (j - before), owners);
+        }
+
+        private boolean pastNextCheckpoint(long j) {
+            int c = (int) (block / CHECKPOINT_EVERY) + 1;
+            long b = (long) c * CHECKPOINT_EVERY;
+            return b < blocks && b * lo[k] + givenAt[c][k] <= j;
         }
 
         /** Stands just before the block of the last checkpoint at or before the block that holds j (binary search). */
