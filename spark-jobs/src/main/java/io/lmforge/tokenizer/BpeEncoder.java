@@ -672,9 +672,10 @@ public final class BpeEncoder {
 
         /**
          * 2^18 slots, filled to half (131,072 pre-tokens) before the cache starts over: multilingual
-         * text has many distinct pre-tokens, and with 2^16 slots a task on the bench's corpus (man
-         * pages in four languages, Python docs and code) started over often enough that its encoding
-         * cost about 15 % more. About 4 MB of arrays per thread, plus the cached keys.
+         * text has many distinct pre-tokens, and on the bench's corpus in random order (man pages in
+         * four languages, Python docs and code) encoding cost about 25 % more with 2^16 slots, and
+         * more again with 2^20, whose arrays no longer fit the processor's caches. About 4 MB of
+         * arrays per thread, plus the cached keys.
          */
         private static final int CACHE_BITS = 18;
         private static final int CACHE_SLOTS = 1 << CACHE_BITS;
@@ -697,7 +698,7 @@ public final class BpeEncoder {
                 h = 31 * h + s.charAt(i);
             }
             h ^= h >>> 16;
-            int slot = (h * 0x9E3779B9) >>> (32 - CACHE_BITS);
+            int slot = home(h);
             for (String k; (k = cacheKeys[slot]) != null; slot = (slot + 1) & (CACHE_SLOTS - 1)) {
                 if (cacheHashes[slot] == h && k.length() == len && s.regionMatches(from, k, 0, len)) {
                     int[] ids = cacheIds[slot];
@@ -718,7 +719,7 @@ public final class BpeEncoder {
                 Arrays.fill(cacheKeys, null);
                 Arrays.fill(cacheIds, null);
                 cached = 0;
-                slot = (h * 0x9E3779B9) >>> (32 - CACHE_BITS);
+                slot = home(h);
                 while (cacheKeys[slot] != null) {
                     slot = (slot + 1) & (CACHE_SLOTS - 1);
                 }
@@ -732,6 +733,11 @@ public final class BpeEncoder {
                 cacheIds[slot] = Arrays.copyOfRange(out, start, size);
             }
             cached++;
+        }
+
+        /** A hash's first slot (Fibonacci hashing: its top bits after a multiply). */
+        private static int home(int h) {
+            return (h * 0x9E3779B9) >>> (32 - CACHE_BITS);
         }
 
         void add(int id) {
